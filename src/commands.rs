@@ -1,0 +1,181 @@
+//! What each subcommand does: call the library, print results to stdout and receipts to stderr,
+//! return the exit code.
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::ca::{CaOptions, DEFAULT_PERMITTED};
+use crate::cli::{Cli, Command, InitArgs, InspectArgs, ScenariosArgs};
+use crate::error::{Error, Result, suggest};
+use crate::labdir::{self, InitOptions};
+use crate::output::table;
+use crate::profile::{Catalogue, Expect, UNSUPPORTED};
+use crate::{inspect, manifest::Manifest};
+
+/// Runs one command; `Ok(code)` is the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let dir = cli.dir.unwrap_or_else(labdir::default_dir);
+    let now = clock()?;
+    match cli.command {
+        Command::Init(args) => init(&dir, args, now),
+        Command::Scenarios(args) => scenarios(&dir, args),
+        Command::Inspect(args) => inspect_cmd(&dir, args, now),
+    }
+}
+
+/// The current time, or `PKI_LAB_NOW` (RFC 3339) so that tests and reproducible runs can pin it.
+pub fn clock() -> Result<OffsetDateTime> {
+    match std::env::var("PKI_LAB_NOW") {
+        Ok(v) if !v.is_empty() => OffsetDateTime::parse(&v, &Rfc3339)
+            .map_err(|e| Error::Usage(format!("PKI_LAB_NOW: expected an RFC 3339 time such as 2026-11-26T10:00:00Z, found `{v}` ({e})"))),
+        _ => Ok(OffsetDateTime::now_utc()),
+    }
+}
+
+fn init(dir: &Path, args: InitArgs, now: OffsetDateTime) -> Result<i32> {
+    let permitted = if args.no_name_constraints {
+        eprintln!(
+            "warning: the root will not be name-constrained: anyone holding the lab's keys could impersonate any site to a machine that trusts it"
+        );
+        None
+    } else {
+        let mut p: Vec<String> = DEFAULT_PERMITTED.iter().map(|s| s.to_string()).collect();
+        p.extend(args.permit.iter().cloned());
+        // Fail on a bad --permit before touching the disk.
+        crate::ca::name_constraints(&p)?;
+        Some(p)
+    };
+    let catalogue = match &args.profiles {
+        Some(d) => Catalogue::with_dir(d)?,
+        None => Catalogue::builtin()?,
+    };
+    let opts = InitOptions { ca: CaOptions { key_type: args.key_type, permitted }, force: args.force, renew: args.renew };
+    let report = labdir::init(dir, &catalogue, &opts, now)?;
+    print_receipt(&report);
+    Ok(0)
+}
+
+fn print_receipt(r: &labdir::InitReport) {
+    let m = &r.manifest;
+    let verb = if r.renewed {
+        "re-issued the scenarios of the lab in"
+    } else if r.replaced {
+        "replaced the lab in"
+    } else {
+        "created a lab in"
+    };
+    let dir = r.dir.display();
+    eprintln!("{verb} {dir}");
+    eprintln!("  trust     {dir}/ca.pem  (SHA-256 {})", m.ca.root_sha256);
+    match &m.ca.permitted {
+        Some(p) => eprintln!("  limited   the root may only issue for: {}", p.join(", ")),
+        None => eprintln!("  limited   not at all (--no-name-constraints)"),
+    }
+    let controls = m.scenarios.iter().filter(|s| s.rule.is_none()).count();
+    eprintln!(
+        "  issued    {} scenarios ({} controls, {} broken) in {dir}/scenarios, key type {}",
+        m.scenarios.len(),
+        controls,
+        m.scenarios.len() - controls,
+        m.key_type
+    );
+    if let Some(v) = m.scenarios.iter().find(|s| s.name == "valid") {
+        eprintln!("  valid     until {} (renew with `pki-lab init --renew`)", v.not_after);
+    }
+    eprintln!("  manifest  {dir}/manifest.json");
+    eprintln!("next: `pki-lab scenarios` to see the catalogue, `pki-lab inspect expired` to read one");
+}
+
+/// One row of the catalogue table.
+fn row(name: &str, step: Option<&str>, rule: Option<&str>, summary: &str, expect: &Expect) -> Vec<String> {
+    let outcome = if rule.is_none() {
+        "pass".to_string()
+    } else {
+        let mut o = format!("openssl {}, rustls {}", expect.openssl_verify, expect.rustls_verify);
+        if let Some(h) = &expect.rustls_handshake {
+            o = format!("openssl {}, rustls handshake {h}", expect.openssl_verify);
+        }
+        o
+    };
+    vec![
+        name.to_string(),
+        step.unwrap_or("-").to_string(),
+        rule.unwrap_or("(control)").to_string(),
+        outcome,
+        summary.to_string(),
+    ]
+}
+
+fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
+    // An existing lab is the truth (it may hold custom profiles); otherwise the built-in catalogue.
+    let manifest: Option<Manifest> = labdir::is_lab(dir).then(|| labdir::load_manifest(dir)).transpose()?;
+    let catalogue = Catalogue::builtin()?;
+    if args.json {
+        let json = match &manifest {
+            Some(m) => serde_json::to_string_pretty(&m.scenarios),
+            None => serde_json::to_string_pretty(catalogue.profiles()),
+        }
+        .map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = match &manifest {
+        Some(m) => m
+            .scenarios
+            .iter()
+            .map(|s| row(&s.name, s.step.map(|s| s.as_str()), s.rule.as_deref(), &s.summary, &s.expect))
+            .collect(),
+        None => catalogue
+            .profiles()
+            .iter()
+            .map(|p| row(&p.name, p.step().map(|s| s.as_str()), p.breaks.as_deref(), &p.summary, &p.expect))
+            .collect(),
+    };
+    print!("{}", table(&["SCENARIO", "STEP", "RULE", "EXPECTED", "SUMMARY"], &rows));
+    println!();
+    println!("not in the catalogue:");
+    for (name, why) in UNSUPPORTED {
+        println!("  {name}: {why}");
+    }
+    Ok(0)
+}
+
+fn inspect_cmd(dir: &Path, args: InspectArgs, now: OffsetDateTime) -> Result<i32> {
+    let path = resolve_cert_target(dir, &args.target)?;
+    let text = crate::fsutil::read_to_string(&path)?;
+    let chain = inspect::describe_pem_bundle(&text, now)
+        .map_err(|message| Error::Parse { context: path.display().to_string(), message })?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&chain).map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+    } else {
+        println!("{}", path.display());
+        print!("{}", inspect::render_text(&chain));
+    }
+    Ok(0)
+}
+
+/// A path to a PEM file, or a scenario name resolved to the chain its server sends.
+fn resolve_cert_target(dir: &Path, target: &str) -> Result<PathBuf> {
+    let as_path = PathBuf::from(target);
+    if as_path.is_file() {
+        return Ok(as_path);
+    }
+    if target.contains('/') || target.ends_with(".pem") || target.ends_with(".crt") {
+        return Err(Error::Io {
+            action: "reading",
+            path: as_path,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    let m = labdir::load_manifest(dir)?;
+    match m.scenarios.iter().find(|s| s.name == target) {
+        Some(s) => Ok(dir.join(&s.files.chain)),
+        None => Err(Error::UnknownScenario {
+            name: target.to_string(),
+            suggestion: suggest(target, m.scenarios.iter().map(|s| s.name.as_str())),
+        }),
+    }
+}

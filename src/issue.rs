@@ -1,0 +1,245 @@
+//! Profile → certificates: the leaf, the scenario's own CAs, the served chain, the client
+//! certificate, and the CRL entries of revoked leaves.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyUsagePurpose, RevocationReason, RevokedCertParams,
+    SerialNumber,
+};
+use rustls::pki_types::CertificateDer;
+use time::{Duration, OffsetDateTime};
+
+use crate::ca::{self, CaCert, LabCa};
+use crate::error::{Error, Result};
+use crate::keys::KeyType;
+use crate::profile::{CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, Profile};
+
+/// Which root a scenario's chain ends at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anchor {
+    /// The lab root (`ca.pem`), which clients are told to trust.
+    Root,
+    /// The rogue root, which nobody trusts.
+    RogueRoot,
+    /// No root: the leaf is self-signed.
+    None,
+}
+
+/// Everything issued for one scenario.
+pub struct Issued {
+    pub name: String,
+    /// The leaf first, then each CA above it, bottom-up, up to (excluding) the anchor root.
+    pub path: Vec<CertificateDer<'static>>,
+    /// What the server sends: `path`, or the leaf alone.
+    pub served: Vec<CertificateDer<'static>>,
+    pub anchor: Anchor,
+    /// The key the server signs with (the leaf's own, or another for key-mismatch).
+    pub served_key_pem: String,
+    /// The leaf's own key, when the server uses another.
+    pub leaf_key_pem: Option<String>,
+    pub serial: SerialNumber,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// The lab CA whose CRL lists this leaf, if it is revoked.
+    pub revoked_by: Option<IssuerRef>,
+    pub client: Option<ClientCert>,
+}
+
+/// A client certificate for mutual-TLS scenarios.
+pub struct ClientCert {
+    /// The client certificate and the CAs above it (excluding the root).
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key_pem: String,
+    pub issuer: IssuerRef,
+}
+
+/// Issues one scenario under the lab CAs. `default_key` is used where the profile pins none.
+pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDateTime) -> Result<Issued> {
+    let ctx = |what: &str| format!("scenario {}: {what}", profile.name);
+    if profile.leaf.revoked && (profile.issuer == IssuerRef::SelfSigned || !profile.cas.is_empty()) {
+        return Err(Error::Invalid {
+            file: format!("templates/{}.yaml", profile.name),
+            message: "leaf.revoked needs the root or the intermediate as the leaf's issuer (they publish the CRLs)".into(),
+        });
+    }
+
+    // The CAs made for this scenario, top-down; each signs the next.
+    let (top, mut above, anchor): (Option<&CaCert>, Vec<CertificateDer<'static>>, Anchor) = match profile.issuer {
+        IssuerRef::Root => (Some(&lab.root), vec![], Anchor::Root),
+        IssuerRef::Intermediate => (Some(&lab.intermediate), vec![lab.intermediate.der.clone()], Anchor::Root),
+        IssuerRef::RogueRoot => (Some(&lab.rogue), vec![], Anchor::RogueRoot),
+        IssuerRef::SelfSigned => (None, vec![], Anchor::None),
+    };
+    let mut own_cas: Vec<CaCert> = Vec::new();
+    for spec in &profile.cas {
+        let parent = own_cas.last().or(top).ok_or_else(|| Error::Usage(ctx("no issuer for cas")))?;
+        let made = scenario_ca(spec, parent, default_key, now).map_err(|e| match e {
+            Error::Rcgen { context, source } => Error::Rcgen { context: ctx(&context), source },
+            other => other,
+        })?;
+        above.insert(0, made.der.clone());
+        own_cas.push(made);
+    }
+
+    let key_type = profile.leaf.key.unwrap_or(default_key);
+    let leaf_key = key_type.generate()?;
+    let mut params = leaf_params(profile, key_type, now)?;
+    let serial = params.serial_number.clone().unwrap_or_else(ca::random_serial);
+    params.serial_number = Some(serial.clone());
+    let signer = own_cas.last().or(top);
+    let leaf = match signer {
+        Some(ca) => {
+            params.use_authority_key_identifier_extension = true;
+            params.signed_by(&leaf_key, &ca.issuer)
+        }
+        None => params.self_signed(&leaf_key),
+    }
+    .map_err(Error::rcgen(ctx("signing the leaf")))?;
+    let mut leaf_der = leaf.der().to_vec();
+    if profile.leaf.tamper_signature {
+        // The signature BIT STRING ends the certificate; its last byte is signature material.
+        if let Some(last) = leaf_der.last_mut() {
+            *last ^= 0x01;
+        }
+    }
+
+    let mut path = vec![CertificateDer::from(leaf_der)];
+    path.extend(above);
+    let served = match profile.serve.chain {
+        ChainPolicy::Full => path.clone(),
+        ChainPolicy::LeafOnly => path[..1].to_vec(),
+    };
+
+    let (served_key_pem, leaf_key_pem) = match profile.serve.key {
+        KeyPolicy::Own => (leaf_key.serialize_pem(), None),
+        KeyPolicy::Mismatched => (key_type.generate()?.serialize_pem(), Some(leaf_key.serialize_pem())),
+    };
+
+    let client = match &profile.client_cert {
+        Some(spec) => Some(client_cert(&profile.name, spec.issuer, lab, default_key, now)?),
+        None => None,
+    };
+
+    Ok(Issued {
+        name: profile.name.clone(),
+        path,
+        served,
+        anchor,
+        served_key_pem,
+        leaf_key_pem,
+        serial,
+        not_before: params.not_before,
+        not_after: params.not_after,
+        revoked_by: profile.leaf.revoked.then_some(profile.issuer),
+        client,
+    })
+}
+
+fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Result<CertificateParams> {
+    let sans = profile.leaf_sans();
+    let mut p = CertificateParams::new(sans).map_err(Error::rcgen(format!("scenario {}: leaf.sans", profile.name)))?;
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, profile.leaf_cn());
+    p.serial_number = Some(ca::random_serial());
+    p.not_before = profile.leaf.validity.not_before.at(now);
+    p.not_after = profile.leaf.validity.not_after.at(now);
+    p.is_ca = if profile.leaf.ca { IsCa::Ca(BasicConstraints::Unconstrained) } else { IsCa::NoCa };
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    if key_type.is_slow() {
+        // RSA leaves traditionally also allow key encipherment (TLS 1.2 RSA key transport).
+        p.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+    }
+    p.extended_key_usages = profile.leaf.eku.iter().map(|e| eku(*e)).collect();
+    if let Some(oid) = &profile.leaf.critical_extension {
+        let arcs = parse_oid(oid).ok_or_else(|| Error::Invalid {
+            file: format!("templates/{}.yaml", profile.name),
+            message: format!("leaf.critical-extension: expected a dotted OID such as 1.3.6.1.4.1.55738.1.1, found `{oid}`"),
+        })?;
+        // The value is an ASN.1 NULL: what it means does not matter, only that nobody knows it.
+        let mut ext = CustomExtension::from_oid_content(&arcs, vec![0x05, 0x00]);
+        ext.set_criticality(true);
+        p.custom_extensions.push(ext);
+    }
+    Ok(p)
+}
+
+fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, now: OffsetDateTime) -> Result<CaCert> {
+    let key = key_type.generate()?;
+    let mut p = ca::ca_params(&spec.name, spec.path_len, &spec.validity, now);
+    if !spec.ca {
+        p.is_ca = IsCa::ExplicitNoCa;
+    }
+    if !spec.permitted.is_empty() {
+        p.name_constraints = Some(ca::name_constraints(&spec.permitted)?);
+    }
+    p.use_authority_key_identifier_extension = true;
+    let cert = p.signed_by(&key, &parent.issuer).map_err(Error::rcgen(format!("signing CA `{}`", spec.name)))?;
+    CaCert::new(cert.der().clone(), key)
+}
+
+fn client_cert(scenario: &str, issuer: IssuerRef, lab: &LabCa, key_type: KeyType, now: OffsetDateTime) -> Result<ClientCert> {
+    let (ca, above): (&CaCert, Vec<CertificateDer<'static>>) = match issuer {
+        IssuerRef::Intermediate => (&lab.intermediate, vec![lab.intermediate.der.clone()]),
+        IssuerRef::Root => (&lab.root, vec![]),
+        IssuerRef::RogueRoot => (&lab.rogue, vec![]),
+        IssuerRef::SelfSigned => {
+            return Err(Error::Invalid {
+                file: format!("templates/{scenario}.yaml"),
+                message: "client-cert.issuer: `self` is not supported; use root, intermediate or rogue-root".into(),
+            });
+        }
+    };
+    let key = key_type.generate()?;
+    let mut p = CertificateParams::default();
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, format!("pki-lab client for {scenario}"));
+    p.serial_number = Some(ca::random_serial());
+    p.not_before = now - Duration::hours(1);
+    p.not_after = now + Duration::days(90);
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    p.use_authority_key_identifier_extension = true;
+    let cert = p.signed_by(&key, &ca.issuer).map_err(Error::rcgen(format!("scenario {scenario}: signing the client certificate")))?;
+    let mut chain = vec![cert.der().clone()];
+    chain.extend(above);
+    Ok(ClientCert { chain, key_pem: key.serialize_pem(), issuer })
+}
+
+/// A CRL signed by `ca` listing `serials`, valid from an hour ago for 30 days.
+pub fn crl(ca: &CaCert, serials: &[SerialNumber], now: OffsetDateTime) -> Result<String> {
+    let params = CertificateRevocationListParams {
+        this_update: now - Duration::hours(1),
+        next_update: now + Duration::days(30),
+        crl_number: SerialNumber::from(u64::try_from(now.unix_timestamp()).unwrap_or(1)),
+        issuing_distribution_point: None,
+        revoked_certs: serials
+            .iter()
+            .map(|s| RevokedCertParams {
+                serial_number: s.clone(),
+                revocation_time: now - Duration::minutes(30),
+                reason_code: Some(RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: KeyIdMethod::Sha256,
+    };
+    params
+        .signed_by(&ca.issuer)
+        .and_then(|c| c.pem())
+        .map_err(Error::rcgen("signing a CRL"))
+}
+
+fn eku(e: Eku) -> ExtendedKeyUsagePurpose {
+    match e {
+        Eku::ServerAuth => ExtendedKeyUsagePurpose::ServerAuth,
+        Eku::ClientAuth => ExtendedKeyUsagePurpose::ClientAuth,
+        Eku::CodeSigning => ExtendedKeyUsagePurpose::CodeSigning,
+        Eku::EmailProtection => ExtendedKeyUsagePurpose::EmailProtection,
+    }
+}
+
+fn parse_oid(s: &str) -> Option<Vec<u64>> {
+    let arcs: Vec<u64> = s.split('.').map(|a| a.parse().ok()).collect::<Option<_>>()?;
+    (arcs.len() >= 3).then_some(arcs)
+}

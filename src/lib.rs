@@ -1,0 +1,32 @@
+//! pki-lab: a local certificate authority and a catalogue of deliberately broken certificates,
+//! each breaking exactly one rule a TLS client checks.
+//!
+//! Data flows one way: profile (`templates/*.yaml`, [`profile`]) → issued chain ([`issue`],
+//! under the CAs of [`ca`]) → files and manifest ([`labdir`], [`manifest`]). The rules are a
+//! table in [`rules`]. Time is always an argument, never read behind the caller's back, so
+//! tests can pin it.
+//!
+//! ```no_run
+//! use pki_lab::{labdir, profile::Catalogue};
+//! let catalogue = Catalogue::builtin()?;
+//! let opts = labdir::InitOptions { ca: Default::default(), force: false, renew: false };
+//! let report = labdir::init("/tmp/my-lab".as_ref(), &catalogue, &opts, time::OffsetDateTime::now_utc())?;
+//! println!("{} scenarios", report.manifest.scenarios.len());
+//! # Ok::<(), pki_lab::Error>(())
+//! ```
+
+pub mod ca;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod fsutil;
+pub mod inspect;
+pub mod issue;
+pub mod keys;
+pub mod labdir;
+pub mod manifest;
+pub mod output;
+pub mod profile;
+pub mod rules;
+
+pub use error::{Error, Result};
