@@ -25,6 +25,7 @@ pub mod issue;
 pub mod keys;
 pub mod labdir;
 pub mod manifest;
+pub mod outcome;
 pub mod output;
 pub mod profile;
 pub mod rules;

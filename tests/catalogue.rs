@@ -1,0 +1,172 @@
+//! Every scenario of a freshly initialised lab, checked against real verifiers: `openssl verify`
+//! and rustls's `WebPkiServerVerifier` must give exactly the outcome its profile claims.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use pki_lab::ca::parse_certs;
+use pki_lab::outcome::rustls_verify;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateRevocationListDer, UnixTime};
+
+/// Runs `openssl verify` the way the manifest documents it and returns the verify code (0 = OK).
+fn openssl_verify_code(dir: &Path, s: &serde_json::Value) -> (i32, String) {
+    let mut cmd = Command::new("openssl");
+    cmd.current_dir(dir).args(["verify", "-CAfile", "ca.pem", "-untrusted"]);
+    cmd.arg(s["files"]["chain"].as_str().expect("chain"));
+    cmd.args(["-verify_hostname", "localhost", "-purpose", "sslserver"]);
+    if let Some(crl) = s["files"]["crl"].as_str() {
+        cmd.args(["-crl_check", "-CRLfile", crl]);
+    }
+    cmd.arg(s["files"]["cert"].as_str().expect("cert"));
+    let out = cmd.output().expect("openssl is installed");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // "error 10 at 0 depth lookup: certificate has expired"
+    let code = text
+        .split("error ")
+        .skip(1)
+        .find_map(|rest| rest.split_whitespace().next()?.parse::<i32>().ok())
+        .unwrap_or(0);
+    assert_eq!(code == 0, out.status.success(), "exit status and verify code disagree: {text}");
+    (code, text)
+}
+
+fn rustls_code(dir: &Path, s: &serde_json::Value) -> String {
+    let read = |p: &str| std::fs::read_to_string(dir.join(p)).expect(p);
+    let chain = parse_certs(&read(s["files"]["chain"].as_str().expect("chain")), "chain").expect("chain parses");
+    let roots = parse_certs(&read("ca.pem"), "ca.pem").expect("root parses");
+    let crls: Vec<CertificateRevocationListDer<'static>> = match s["files"]["crl"].as_str() {
+        // With CRLs rustls checks the whole chain, so it needs the root's CRL too.
+        Some(crl) => [crl, "root.crl.pem"]
+            .iter()
+            .map(|p| CertificateRevocationListDer::from_pem_slice(read(p).as_bytes()).expect("crl parses"))
+            .collect(),
+        None => vec![],
+    };
+    rustls_verify(&chain, &roots, &crls, "localhost", UnixTime::now()).expect("verifier runs")
+}
+
+#[test]
+fn every_scenario_gets_exactly_its_claimed_verdict_from_openssl_and_rustls() {
+    let (_tmp, dir) = new_lab(&[]);
+    let m = manifest(&dir);
+    let mut mismatches = BTreeMap::new();
+    let scenarios = m["scenarios"].as_array().expect("scenarios");
+    assert!(scenarios.len() >= 26, "catalogue has {} scenarios", scenarios.len());
+    for s in scenarios {
+        let name = s["name"].as_str().expect("name").to_string();
+        let (code, text) = openssl_verify_code(&dir, s);
+        let want = s["expect"]["openssl-verify"].as_i64().expect("openssl-verify") as i32;
+        if code != want {
+            mismatches.insert(format!("{name} openssl"), format!("claimed {want}, got {code}: {}", text.trim()));
+        }
+        let got = rustls_code(&dir, s);
+        let want = s["expect"]["rustls-verify"].as_str().expect("rustls-verify");
+        if got != want {
+            mismatches.insert(format!("{name} rustls"), format!("claimed {want}, got {got}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "verdicts differ from the profiles: {mismatches:#?}");
+}
+
+#[test]
+fn controls_pass_and_each_broken_scenario_names_one_known_rule() {
+    let (_tmp, dir) = new_lab(&[]);
+    let m = manifest(&dir);
+    let rules: Vec<&str> = pki_lab::rules::RULES.iter().map(|r| r.id).collect();
+    for s in m["scenarios"].as_array().expect("scenarios") {
+        match s["rule"].as_str() {
+            None => {
+                assert_eq!(s["expect"]["openssl-verify"], 0, "{}", s["name"]);
+                assert_eq!(openssl_verify_code(&dir, s).0, 0, "control {} fails openssl", s["name"]);
+                assert_eq!(rustls_code(&dir, s), "ok", "control {} fails rustls", s["name"]);
+            }
+            Some(rule) => assert!(rules.contains(&rule), "{} breaks unknown rule {rule}", s["name"]),
+        }
+    }
+    for name in ["valid", "valid-p384", "valid-ed25519", "valid-rsa2048", "many-sans", "tls12-only", "tls13-only"] {
+        assert!(scenario(&m, name)["rule"].is_null(), "{name} is a control");
+    }
+}
+
+#[test]
+fn revoked_passes_without_its_crl_so_the_crl_is_what_fails_it() {
+    let (_tmp, dir) = new_lab(&[]);
+    let m = manifest(&dir);
+    let mut s = scenario(&m, "revoked").clone();
+    s["files"]["crl"] = serde_json::Value::Null;
+    assert_eq!(openssl_verify_code(&dir, &s).0, 0);
+    assert_eq!(rustls_code(&dir, &s), "ok");
+}
+
+#[test]
+fn many_sans_really_carries_one_thousand_names() {
+    let (_tmp, dir) = new_lab(&[]);
+    let out = Command::new("openssl")
+        .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+        .arg(dir.join("scenarios/many-sans/cert.pem"))
+        .output()
+        .expect("openssl");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let names = text.matches("DNS:").count() + text.matches("IP Address:").count();
+    assert_eq!(names, 1000, "{}", &text[..200.min(text.len())]);
+}
+
+#[test]
+fn served_chains_are_what_the_profiles_say() {
+    let (_tmp, dir) = new_lab(&[]);
+    let m = manifest(&dir);
+    let count = |name: &str| {
+        let s = scenario(&m, name);
+        let text = std::fs::read_to_string(dir.join(s["files"]["chain"].as_str().expect("chain"))).expect("chain");
+        assert_eq!(s["serve"]["chain_len"], text.matches("BEGIN CERTIFICATE").count(), "{name}");
+        text.matches("BEGIN CERTIFICATE").count()
+    };
+    assert_eq!(count("valid"), 2);
+    assert_eq!(count("incomplete-chain"), 1);
+    assert_eq!(count("self-signed"), 1);
+    assert_eq!(count("path-length"), 3);
+    assert_eq!(count("untrusted-root"), 2);
+}
+
+#[test]
+fn key_mismatch_serves_a_key_that_is_not_the_certificates() {
+    let (_tmp, dir) = new_lab(&[]);
+    let pubkey = |args: &[&str], file: &str| {
+        let out = Command::new("openssl").args(args).arg(dir.join(file)).output().expect("openssl");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let cert_key = pubkey(&["x509", "-noout", "-pubkey", "-in"], "scenarios/key-mismatch/cert.pem");
+    let served = pubkey(&["pkey", "-pubout", "-in"], "scenarios/key-mismatch/key.pem");
+    let own = pubkey(&["pkey", "-pubout", "-in"], "scenarios/key-mismatch/leaf-key.pem");
+    assert_ne!(cert_key, served);
+    assert_eq!(cert_key, own);
+    // Control: the valid scenario's key is its certificate's.
+    let valid_cert = pubkey(&["x509", "-noout", "-pubkey", "-in"], "scenarios/valid/cert.pem");
+    let valid_key = pubkey(&["pkey", "-pubout", "-in"], "scenarios/valid/key.pem");
+    assert_eq!(valid_cert, valid_key);
+}
+
+#[test]
+fn client_certificates_chain_to_the_root_or_the_rogue_root() {
+    let (_tmp, dir) = new_lab(&[]);
+    let verify = |ca: &str, scenario: &str| {
+        Command::new("openssl")
+            .current_dir(&dir)
+            .args(["verify", "-purpose", "sslclient", "-CAfile", ca, "-untrusted"])
+            .arg(format!("scenarios/{scenario}/client/chain.pem"))
+            .arg(format!("scenarios/{scenario}/client/cert.pem"))
+            .output()
+            .expect("openssl")
+            .status
+            .success()
+    };
+    assert!(verify("ca.pem", "client-cert-required"));
+    assert!(!verify("ca.pem", "client-cert-untrusted"));
+    assert!(verify("ca/rogue-root.pem", "client-cert-untrusted"));
+}

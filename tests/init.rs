@@ -1,0 +1,247 @@
+//! `pki-lab init`: refusing, replacing, renewing, permissions, name constraints, bad input.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).expect("prefix").to_path_buf(), std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+}
+
+fn openssl_ok(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn private_keys_are_0600_and_the_lab_directory_0700() {
+    let (_tmp, dir) = new_lab(&[]);
+    assert_eq!(mode(&dir), 0o700);
+    let files = snapshot(&dir);
+    let keys: Vec<_> = files.keys().filter(|p| p.extension().is_some_and(|e| e == "key") || p.to_string_lossy().ends_with("key.pem")).collect();
+    assert!(keys.len() >= 30, "found {} keys", keys.len());
+    for k in keys {
+        assert_eq!(mode(&dir.join(k)), 0o600, "{}", k.display());
+    }
+    // Control: certificates are readable by others.
+    assert_eq!(mode(&dir.join("ca.pem")), 0o644);
+}
+
+#[test]
+fn second_init_without_force_exits_2_and_changes_nothing() {
+    let (_tmp, dir) = new_lab(&[]);
+    let before = snapshot(&dir);
+    let o = run(&dir, &["init"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a lab already exists"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--renew"), "the error suggests what to do: {}", stderr(&o));
+    assert_eq!(before, snapshot(&dir));
+}
+
+#[test]
+fn force_replaces_the_ca_and_renew_keeps_it_byte_for_byte() {
+    let (_tmp, dir) = new_lab(&[]);
+    let before = snapshot(&dir);
+    let ca_files = |s: &BTreeMap<PathBuf, Vec<u8>>| -> BTreeMap<PathBuf, Vec<u8>> {
+        s.iter().filter(|(p, _)| p.starts_with("ca") || p == &&PathBuf::from("ca.pem")).map(|(p, b)| (p.clone(), b.clone())).collect()
+    };
+
+    let o = run(&dir, &["init", "--renew"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("re-issued"), "{}", stderr(&o));
+    let renewed = snapshot(&dir);
+    assert_eq!(ca_files(&before), ca_files(&renewed), "renew must not touch the CA");
+    assert_ne!(before[Path::new("scenarios/valid/cert.pem")], renewed[Path::new("scenarios/valid/cert.pem")]);
+    // A leaf issued under the reloaded CA still chains to the same root.
+    let (ok, text) = openssl_ok(
+        &dir,
+        &["verify", "-CAfile", "ca.pem", "-untrusted", "scenarios/valid/chain.pem", "-verify_hostname", "localhost", "scenarios/valid/cert.pem"],
+    );
+    assert!(ok, "{text}");
+    assert_eq!(mode(&dir.join("ca/root.key")), 0o600);
+
+    let o = run(&dir, &["init", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("replaced"), "{}", stderr(&o));
+    assert_ne!(ca_files(&renewed)[Path::new("ca.pem")], snapshot(&dir)[Path::new("ca.pem")]);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.parent().expect("parent"))
+        .expect("read parent")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "lab")
+        .collect();
+    assert!(leftovers.is_empty(), "staging directories left behind: {leftovers:?}");
+}
+
+#[test]
+fn renew_without_a_lab_and_init_into_a_foreign_directory_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = run(&tmp.path().join("none"), &["init", "--renew"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no lab in"), "{}", stderr(&o));
+    assert!(!tmp.path().join("none").exists());
+
+    let foreign = tmp.path().join("foreign");
+    std::fs::create_dir(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("notes.txt"), "mine").expect("write");
+    let o = run(&foreign, &["init"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(&foreign).expect("ls").count(), 1);
+}
+
+/// Signs a leaf for `host` with the lab intermediate's key, as someone who stole it would.
+fn forge(dir: &Path, host: &str) -> (bool, String) {
+    let ext = dir.join("forge.ext");
+    std::fs::write(&ext, format!("subjectAltName=DNS:{host}\nextendedKeyUsage=serverAuth\n")).expect("ext");
+    let (ok, text) = openssl_ok(
+        dir,
+        &["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "forge.key", "-subj", &format!("/CN={host}"), "-out", "forge.csr"],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = openssl_ok(
+        dir,
+        &["x509", "-req", "-in", "forge.csr", "-CA", "ca/intermediate.pem", "-CAkey", "ca/intermediate.key", "-days", "30", "-extfile", "forge.ext", "-out", "forge.pem"],
+    );
+    assert!(ok, "{text}");
+    openssl_ok(
+        dir,
+        &["verify", "-CAfile", "ca.pem", "-untrusted", "ca/intermediate.pem", "-verify_hostname", host, "forge.pem"],
+    )
+}
+
+#[test]
+fn a_stolen_lab_key_cannot_impersonate_a_public_site_unless_constraints_are_off() {
+    let (_tmp, dir) = new_lab(&[]);
+    let (ok, text) = forge(&dir, "www.google.com");
+    assert!(!ok && text.contains("error 47"), "expected permitted subtree violation: {text}");
+    let (ok, text) = forge(&dir, "app.test");
+    assert!(ok, "names under .test stay allowed: {text}");
+
+    let (_tmp2, open) = new_lab(&["--no-name-constraints"]);
+    assert!(manifest(&open)["ca"]["permitted"].is_null());
+    let (ok, text) = forge(&open, "www.google.com");
+    assert!(ok, "without constraints the forgery verifies: {text}");
+
+    let (_tmp3, widened) = new_lab(&["--permit", "corp.example.org"]);
+    assert!(forge(&widened, "api.corp.example.org").0, "--permit widens the list");
+    assert!(!forge(&widened, "www.example.org").0, "but only by the permitted subtree");
+}
+
+#[test]
+fn no_name_constraints_warns() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = run(&tmp.path().join("lab"), &["init", "--no-name-constraints"]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("warning: the root will not be name-constrained"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_bad_permit_exits_2_before_anything_is_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    let o = run(&dir, &["init", "--permit", "10.0.0.0/40"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("10.0.0.0/40"), "{}", stderr(&o));
+    assert!(!dir.exists());
+}
+
+#[test]
+fn key_type_sets_the_ca_keys() {
+    let (_tmp, dir) = new_lab(&["--key-type", "p384"]);
+    let (ok, text) = openssl_ok(&dir, &["pkey", "-in", "ca/root.key", "-noout", "-text"]);
+    assert!(ok && text.contains("P-384"), "{text}");
+    assert_eq!(manifest(&dir)["key_type"], "p384");
+    // Scenarios that pin their key keep it.
+    assert_eq!(scenario(&manifest(&dir), "valid-ed25519")["key_type"], "ed25519");
+}
+
+#[test]
+fn pki_lab_home_is_the_default_directory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("home-lab");
+    let o = pki_lab().env("PKI_LAB_HOME", &home).arg("init").output().expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(home.join("manifest.json").is_file());
+}
+
+#[test]
+fn a_malformed_profile_is_reported_with_file_line_and_column_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let profiles = tmp.path().join("profiles");
+    std::fs::create_dir(&profiles).expect("mkdir");
+    std::fs::write(
+        profiles.join("mine.yaml"),
+        "name: mine\nsummary: my scenario\nleaf:\n  validty: { not-before: -1h, not-after: +1d }\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0, python: ok, go: ok}\n",
+    )
+    .expect("write");
+    let dir = tmp.path().join("lab");
+    let o = run(&dir, &["init", "--profiles", profiles.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("mine.yaml") && err.contains("4:3"), "{err}");
+    assert!(err.contains("validty"), "{err}");
+    assert!(!dir.exists());
+}
+
+#[test]
+fn a_custom_profile_joins_the_catalogue() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let profiles = tmp.path().join("profiles");
+    std::fs::create_dir(&profiles).expect("mkdir");
+    std::fs::write(
+        profiles.join("short-lived.yaml"),
+        "name: short-lived\nsummary: valid for ten minutes\nleaf:\n  validity: { not-before: -1m, not-after: +10m }\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0, python: ok, go: ok}\n",
+    )
+    .expect("write");
+    let dir = tmp.path().join("lab");
+    let o = run(&dir, &["init", "--profiles", profiles.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&dir);
+    let s = scenario(&m, "short-lived");
+    assert!(s["rule"].is_null());
+    assert!(dir.join("scenarios/short-lived/cert.pem").is_file());
+}
+
+#[test]
+fn a_failure_while_issuing_leaves_no_half_written_lab() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let profiles = tmp.path().join("profiles");
+    std::fs::create_dir(&profiles).expect("mkdir");
+    // Parses, but cannot be issued: a revoked leaf must come from a CA that publishes a CRL.
+    std::fs::write(
+        profiles.join("bad-revoke.yaml"),
+        "name: bad-revoke\nsummary: x\nbreaks: revocation.revoked\nissuer: root\ncas: [{name: Sub}]\nleaf: {revoked: true}\nexpect: {openssl-verify: 23, rustls-verify: Revoked, curl: 60, python: x, go: x}\n",
+    )
+    .expect("write");
+    let (_t, dir) = new_lab(&[]);
+    let before = snapshot(&dir);
+    let o = run(&dir, &["init", "--force", "--profiles", profiles.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("leaf.revoked"), "{}", stderr(&o));
+    assert_eq!(before, snapshot(&dir), "the old lab is intact");
+    let names: Vec<_> =
+        std::fs::read_dir(dir.parent().expect("parent")).expect("ls").map(|e| e.expect("e").file_name()).collect();
+    assert_eq!(names.len(), 1, "no staging left: {names:?}");
+}
