@@ -83,7 +83,10 @@ pub struct CaOptions {
 
 impl Default for CaOptions {
     fn default() -> Self {
-        CaOptions { key_type: KeyType::P256, permitted: Some(DEFAULT_PERMITTED.iter().map(|s| s.to_string()).collect()) }
+        CaOptions {
+            key_type: KeyType::P256,
+            permitted: Some(DEFAULT_PERMITTED.iter().map(|s| s.to_string()).collect()),
+        }
     }
 }
 
@@ -116,7 +119,8 @@ impl LabCa {
         let intermediate = CaCert::new(inter_der, inter_key)?;
 
         let rogue_params = ca_params(&format!("pki-lab Rogue Root CA {tag} (untrusted)"), None, &Validity::ca(), now);
-        let rogue_der = rogue_params.self_signed(&rogue_key).map_err(Error::rcgen("signing the rogue root"))?.der().clone();
+        let rogue_der =
+            rogue_params.self_signed(&rogue_key).map_err(Error::rcgen("signing the rogue root"))?.der().clone();
         let rogue = CaCert::new(rogue_der, rogue_key)?;
 
         Ok(LabCa { root, intermediate, rogue })

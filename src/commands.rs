@@ -28,8 +28,11 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// The current time, or `PKI_LAB_NOW` (RFC 3339) so that tests and reproducible runs can pin it.
 pub fn clock() -> Result<OffsetDateTime> {
     match std::env::var("PKI_LAB_NOW") {
-        Ok(v) if !v.is_empty() => OffsetDateTime::parse(&v, &Rfc3339)
-            .map_err(|e| Error::Usage(format!("PKI_LAB_NOW: expected an RFC 3339 time such as 2026-11-26T10:00:00Z, found `{v}` ({e})"))),
+        Ok(v) if !v.is_empty() => OffsetDateTime::parse(&v, &Rfc3339).map_err(|e| {
+            Error::Usage(format!(
+                "PKI_LAB_NOW: expected an RFC 3339 time such as 2026-11-26T10:00:00Z, found `{v}` ({e})"
+            ))
+        }),
         _ => Ok(OffsetDateTime::now_utc()),
     }
 }
@@ -51,7 +54,8 @@ fn init(dir: &Path, args: InitArgs, now: OffsetDateTime) -> Result<i32> {
         Some(d) => Catalogue::with_dir(d)?,
         None => Catalogue::builtin()?,
     };
-    let opts = InitOptions { ca: CaOptions { key_type: args.key_type, permitted }, force: args.force, renew: args.renew };
+    let opts =
+        InitOptions { ca: CaOptions { key_type: args.key_type, permitted }, force: args.force, renew: args.renew };
     let report = labdir::init(dir, &catalogue, &opts, now)?;
     print_receipt(&report);
     Ok(0)

@@ -25,10 +25,7 @@ pub enum Error {
 
     /// A name the user typed is not in the catalogue.
     #[error("unknown scenario `{name}`{}", did_you_mean(suggestion))]
-    UnknownScenario {
-        name: String,
-        suggestion: Option<String>,
-    },
+    UnknownScenario { name: String, suggestion: Option<String> },
 
     /// `init` found a lab where it was asked to create one.
     #[error(
@@ -94,8 +91,7 @@ pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
         }
     }
     // Allow about one typo per three characters, so `expird` finds `expired` but `foo` finds nothing.
-    best.filter(|(d, _)| *d <= (input.len() / 3).max(1))
-        .map(|(_, c)| c.to_string())
+    best.filter(|(d, _)| *d <= (input.len() / 3).max(1)).map(|(_, c)| c.to_string())
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -15,12 +15,8 @@ pub const PUBLIC: u32 = 0o644;
 /// Creates `path` (which must not exist) with `mode` and writes `bytes`. Used inside a fresh
 /// staging directory, where nothing can be overwritten.
 pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .map_err(Error::io("creating", path))?;
+    let mut f =
+        OpenOptions::new().write(true).create_new(true).mode(mode).open(path).map_err(Error::io("creating", path))?;
     f.write_all(bytes).map_err(Error::io("writing", path))?;
     // The umask may have narrowed the mode; make it exact.
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(Error::io("setting permissions on", path))
@@ -42,21 +38,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 
 /// Creates a directory (and parents) with mode 0700.
 pub fn create_private_dir(path: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path)
-        .map_err(Error::io("creating directory", path))?;
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(Error::io("creating directory", path))?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o700)).map_err(Error::io("setting permissions on", path))
 }
 
 /// Creates a directory (and parents) with mode 0755.
 pub fn create_dir(path: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o755)
-        .create(path)
-        .map_err(Error::io("creating directory", path))
+    fs::DirBuilder::new().recursive(true).mode(0o755).create(path).map_err(Error::io("creating directory", path))
 }
 
 pub fn read_to_string(path: &Path) -> Result<String> {

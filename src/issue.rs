@@ -3,8 +3,7 @@
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyUsagePurpose, RevocationReason, RevokedCertParams,
-    SerialNumber,
+    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyUsagePurpose, RevocationReason, RevokedCertParams, SerialNumber,
 };
 use rustls::pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
@@ -60,7 +59,8 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
     if profile.leaf.revoked && (profile.issuer == IssuerRef::SelfSigned || !profile.cas.is_empty()) {
         return Err(Error::Invalid {
             file: format!("templates/{}.yaml", profile.name),
-            message: "leaf.revoked needs the root or the intermediate as the leaf's issuer (they publish the CRLs)".into(),
+            message: "leaf.revoked needs the root or the intermediate as the leaf's issuer (they publish the CRLs)"
+                .into(),
         });
     }
 
@@ -154,7 +154,9 @@ fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Res
     if let Some(oid) = &profile.leaf.critical_extension {
         let arcs = parse_oid(oid).ok_or_else(|| Error::Invalid {
             file: format!("templates/{}.yaml", profile.name),
-            message: format!("leaf.critical-extension: expected a dotted OID such as 1.3.6.1.4.1.55738.1.1, found `{oid}`"),
+            message: format!(
+                "leaf.critical-extension: expected a dotted OID such as 1.3.6.1.4.1.55738.1.1, found `{oid}`"
+            ),
         })?;
         // The value is an ASN.1 NULL: what it means does not matter, only that nobody knows it.
         let mut ext = CustomExtension::from_oid_content(&arcs, vec![0x05, 0x00]);
@@ -178,7 +180,13 @@ fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, now: OffsetDat
     CaCert::new(cert.der().clone(), key)
 }
 
-fn client_cert(scenario: &str, issuer: IssuerRef, lab: &LabCa, key_type: KeyType, now: OffsetDateTime) -> Result<ClientCert> {
+fn client_cert(
+    scenario: &str,
+    issuer: IssuerRef,
+    lab: &LabCa,
+    key_type: KeyType,
+    now: OffsetDateTime,
+) -> Result<ClientCert> {
     let (ca, above): (&CaCert, Vec<CertificateDer<'static>>) = match issuer {
         IssuerRef::Intermediate => (&lab.intermediate, vec![lab.intermediate.der.clone()]),
         IssuerRef::Root => (&lab.root, vec![]),
@@ -200,7 +208,9 @@ fn client_cert(scenario: &str, issuer: IssuerRef, lab: &LabCa, key_type: KeyType
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     p.use_authority_key_identifier_extension = true;
-    let cert = p.signed_by(&key, &ca.issuer).map_err(Error::rcgen(format!("scenario {scenario}: signing the client certificate")))?;
+    let cert = p
+        .signed_by(&key, &ca.issuer)
+        .map_err(Error::rcgen(format!("scenario {scenario}: signing the client certificate")))?;
     let mut chain = vec![cert.der().clone()];
     chain.extend(above);
     Ok(ClientCert { chain, key_pem: key.serialize_pem(), issuer })
@@ -224,10 +234,7 @@ pub fn crl(ca: &CaCert, serials: &[SerialNumber], now: OffsetDateTime) -> Result
             .collect(),
         key_identifier_method: KeyIdMethod::Sha256,
     };
-    params
-        .signed_by(&ca.issuer)
-        .and_then(|c| c.pem())
-        .map_err(Error::rcgen("signing a CRL"))
+    params.signed_by(&ca.issuer).and_then(|c| c.pem()).map_err(Error::rcgen("signing a CRL"))
 }
 
 fn eku(e: Eku) -> ExtendedKeyUsagePurpose {

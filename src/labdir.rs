@@ -149,7 +149,11 @@ fn write_lab(
     };
     let root_crl = "root.crl.pem";
     let inter_crl = "intermediate.crl.pem";
-    fsutil::write_new(&out.join(root_crl), issue::crl(&lab.root, &revoked_by(IssuerRef::Root), now)?.as_bytes(), PUBLIC)?;
+    fsutil::write_new(
+        &out.join(root_crl),
+        issue::crl(&lab.root, &revoked_by(IssuerRef::Root), now)?.as_bytes(),
+        PUBLIC,
+    )?;
     fsutil::write_new(
         &out.join(inter_crl),
         issue::crl(&lab.intermediate, &revoked_by(IssuerRef::Intermediate), now)?.as_bytes(),
@@ -213,11 +217,8 @@ fn write_lab(
 /// Issues every profile; each runs on its own thread so that slow (RSA) keys overlap.
 fn issue_all(catalogue: &Catalogue, lab: &LabCa, key_type: KeyType, now: OffsetDateTime) -> Result<Vec<Issued>> {
     std::thread::scope(|s| {
-        let handles: Vec<_> = catalogue
-            .profiles()
-            .iter()
-            .map(|p| (p, s.spawn(move || issue::issue(p, lab, key_type, now))))
-            .collect();
+        let handles: Vec<_> =
+            catalogue.profiles().iter().map(|p| (p, s.spawn(move || issue::issue(p, lab, key_type, now)))).collect();
         handles
             .into_iter()
             .map(|(p, h)| {
@@ -230,7 +231,8 @@ fn issue_all(catalogue: &Catalogue, lab: &LabCa, key_type: KeyType, now: OffsetD
 fn write_scenario(dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
     fsutil::create_dir(dir)?;
     let rel = |f: &str| format!("scenarios/{}/{f}", item.name);
-    let pems = |certs: &[rustls::pki_types::CertificateDer<'_>]| certs.iter().map(|c| ca::pem_cert(c)).collect::<String>();
+    let pems =
+        |certs: &[rustls::pki_types::CertificateDer<'_>]| certs.iter().map(|c| ca::pem_cert(c)).collect::<String>();
 
     fsutil::write_new(&dir.join("cert.pem"), pems(&item.path[..1]).as_bytes(), PUBLIC)?;
     fsutil::write_new(&dir.join("key.pem"), item.served_key_pem.as_bytes(), SECRET)?;

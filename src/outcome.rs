@@ -65,9 +65,7 @@ pub fn rustls_verify(
         chain.split_first().ok_or_else(|| Error::Usage("an empty chain cannot be verified".into()))?;
     let mut store = RootCertStore::empty();
     for r in roots {
-        store
-            .add(r.clone())
-            .map_err(|e| Error::Parse { context: "trusted root".into(), message: e.to_string() })?;
+        store.add(r.clone()).map_err(|e| Error::Parse { context: "trusted root".into(), message: e.to_string() })?;
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)

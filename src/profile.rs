@@ -313,9 +313,7 @@ pub struct Expect {
 impl Profile {
     /// Parses one profile; `source` names the file in error messages.
     pub fn from_yaml(text: &str, source: &str) -> Result<Profile> {
-        let profile: Profile = serde_saphyr::from_str(text).map_err(|e| Error::Yaml {
-            rendered: e.render_with_options(serde_saphyr::render_options! { source_name: Some(source) }),
-        })?;
+        let profile: Profile = serde_saphyr::from_str(text).map_err(|e| yaml_error(&e, source))?;
         profile.validate(source)?;
         Ok(profile)
     }
@@ -382,6 +380,12 @@ impl Profile {
     fn fill(&self, s: &str) -> String {
         s.replace("{name}", &self.name)
     }
+}
+
+/// A YAML error rendered with file, line, column and a snippet (without a second `error:`).
+pub fn yaml_error(e: &serde_saphyr::Error, source: &str) -> Error {
+    let rendered = e.render_with_options(serde_saphyr::render_options! { source_name: Some(source) });
+    Error::Yaml { rendered: rendered.strip_prefix("error: ").unwrap_or(&rendered).to_string() }
 }
 
 /// Scenarios of the rule table that pki-lab cannot make yet, and why.

@@ -50,16 +50,28 @@ pub const RULES: &[Rule] = &[
     rule("chain.issuer-not-ca", Step::Verification, "every issuer in the path has basicConstraints CA:TRUE"),
     rule("chain.leaf-is-ca", Step::Verification, "the leaf is an end entity, not a CA certificate"),
     rule("chain.path-length", Step::Verification, "no CA has more CAs below it than its pathLenConstraint allows"),
-    rule("chain.name-constraints", Step::Verification, "every name of the leaf lies inside its issuers' permitted subtrees"),
+    rule(
+        "chain.name-constraints",
+        Step::Verification,
+        "every name of the leaf lies inside its issuers' permitted subtrees",
+    ),
     rule("purpose.eku", Step::Verification, "the leaf's extendedKeyUsage allows serverAuth"),
     rule("signature.invalid", Step::Verification, "each signature in the path verifies with its issuer's public key"),
     rule("signature.weak-algorithm", Step::Verification, "signatures use an accepted algorithm (no SHA-1, no MD5)"),
     rule("key.too-weak", Step::Verification, "public keys are strong enough (RSA at least 2048 bits)"),
     rule("extension.unknown-critical", Step::Verification, "no extension marked critical is unknown to the client"),
     rule("revocation.revoked", Step::Verification, "no certificate in the path is listed in its issuer's CRL"),
-    rule("handshake.key-mismatch", Step::KeyExchange, "CertificateVerify is signed by the key of the presented certificate"),
+    rule(
+        "handshake.key-mismatch",
+        Step::KeyExchange,
+        "CertificateVerify is signed by the key of the presented certificate",
+    ),
     rule("client.cert-required", Step::Verification, "(server side) the client presents a certificate when asked"),
-    rule("client.cert-untrusted", Step::Verification, "(server side) the client's certificate chains to a root the server trusts"),
+    rule(
+        "client.cert-untrusted",
+        Step::Verification,
+        "(server side) the client's certificate chains to a root the server trusts",
+    ),
 ];
 
 const fn rule(id: &'static str, step: Step, check: &'static str) -> Rule {

@@ -26,11 +26,8 @@ fn openssl_verify_code(dir: &Path, s: &serde_json::Value) -> (i32, String) {
     let out = cmd.output().expect("openssl is installed");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     // "error 10 at 0 depth lookup: certificate has expired"
-    let code = text
-        .split("error ")
-        .skip(1)
-        .find_map(|rest| rest.split_whitespace().next()?.parse::<i32>().ok())
-        .unwrap_or(0);
+    let code =
+        text.split("error ").skip(1).find_map(|rest| rest.split_whitespace().next()?.parse::<i32>().ok()).unwrap_or(0);
     assert_eq!(code == 0, out.status.success(), "exit status and verify code disagree: {text}");
     (code, text)
 }

@@ -40,7 +40,10 @@ fn private_keys_are_0600_and_the_lab_directory_0700() {
     let (_tmp, dir) = new_lab(&[]);
     assert_eq!(mode(&dir), 0o700);
     let files = snapshot(&dir);
-    let keys: Vec<_> = files.keys().filter(|p| p.extension().is_some_and(|e| e == "key") || p.to_string_lossy().ends_with("key.pem")).collect();
+    let keys: Vec<_> = files
+        .keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "key") || p.to_string_lossy().ends_with("key.pem"))
+        .collect();
     assert!(keys.len() >= 30, "found {} keys", keys.len());
     for k in keys {
         assert_eq!(mode(&dir.join(k)), 0o600, "{}", k.display());
@@ -65,7 +68,10 @@ fn force_replaces_the_ca_and_renew_keeps_it_byte_for_byte() {
     let (_tmp, dir) = new_lab(&[]);
     let before = snapshot(&dir);
     let ca_files = |s: &BTreeMap<PathBuf, Vec<u8>>| -> BTreeMap<PathBuf, Vec<u8>> {
-        s.iter().filter(|(p, _)| p.starts_with("ca") || p == &&PathBuf::from("ca.pem")).map(|(p, b)| (p.clone(), b.clone())).collect()
+        s.iter()
+            .filter(|(p, _)| p.starts_with("ca") || p == &&PathBuf::from("ca.pem"))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect()
     };
 
     let o = run(&dir, &["init", "--renew"]);
@@ -77,7 +83,16 @@ fn force_replaces_the_ca_and_renew_keeps_it_byte_for_byte() {
     // A leaf issued under the reloaded CA still chains to the same root.
     let (ok, text) = openssl_ok(
         &dir,
-        &["verify", "-CAfile", "ca.pem", "-untrusted", "scenarios/valid/chain.pem", "-verify_hostname", "localhost", "scenarios/valid/cert.pem"],
+        &[
+            "verify",
+            "-CAfile",
+            "ca.pem",
+            "-untrusted",
+            "scenarios/valid/chain.pem",
+            "-verify_hostname",
+            "localhost",
+            "scenarios/valid/cert.pem",
+        ],
     );
     assert!(ok, "{text}");
     assert_eq!(mode(&dir.join("ca/root.key")), 0o600);
@@ -117,12 +132,41 @@ fn forge(dir: &Path, host: &str) -> (bool, String) {
     std::fs::write(&ext, format!("subjectAltName=DNS:{host}\nextendedKeyUsage=serverAuth\n")).expect("ext");
     let (ok, text) = openssl_ok(
         dir,
-        &["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "forge.key", "-subj", &format!("/CN={host}"), "-out", "forge.csr"],
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "forge.key",
+            "-subj",
+            &format!("/CN={host}"),
+            "-out",
+            "forge.csr",
+        ],
     );
     assert!(ok, "{text}");
     let (ok, text) = openssl_ok(
         dir,
-        &["x509", "-req", "-in", "forge.csr", "-CA", "ca/intermediate.pem", "-CAkey", "ca/intermediate.key", "-days", "30", "-extfile", "forge.ext", "-out", "forge.pem"],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "forge.csr",
+            "-CA",
+            "ca/intermediate.pem",
+            "-CAkey",
+            "ca/intermediate.key",
+            "-days",
+            "30",
+            "-extfile",
+            "forge.ext",
+            "-out",
+            "forge.pem",
+        ],
     );
     assert!(ok, "{text}");
     openssl_ok(
