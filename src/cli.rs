@@ -31,6 +31,38 @@ pub enum Command {
     Scenarios(ScenariosArgs),
     /// Describe a certificate or chain (a PEM file or a scenario name) for a human
     Inspect(InspectArgs),
+    /// Start a TLS test server for each scenario (initialising a lab if there is none)
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Scenarios to serve [default: all]
+    pub scenarios: Vec<String>,
+
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+
+    /// The SNI router listens here and scenario i on BASE+1+i, in catalogue order; 0 picks free ports
+    #[arg(long, default_value_t = crate::serve::DEFAULT_PORT_BASE)]
+    pub port_base: u16,
+
+    /// Also write the chosen ports as JSON to FILE (they are always in <lab>/serve.json)
+    #[arg(long, value_name = "FILE")]
+    pub ports_file: Option<PathBuf>,
+
+    /// Close connections that have not completed the handshake after this many seconds
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub handshake_timeout: f64,
+
+    /// Close keep-alive connections idle for this many seconds
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub idle_timeout: f64,
+
+    /// Do not log each handshake to stderr
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::ca::{CaOptions, DEFAULT_PERMITTED};
-use crate::cli::{Cli, Command, InitArgs, InspectArgs, ScenariosArgs};
+use crate::cli::{Cli, Command, InitArgs, InspectArgs, ScenariosArgs, ServeArgs};
 use crate::error::{Error, Result, suggest};
 use crate::labdir::{self, InitOptions};
 use crate::output::table;
@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Init(args) => init(&dir, args, now),
         Command::Scenarios(args) => scenarios(&dir, args),
         Command::Inspect(args) => inspect_cmd(&dir, args, now),
+        Command::Serve(args) => serve_cmd(&dir, args, now),
     }
 }
 
@@ -59,6 +60,96 @@ fn init(dir: &Path, args: InitArgs, now: OffsetDateTime) -> Result<i32> {
     let report = labdir::init(dir, &catalogue, &opts, now)?;
     print_receipt(&report);
     Ok(0)
+}
+
+fn serve_cmd(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<i32> {
+    use crate::serve::{self, ServeOptions};
+    if !labdir::is_lab(dir) {
+        eprintln!("no lab in {}: creating one first", dir.display());
+        let opts = InitOptions { ca: CaOptions::default(), force: false, renew: false };
+        print_receipt(&labdir::init(dir, &Catalogue::builtin()?, &opts, now)?);
+    }
+    let manifest = labdir::load_manifest(dir)?;
+    warn_if_stale(&manifest, now);
+    // Idle connections each hold a descriptor; the default soft limit (often 1024) is too low.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let secs = |s: f64, flag: &str| {
+        std::time::Duration::try_from_secs_f64(s)
+            .map_err(|_| Error::Usage(format!("{flag}: expected a positive number of seconds, found {s}")))
+    };
+    let opts = ServeOptions {
+        bind: args.bind,
+        port_base: args.port_base,
+        handshake_timeout: secs(args.handshake_timeout, "--handshake-timeout")?,
+        idle_timeout: secs(args.idle_timeout, "--idle-timeout")?,
+        scenarios: args.scenarios.clone(),
+        log: !args.quiet,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("starting the async runtime: {e}")))?;
+    rt.block_on(async {
+        let running = serve::start(dir, &manifest, &opts).await?;
+        let json = serde_json::to_string_pretty(&running.ports).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+        let ports_path = serve::ports_path(dir);
+        crate::fsutil::write_atomic(&ports_path, json.as_bytes(), crate::fsutil::PUBLIC)?;
+        if let Some(f) = &args.ports_file {
+            crate::fsutil::write_atomic(f, json.as_bytes(), crate::fsutil::PUBLIC)?;
+        }
+        print_ready(&manifest, &running.ports);
+        wait_for_signal().await;
+        running.shutdown().await;
+        if serve::load_ports(&ports_path).is_ok_and(|p| p.pid == std::process::id()) {
+            let _ = std::fs::remove_file(&ports_path);
+        }
+        eprintln!("stopped");
+        Ok(0)
+    })
+}
+
+fn print_ready(manifest: &Manifest, ports: &crate::serve::Ports) {
+    use std::io::Write;
+    let host = if ports.bind.is_loopback() { "localhost".to_string() } else { ports.bind.to_string() };
+    let rows: Vec<Vec<String>> = manifest
+        .scenarios
+        .iter()
+        .filter_map(|s| {
+            let port = ports.scenarios.get(&s.name)?;
+            let r = row(&s.name, None, s.rule.as_deref(), &s.summary, &s.expect);
+            Some(vec![s.name.clone(), format!("https://{host}:{port}/"), r[3].clone()])
+        })
+        .collect();
+    print!("{}", table(&["SCENARIO", "URL", "EXPECTED"], &rows));
+    println!("SNI router: https://<scenario>.localhost:{}/ (no SNI: valid)", ports.sni);
+    println!("trust {} ; stop with Ctrl-C", "ca.pem in the lab directory");
+    let _ = std::io::stdout().flush();
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn wait_for_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Controls must pass: tell the user when time has made `valid` invalid.
+fn warn_if_stale(m: &Manifest, now: OffsetDateTime) {
+    let Some(v) = m.scenarios.iter().find(|s| s.name == "valid") else { return };
+    if let Ok(t) = OffsetDateTime::parse(&v.not_after, &Rfc3339)
+        && t < now + time::Duration::days(7)
+    {
+        eprintln!("warning: the `valid` certificate expires {} — run `pki-lab init --renew`", v.not_after);
+    }
 }
 
 fn print_receipt(r: &labdir::InitReport) {

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod fsutil;
+pub mod http;
 pub mod inspect;
 pub mod issue;
 pub mod keys;
@@ -29,5 +30,6 @@ pub mod outcome;
 pub mod output;
 pub mod profile;
 pub mod rules;
+pub mod serve;
 
 pub use error::{Error, Result};

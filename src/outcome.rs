@@ -47,6 +47,20 @@ fn certificate_error_name(ce: &CertificateError) -> String {
     name.to_string()
 }
 
+/// The alert rustls sends when it fails with `e` (as its `common_state` does), where known.
+pub fn alert_sent_for(e: &TlsError) -> Option<rustls::AlertDescription> {
+    use rustls::AlertDescription as A;
+    match e {
+        TlsError::InvalidCertificate(ce) => Some(ce.clone().into()),
+        TlsError::NoCertificatesPresented => Some(A::CertificateRequired),
+        TlsError::PeerMisbehaved(_) => Some(A::IllegalParameter),
+        TlsError::InvalidMessage(m) => Some(m.clone().into()),
+        TlsError::PeerIncompatible(_) => Some(A::HandshakeFailure),
+        TlsError::DecryptError => Some(A::BadRecordMac),
+        _ => None,
+    }
+}
+
 /// `Foo { .. }` / `Foo(..)` → `Foo`.
 fn variant(debug: &str) -> String {
     debug.split(['(', ' ', '{']).next().unwrap_or(debug).to_string()
