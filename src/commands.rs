@@ -97,7 +97,7 @@ fn serve_cmd(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<i32> {
         if let Some(f) = &args.ports_file {
             crate::fsutil::write_atomic(f, json.as_bytes(), crate::fsutil::PUBLIC)?;
         }
-        print_ready(&manifest, &running.ports);
+        print_ready(dir, &manifest, &running.ports);
         wait_for_signal().await;
         running.shutdown().await;
         if serve::load_ports(&ports_path).is_ok_and(|p| p.pid == std::process::id()) {
@@ -108,7 +108,7 @@ fn serve_cmd(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<i32> {
     })
 }
 
-fn print_ready(manifest: &Manifest, ports: &crate::serve::Ports) {
+fn print_ready(dir: &Path, manifest: &Manifest, ports: &crate::serve::Ports) {
     use std::io::Write;
     let host = if ports.bind.is_loopback() { "localhost".to_string() } else { ports.bind.to_string() };
     let rows: Vec<Vec<String>> = manifest
@@ -122,7 +122,7 @@ fn print_ready(manifest: &Manifest, ports: &crate::serve::Ports) {
         .collect();
     print!("{}", table(&["SCENARIO", "URL", "EXPECTED"], &rows));
     println!("SNI router: https://<scenario>.localhost:{}/ (no SNI: valid)", ports.sni);
-    println!("trust {} ; stop with Ctrl-C", "ca.pem in the lab directory");
+    println!("clients trust {} ; stop with Ctrl-C", dir.join("ca.pem").display());
     let _ = std::io::stdout().flush();
 }
 

@@ -54,7 +54,7 @@ pub fn alert_sent_for(e: &TlsError) -> Option<rustls::AlertDescription> {
         TlsError::InvalidCertificate(ce) => Some(ce.clone().into()),
         TlsError::NoCertificatesPresented => Some(A::CertificateRequired),
         TlsError::PeerMisbehaved(_) => Some(A::IllegalParameter),
-        TlsError::InvalidMessage(m) => Some(m.clone().into()),
+        TlsError::InvalidMessage(m) => Some((*m).into()),
         TlsError::PeerIncompatible(_) => Some(A::HandshakeFailure),
         TlsError::DecryptError => Some(A::BadRecordMac),
         _ => None,
