@@ -33,6 +33,100 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Start a TLS test server for each scenario (initialising a lab if there is none)
     Serve(ServeArgs),
+    /// Connect like a client, walk the handshake and name every rule that fails
+    Probe(ProbeArgs),
+    /// Evaluate every rule on certificate files, offline, at a chosen time
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Scenario names (found through the running `pki-lab serve`), host:port or https:// URLs
+    #[arg(required_unless_present = "all")]
+    pub targets: Vec<String>,
+
+    /// Probe every scenario of the running lab and compare each with the manifest
+    #[arg(long, conflicts_with = "targets")]
+    pub all: bool,
+
+    /// Root certificate(s) to trust [default: the lab's ca.pem]
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+
+    /// Server name to send (SNI) and verify [default: localhost for scenarios, else the target's host]
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+
+    /// CRL file(s) to check revocation against [default for scenarios: the lab's CRLs]; repeatable
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crls: Vec<PathBuf>,
+
+    /// Directory with the client certificate (cert.pem or chain.pem) and key.pem to present
+    #[arg(long, value_name = "DIR")]
+    pub client_cert: Option<PathBuf>,
+
+    /// Offer TLS 1.2 only
+    #[arg(long, conflicts_with = "tls13")]
+    pub tls12: bool,
+
+    /// Offer TLS 1.3 only
+    #[arg(long)]
+    pub tls13: bool,
+
+    /// Exit 1 unless exactly these rules fail (comma-separated ids), or nothing does (`pass`)
+    #[arg(long, value_name = "RULE[,RULE]|pass", value_delimiter = ',')]
+    pub expect: Vec<String>,
+
+    /// Requests sent over the one observed connection (keep-alive)
+    #[arg(long, default_value_t = 2)]
+    pub requests: usize,
+
+    /// Seconds allowed for connecting, the handshake and each response
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub timeout: f64,
+
+    /// Print JSON (one report, or an array for several targets)
+    #[arg(long)]
+    pub json: bool,
+
+    /// With --all: print every report, not only the summary table
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The leaf certificate (PEM); further certificates in the file count as sent intermediates
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+
+    /// Intermediates, as a server would send them (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+
+    /// Root certificate(s) to trust [default: the lab's ca.pem]
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+
+    /// The host name to verify
+    #[arg(long, value_name = "NAME")]
+    pub host: String,
+
+    /// Evaluate at this time (RFC 3339, e.g. 2027-01-01T00:00:00Z) instead of now
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// CRL file(s) to check revocation against; repeatable
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crls: Vec<PathBuf>,
+
+    /// Exit 1 unless exactly these rules fail (comma-separated ids), or nothing does (`pass`)
+    #[arg(long, value_name = "RULE[,RULE]|pass", value_delimiter = ',')]
+    pub expect: Vec<String>,
+
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::ca::{CaOptions, DEFAULT_PERMITTED};
-use crate::cli::{Cli, Command, InitArgs, InspectArgs, ScenariosArgs, ServeArgs};
+use crate::cli::{Cli, Command, InitArgs, InspectArgs, ProbeArgs, ScenariosArgs, ServeArgs, VerifyArgs};
 use crate::error::{Error, Result, suggest};
 use crate::labdir::{self, InitOptions};
 use crate::output::table;
@@ -23,6 +23,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Scenarios(args) => scenarios(&dir, args),
         Command::Inspect(args) => inspect_cmd(&dir, args, now),
         Command::Serve(args) => serve_cmd(&dir, args, now),
+        Command::Probe(args) => probe_cmd(&dir, args, now),
+        Command::Verify(args) => verify_cmd(&dir, args, now),
     }
 }
 
@@ -273,4 +275,259 @@ fn resolve_cert_target(dir: &Path, target: &str) -> Result<PathBuf> {
             suggestion: suggest(target, m.scenarios.iter().map(|s| s.name.as_str())),
         }),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("starting the async runtime: {e}")))
+}
+
+/// One thing to probe, resolved.
+struct ProbeTarget {
+    label: String,
+    scenario: Option<crate::manifest::ScenarioEntry>,
+    host: String,
+    port: u16,
+    connect_host: String,
+}
+
+fn probe_cmd(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<i32> {
+    use crate::{engine, probe, serve};
+    let lab = labdir::is_lab(dir);
+    let manifest = if lab { Some(labdir::load_manifest(dir)?) } else { None };
+    let scenario_names: Vec<String> = if args.all {
+        let m = manifest.as_ref().ok_or_else(|| Error::NoLab { dir: dir.to_path_buf() })?;
+        let ports = serve::load_ports(&serve::ports_path(dir))?;
+        m.scenarios.iter().filter(|s| ports.scenarios.contains_key(&s.name)).map(|s| s.name.clone()).collect()
+    } else {
+        args.targets.clone()
+    };
+
+    let mut targets = Vec::new();
+    let mut ports_cache: Option<serve::Ports> = None;
+    for t in &scenario_names {
+        if let Some((host, port)) = probe::parse_target(t) {
+            targets.push(ProbeTarget {
+                label: t.clone(),
+                scenario: None,
+                host: args.host.clone().unwrap_or_else(|| host.clone()),
+                port,
+                connect_host: host,
+            });
+            continue;
+        }
+        let m = manifest.as_ref().ok_or_else(|| Error::NoLab { dir: dir.to_path_buf() })?;
+        let entry = m.scenarios.iter().find(|s| &s.name == t).ok_or_else(|| Error::UnknownScenario {
+            name: t.clone(),
+            suggestion: suggest(t, m.scenarios.iter().map(|s| s.name.as_str())),
+        })?;
+        if ports_cache.is_none() {
+            ports_cache = Some(serve::load_ports(&serve::ports_path(dir))?);
+        }
+        let ports = ports_cache.as_ref().ok_or_else(|| Error::Usage("ports".into()))?;
+        let port = *ports.scenarios.get(t).ok_or_else(|| {
+            Error::Usage(format!(
+                "scenario {t} is not being served\n  hint: start it with `pki-lab serve {t}` (or serve all)"
+            ))
+        })?;
+        targets.push(ProbeTarget {
+            label: t.clone(),
+            scenario: Some(entry.clone()),
+            host: args.host.clone().unwrap_or_else(|| m.host.clone()),
+            port,
+            connect_host: ports.bind.to_string(),
+        });
+    }
+
+    // What the probe trusts: --ca, or the lab root; the lab's other CAs help explain failures.
+    let lab_trust = if lab { Some(engine::lab_trust(dir)?) } else { None };
+    let roots = match &args.ca {
+        Some(f) => crate::ca::parse_certs(&crate::fsutil::read_to_string(f)?, &f.display().to_string())?,
+        None => lab_trust.as_ref().map(|t| t.roots.clone()).ok_or_else(|| {
+            Error::Usage(format!("no --ca given and no lab in {} to trust\n  hint: pass --ca FILE", dir.display()))
+        })?,
+    };
+    let known = lab_trust.as_ref().map(|t| t.known.clone()).unwrap_or_default();
+    let user_crls = crate::probe::load_crls(&args.crls)?;
+    let lab_crls = if lab {
+        crate::probe::load_crls(&[dir.join("root.crl.pem"), dir.join("intermediate.crl.pem")])?
+    } else {
+        vec![]
+    };
+    let user_identity = args.client_cert.as_deref().map(crate::probe::load_identity).transpose()?;
+    let timeout = std::time::Duration::try_from_secs_f64(args.timeout).map_err(|_| {
+        Error::Usage(format!("--timeout: expected a positive number of seconds, found {}", args.timeout))
+    })?;
+    let versions = if args.tls12 {
+        vec![&rustls::version::TLS12]
+    } else if args.tls13 {
+        vec![&rustls::version::TLS13]
+    } else {
+        vec![]
+    };
+
+    let rt = runtime()?;
+    let reports: Vec<crate::probe::Report> = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, t) in targets.iter().enumerate() {
+            let addr = tokio::net::lookup_host((t.connect_host.as_str(), t.port))
+                .await
+                .map_err(|e| Error::Usage(format!("cannot resolve {}: {e}", t.connect_host)))?
+                .next()
+                .ok_or_else(|| Error::Usage(format!("{} has no address", t.connect_host)))?;
+            // Scenario targets check revocation against the lab's CRLs unless --crl is given.
+            let crls = if !user_crls.is_empty() || t.scenario.is_none() { user_crls.clone() } else { lab_crls.clone() };
+            let trust = engine::Trust { roots: roots.clone(), known: known.clone(), crls };
+            let client = match (&user_identity, &t.scenario) {
+                (Some(id), _) => Some(id.clone()),
+                (None, Some(s)) if s.serve.probe_client_cert => match &s.files.client_chain {
+                    Some(_) => Some(crate::probe::load_identity(&dir.join(format!("scenarios/{}/client", s.name)))?),
+                    None => None,
+                },
+                _ => None,
+            };
+            let opts = crate::probe::ProbeOptions {
+                host: t.host.clone(),
+                versions: versions.clone(),
+                client,
+                requests: args.requests,
+                timeout,
+                now,
+            };
+            let label = t.label.clone();
+            let scenario = t.scenario.as_ref().map(|s| s.name.clone());
+            set.spawn(async move { (i, crate::probe::probe(&label, scenario.as_deref(), addr, &trust, &opts).await) });
+        }
+        let mut out = Vec::new();
+        while let Some(r) = set.join_next().await {
+            out.push(r.map_err(|e| Error::Usage(format!("probe task failed: {e}")))?);
+        }
+        out.sort_by_key(|(i, _)| *i);
+        Ok::<_, Error>(out.into_iter().map(|(_, r)| r).collect())
+    })?;
+
+    // Compare each report with --expect, or with its scenario's rule under --all.
+    let mut all_ok = true;
+    let mut rows = Vec::new();
+    for (t, r) in targets.iter().zip(&reports) {
+        let expected: Vec<String> = if !args.expect.is_empty() {
+            args.expect.clone()
+        } else if args.all {
+            t.scenario.as_ref().and_then(|s| s.rule.clone()).into_iter().collect()
+        } else {
+            vec![]
+        };
+        let ok = crate::probe::matches(r, &expected);
+        all_ok &= ok;
+        rows.push(vec![
+            r.scenario.clone().unwrap_or_else(|| r.target.clone()),
+            if expected.is_empty() { "pass".into() } else { expected.join(",") },
+            if r.verdict.failed.is_empty() { "pass".into() } else { r.verdict.failed.join(",") },
+            r.verdict.rustls.clone(),
+            if ok { "ok".into() } else { "DIFFERS".into() },
+        ]);
+    }
+    if args.json {
+        let json = if reports.len() == 1 && !args.all {
+            serde_json::to_string_pretty(&reports[0])
+        } else {
+            serde_json::to_string_pretty(&reports)
+        }
+        .map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+    } else {
+        if !args.all || args.verbose {
+            for r in &reports {
+                println!("{}", crate::probe::render_text(r));
+            }
+        }
+        if reports.len() > 1 {
+            print!("{}", table(&["TARGET", "EXPECTED", "OBSERVED", "RUSTLS", "MATCH"], &rows));
+        }
+    }
+    Ok(if all_ok { 0 } else { 1 })
+}
+
+#[derive(serde::Serialize)]
+struct VerifyReport {
+    cert: String,
+    host: String,
+    at: String,
+    verification: Vec<crate::engine::RuleResult>,
+    failed: Vec<&'static str>,
+    rustls: String,
+}
+
+fn verify_cmd(dir: &Path, args: VerifyArgs, now: OffsetDateTime) -> Result<i32> {
+    use crate::engine;
+    let at = match &args.at {
+        Some(t) => OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
+            Error::Usage(format!("--at: expected an RFC 3339 time such as 2027-01-01T00:00:00Z, found `{t}` ({e})"))
+        })?,
+        None => now,
+    };
+    let read = |p: &Path| -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+        crate::ca::parse_certs(&crate::fsutil::read_to_string(p)?, &p.display().to_string())
+    };
+    let mut presented = read(&args.cert)?;
+    if presented.is_empty() {
+        return Err(Error::Parse {
+            context: args.cert.display().to_string(),
+            message: "expected a CERTIFICATE block, found none".into(),
+        });
+    }
+    if let Some(chain) = &args.chain {
+        for c in read(chain)? {
+            if !presented.contains(&c) {
+                presented.push(c);
+            }
+        }
+    }
+    let lab_trust = if labdir::is_lab(dir) { Some(engine::lab_trust(dir)?) } else { None };
+    let roots = match &args.ca {
+        Some(f) => read(f)?,
+        None => lab_trust.as_ref().map(|t| t.roots.clone()).ok_or_else(|| {
+            Error::Usage(format!("no --ca given and no lab in {} to trust\n  hint: pass --ca FILE", dir.display()))
+        })?,
+    };
+    let trust = engine::Trust {
+        roots,
+        known: lab_trust.map(|t| t.known).unwrap_or_default(),
+        crls: crate::probe::load_crls(&args.crls)?,
+    };
+    let results = engine::evaluate(&presented, &args.host, &trust, at);
+    let unix = rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        u64::try_from(at.unix_timestamp()).unwrap_or(0),
+    ));
+    let rustls = crate::outcome::rustls_verify(&presented, &trust.roots, &trust.crls, &args.host, unix)?;
+    let failed = engine::failed(&results);
+    let expected: Vec<&str> = args.expect.iter().map(String::as_str).filter(|e| *e != "pass").collect();
+    let ok = {
+        let (mut a, mut b) = (failed.clone(), expected.clone());
+        a.sort_unstable();
+        b.sort_unstable();
+        a == b
+    };
+    if args.json {
+        let report = VerifyReport {
+            cert: args.cert.display().to_string(),
+            host: args.host.clone(),
+            at: labdir::rfc3339(at),
+            verification: results,
+            failed,
+            rustls,
+        };
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?);
+    } else {
+        println!("verify {} for {} at {}", args.cert.display(), args.host, labdir::rfc3339(at));
+        print!("{}", engine::render_text(&results));
+        if failed.is_empty() {
+            println!("verdict  PASS (rustls: {rustls})");
+        } else {
+            println!("verdict  FAIL {} (rustls: {rustls})", failed.join(", "));
+        }
+    }
+    Ok(if ok { 0 } else { 1 })
 }

@@ -160,6 +160,11 @@ fn write_lab(
         PUBLIC,
     )?;
 
+    // Both CRLs in one file, for clients that check every certificate of the chain (curl).
+    let both =
+        format!("{}{}", fsutil::read_to_string(&out.join(root_crl))?, fsutil::read_to_string(&out.join(inter_crl))?);
+    fsutil::write_new(&out.join("crls.pem"), both.as_bytes(), PUBLIC)?;
+
     let scen_dir = out.join("scenarios");
     fsutil::create_private_dir(&scen_dir)?;
     let mut entries = Vec::new();
@@ -185,6 +190,7 @@ fn write_lab(
                 key: profile.serve.key,
                 versions: profile.serve.versions.clone(),
                 client_auth: profile.serve.client_auth,
+                probe_client_cert: profile.client_cert.as_ref().is_some_and(|c| c.present),
             },
             files: Files { crl, ..files },
             expect: profile.expect.clone(),
@@ -204,6 +210,7 @@ fn write_lab(
             rogue_root: format!("ca/{}.pem", ca::ROGUE),
             root_crl: root_crl.into(),
             intermediate_crl: inter_crl.into(),
+            crls: "crls.pem".into(),
             permitted,
         },
         scenarios: entries,

@@ -18,6 +18,7 @@
 pub mod ca;
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod fsutil;
 pub mod http;
@@ -28,6 +29,7 @@ pub mod labdir;
 pub mod manifest;
 pub mod outcome;
 pub mod output;
+pub mod probe;
 pub mod profile;
 pub mod rules;
 pub mod serve;

@@ -38,6 +38,8 @@ pub struct CaInfo {
     /// CRLs at the lab root, by issuer.
     pub root_crl: String,
     pub intermediate_crl: String,
+    /// Both CRLs in one file (`curl --crlfile`, which checks every certificate of the chain).
+    pub crls: String,
     /// Names and CIDR ranges the root may issue for; `null` when unconstrained.
     pub permitted: Option<Vec<String>>,
 }
@@ -70,6 +72,8 @@ pub struct ServeInfo {
     /// Accepted TLS versions; empty means 1.2 and 1.3.
     pub versions: Vec<TlsVersion>,
     pub client_auth: bool,
+    /// `pki-lab probe` presents the scenario's client certificate by default.
+    pub probe_client_cert: bool,
 }
 
 /// Paths relative to the lab directory.

@@ -285,6 +285,9 @@ pub enum TlsVersion {
 pub struct ClientCertSpec {
     #[serde(default)]
     pub issuer: IssuerRef,
+    /// `pki-lab probe` presents this certificate by default (otherwise only with --client-cert).
+    #[serde(default)]
+    pub present: bool,
 }
 
 /// What real clients report. `openssl-verify`, `rustls-verify` and `curl` are checked by the
@@ -302,7 +305,10 @@ pub struct Expect {
     /// `rustls-verify` (key mismatch, client certificates).
     #[serde(default)]
     pub rustls_handshake: Option<String>,
-    /// `curl --cacert ca.pem` exit code (0, 35 handshake, 56 receive, 60 verification).
+    /// Exit code (0 ok, 35 handshake, 56 receive, 60 verification) of
+    /// `curl --cacert ca.pem https://localhost:PORT/` against `pki-lab serve`, adding
+    /// `--crlfile crls.pem` for scenarios with a `crl` file and `--cert/--key` of the scenario's
+    /// client certificate where the probe presents one.
     pub curl: i32,
     /// Python `ssl` error text.
     pub python: String,
