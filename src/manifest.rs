@@ -39,6 +39,7 @@ pub struct CaInfo {
     pub root_crl: String,
     pub intermediate_crl: String,
     /// Both CRLs in one file (`curl --crlfile`, which checks every certificate of the chain).
+    #[serde(default)]
     pub crls: String,
     /// Names and CIDR ranges the root may issue for; `null` when unconstrained.
     pub permitted: Option<Vec<String>>,
@@ -73,6 +74,7 @@ pub struct ServeInfo {
     pub versions: Vec<TlsVersion>,
     pub client_auth: bool,
     /// `pki-lab probe` presents the scenario's client certificate by default.
+    #[serde(default)]
     pub probe_client_cert: bool,
 }
 

@@ -1,0 +1,295 @@
+//! `pki-lab serve` against real clients: the probe, curl and `openssl s_client` must see exactly
+//! what the manifest says; the servers must survive idle, garbage and abrupt connections.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A running `pki-lab serve` on free ports; stopped with SIGTERM on drop.
+struct Served {
+    child: Child,
+    ports: serde_json::Value,
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Served {
+    fn start(extra: &[&str]) -> Served {
+        let (tmp, dir) = new_lab(&[]);
+        let ports_file = tmp.path().join("ports.json");
+        let log = std::fs::File::create(tmp.path().join("serve.log")).expect("log");
+        let child = pki_lab()
+            .arg("--dir")
+            .arg(&dir)
+            .args(["serve", "--port-base", "0", "--ports-file"])
+            .arg(&ports_file)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn serve");
+        let t0 = Instant::now();
+        while !ports_file.exists() {
+            assert!(t0.elapsed() < Duration::from_secs(30), "serve did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let ports = serde_json::from_str(&std::fs::read_to_string(&ports_file).expect("ports")).expect("json");
+        Served { child, ports, _tmp: tmp, dir }
+    }
+
+    fn port(&self, scenario: &str) -> u16 {
+        self.ports["scenarios"][scenario].as_u64().unwrap_or_else(|| panic!("{scenario} served")) as u16
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        run(&self.dir, args)
+    }
+
+    fn stop(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().expect("wait")
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._tmp.path().join("serve.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn scenarios(dir: &Path) -> Vec<serde_json::Value> {
+    manifest(dir)["scenarios"].as_array().expect("scenarios").clone()
+}
+
+#[test]
+fn probe_all_names_exactly_each_scenarios_rule_and_controls_pass() {
+    let s = Served::start(&["--quiet"]);
+    let o = s.run(&["probe", "--all", "--json"]);
+    let reports: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).expect("probe --json is an array");
+    let mut differ = Vec::new();
+    for sc in scenarios(&s.dir) {
+        let name = sc["name"].as_str().expect("name");
+        let r = reports.iter().find(|r| r["scenario"] == name).unwrap_or_else(|| panic!("report for {name}"));
+        let failed: Vec<&str> = r["verdict"]["failed"].as_array().expect("failed").iter().filter_map(|v| v.as_str()).collect();
+        let want: Vec<&str> = sc["rule"].as_str().into_iter().collect();
+        if failed != want {
+            differ.push(format!("{name}: expected {want:?}, observed {failed:?}"));
+        }
+        // rustls's own verdict on the live server matches the manifest's claim.
+        let rustls = sc["expect"]["rustls-handshake"].as_str().or(sc["expect"]["rustls-verify"].as_str()).expect("claim");
+        if r["verdict"]["rustls"] != rustls {
+            differ.push(format!("{name}: rustls claimed {rustls}, observed {}", r["verdict"]["rustls"]));
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn probe_walks_five_steps_and_reuses_one_connection_for_two_requests() {
+    let s = Served::start(&["--quiet"]);
+    let o = s.run(&["probe", "valid", "--json", "--requests", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(r["hello"]["version"], "TLSv1_3");
+    assert_eq!(r["hello"]["handshake"], "full");
+    assert_eq!(r["certificate"].as_array().expect("chain").len(), 2);
+    assert_eq!(r["key_exchange"]["signature_verified"], true);
+    let counts: Vec<u64> = r["secure_communication"]["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .map(|e| e["request_on_connection"].as_u64().expect("count"))
+        .collect();
+    assert_eq!(counts, vec![1, 2, 3], "three requests, one connection");
+    assert!(r["verdict"]["failed"].as_array().expect("failed").is_empty());
+
+    // TLS 1.2 is observable too, and the text form names the five steps.
+    let o = s.run(&["probe", "tls12-only"]);
+    let text = stdout(&o);
+    for step in ["1 hello", "2 certificate", "3 verification", "4 key exchange", "5 secure comm."] {
+        assert!(text.contains(step), "{text}");
+    }
+    assert!(text.contains("TLSv1_2"), "{text}");
+}
+
+#[test]
+fn probe_expect_sets_the_exit_code() {
+    let s = Served::start(&["--quiet"]);
+    assert_eq!(s.run(&["probe", "expired", "--expect", "validity.expired"]).status.code(), Some(0));
+    assert_eq!(s.run(&["probe", "expired", "--expect", "pass"]).status.code(), Some(1));
+    assert_eq!(s.run(&["probe", "valid", "--expect", "pass"]).status.code(), Some(0));
+    assert_eq!(s.run(&["probe", "valid"]).status.code(), Some(0));
+    assert_eq!(s.run(&["probe", "wrong-host"]).status.code(), Some(1));
+    let o = s.run(&["probe", "expird"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `expired`"), "{}", stderr(&o));
+}
+
+#[test]
+fn curl_exits_exactly_as_the_manifest_says() {
+    let s = Served::start(&["--quiet"]);
+    let mut differ = Vec::new();
+    for sc in scenarios(&s.dir) {
+        let name = sc["name"].as_str().expect("name");
+        let mut cmd = Command::new("curl");
+        cmd.current_dir(&s.dir).args(["-s", "-o", "/dev/null", "--max-time", "10", "--cacert", "ca.pem"]);
+        if sc["files"]["crl"].is_string() {
+            cmd.args(["--crlfile", "crls.pem"]);
+        }
+        if sc["serve"]["probe_client_cert"] == true {
+            cmd.args(["--cert", sc["files"]["client_chain"].as_str().expect("chain")]);
+            cmd.args(["--key", sc["files"]["client_key"].as_str().expect("key")]);
+        }
+        cmd.arg(format!("https://localhost:{}/", s.port(name)));
+        let code = cmd.status().expect("curl is installed").code().unwrap_or(-1);
+        if i64::from(code) != sc["expect"]["curl"].as_i64().expect("curl") {
+            differ.push(format!("{name}: claimed {}, curl exited {code}", sc["expect"]["curl"]));
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+}
+
+/// `openssl s_client`'s verify code: "verify error:num=N" when it aborts, else "Verify return code: N".
+fn s_client(dir: &Path, port: u16, servername: &str, extra: &[&str]) -> (i32, bool, String) {
+    let mut child = Command::new("openssl")
+        .current_dir(dir)
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", servername])
+        .args(["-verify_return_error", "-verify_hostname", "localhost", "-CAfile", "ca.pem"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("wait");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let code = text
+        .split("verify error:num=")
+        .nth(1)
+        .or_else(|| text.split("Verify return code: ").nth(1))
+        .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(-1);
+    (code, out.status.success(), text)
+}
+
+#[test]
+fn openssl_s_client_gets_the_manifests_verify_code() {
+    let s = Served::start(&["--quiet"]);
+    let mut differ = Vec::new();
+    for sc in scenarios(&s.dir) {
+        let name = sc["name"].as_str().expect("name");
+        let crl: Vec<&str> = if sc["files"]["crl"].is_string() { vec!["-CRL", "crls.pem", "-crl_check_all"] } else { vec![] };
+        let (code, ok, text) = s_client(&s.dir, s.port(name), "localhost", &crl);
+        let want = sc["expect"]["openssl-verify"].as_i64().expect("code") as i32;
+        if code != want {
+            differ.push(format!("{name}: claimed {want}, s_client said {code}: {}", text.lines().last().unwrap_or("")));
+        }
+        // s_client fails the handshake exactly when the chain fails, or the server's signature does.
+        let rule = sc["rule"].as_str().unwrap_or("");
+        if !rule.starts_with("client.") && ok != (want == 0 && rule != "handshake.key-mismatch") {
+            differ.push(format!("{name}: s_client exit success={ok}"));
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+}
+
+#[test]
+fn the_sni_port_routes_by_scenario_name() {
+    let s = Served::start(&["--quiet"]);
+    let sni = s.ports["sni"].as_u64().expect("sni port") as u16;
+    for (name, want) in [("valid", 0), ("expired", 10), ("wrong-host", 62), ("self-signed", 18)] {
+        let (code, _, text) = s_client(&s.dir, sni, &format!("{name}.localhost"), &[]);
+        assert_eq!(code, want, "{name} through SNI: {text}");
+    }
+    let curl = |host: &str| {
+        Command::new("curl")
+            .current_dir(&s.dir)
+            .args(["-s", "-o", "/dev/null", "--cacert", "ca.pem", "--resolve", &format!("{host}:{sni}:127.0.0.1")])
+            .arg(format!("https://{host}:{sni}/"))
+            .status()
+            .expect("curl")
+            .code()
+    };
+    assert_eq!(curl("valid.localhost"), Some(0));
+    assert_eq!(curl("expired.localhost"), Some(60));
+}
+
+#[test]
+fn listeners_survive_idle_garbage_and_abrupt_connections() {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let s = Served::start(&["--quiet", "valid", "expired"]);
+    let port = s.port("valid");
+    // 1,000 connections that never send a ClientHello.
+    let idle: Vec<TcpStream> = (0..1000).map(|_| TcpStream::connect(("127.0.0.1", port)).expect("connect")).collect();
+    assert_eq!(s.run(&["probe", "valid", "--expect", "pass"]).status.code(), Some(0), "serves while 1,000 sit idle");
+    drop(idle);
+    // Garbage instead of a ClientHello, and connections closed half-way through a handshake.
+    for _ in 0..50 {
+        let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let _ = c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\x00\xff garbage");
+        let mut c2 = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        let _ = c2.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]); // a ClientHello cut short
+    }
+    // Failed handshakes (the client refuses the certificate) do not take the listener down.
+    for _ in 0..20 {
+        let _ = s.run(&["probe", "expired"]);
+    }
+    assert_eq!(s.run(&["probe", "valid", "--expect", "pass"]).status.code(), Some(0));
+    assert_eq!(s.run(&["probe", "expired", "--expect", "validity.expired"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_connection_that_never_finishes_its_handshake_is_closed_after_the_timeout() {
+    let s = Served::start(&["--quiet", "--handshake-timeout", "1", "valid"]);
+    let mut c = TcpStream::connect(("127.0.0.1", s.port("valid"))).expect("connect");
+    c.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let mut buf = [0u8; 16];
+    // The server closes the connection (read returns 0) instead of waiting forever.
+    assert_eq!(c.read(&mut buf).expect("closed, not timed out"), 0);
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error_naming_the_port() {
+    let blocker = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = blocker.local_addr().expect("addr").port();
+    let (_tmp, dir) = new_lab(&[]);
+    let o = run(&dir, &["serve", "--port-base", &(port - 1).to_string(), "valid"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    // SNI router on port-1 (free, most likely), `valid` on port: the taken one.
+    assert!(err.contains(&format!("127.0.0.1:{port}")) && err.contains("scenario valid"), "{err}");
+}
+
+#[test]
+fn sigterm_stops_the_servers_cleanly_and_removes_the_ports_file() {
+    let mut s = Served::start(&["valid"]);
+    assert!(s.dir.join("serve.json").is_file());
+    let status = s.stop();
+    assert!(status.success(), "exit status {status:?}: {}", s.log());
+    assert!(!s.dir.join("serve.json").exists());
+    assert!(s.log().contains("stopped"));
+}
+
+#[test]
+fn each_handshake_is_logged_with_its_parameters_and_outcome() {
+    let mut s = Served::start(&["valid", "expired"]);
+    let _ = s.run(&["probe", "valid", "expired"]);
+    s.stop();
+    let log = s.log();
+    assert!(log.contains("scenario=valid") && log.contains("version=TLSv1_3") && log.contains("outcome=ok"), "{log}");
+    assert!(log.contains("scenario=expired") && log.contains("alert-received=CertificateExpired"), "{log}");
+}
