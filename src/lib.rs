@@ -18,6 +18,7 @@
 pub mod ca;
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod fsutil;
 pub mod inspect;
