@@ -1,0 +1,350 @@
+//! The rule engine over a real lab: every scenario fails exactly the rule its profile names,
+//! controls fail nothing, and rules are decided independently (two broken rules show as two).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use pki_lab::ca::{CaOptions, LabCa};
+use pki_lab::engine::{self, RuleResult, Status, Trust};
+use pki_lab::keys::KeyType;
+use pki_lab::labdir::{self, InitOptions};
+use pki_lab::profile::Catalogue;
+use pki_lab::rules::{RULES, Step};
+use rcgen::{CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyPair, SerialNumber};
+use rustls::pki_types::{CertificateDer, ServerName};
+use time::{Duration, OffsetDateTime};
+
+/// The moment the lab is issued; tests evaluate relative to it.
+fn issue_time() -> OffsetDateTime {
+    OffsetDateTime::now_utc().replace_nanosecond(0).expect("zero nanoseconds is valid")
+}
+
+/// A fresh lab made with the library, as `pki-lab init` would.
+fn new_lab(now: OffsetDateTime) -> (tempfile::TempDir, PathBuf) {
+    new_lab_with(now, KeyType::P256)
+}
+
+fn new_lab_with(now: OffsetDateTime, key_type: KeyType) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    let catalogue = Catalogue::builtin().expect("built-in catalogue");
+    let opts = InitOptions { ca: CaOptions { key_type, ..Default::default() }, force: false, renew: false };
+    labdir::init(&dir, &catalogue, &opts, now).expect("init");
+    (tmp, dir)
+}
+
+fn served(dir: &Path, scenario: &str) -> Vec<CertificateDer<'static>> {
+    engine::read_certs(&dir.join(format!("scenarios/{scenario}/chain.pem"))).expect("chain.pem")
+}
+
+/// The lab's trust plus both of its CRLs, for every scenario alike.
+fn trust_with_crls(dir: &Path) -> Trust {
+    let mut trust = engine::lab_trust(dir).expect("lab trust");
+    trust.crls = engine::lab_crls(dir).expect("lab CRLs");
+    assert_eq!(trust.crls.len(), 2);
+    trust
+}
+
+fn result<'r>(results: &'r [RuleResult], rule: &str) -> &'r RuleResult {
+    results.iter().find(|r| r.rule == rule).unwrap_or_else(|| panic!("no result for {rule}"))
+}
+
+/// Every scenario of a lab of `key_type`, with both CRLs: a scenario whose rule is checked offline
+/// fails exactly that rule; controls and live-only scenarios fail nothing.
+fn assert_catalogue_verdicts(key_type: KeyType) {
+    let now = issue_time();
+    let (_tmp, dir) = new_lab_with(now, key_type);
+    let manifest = labdir::load_manifest(&dir).expect("manifest");
+    let trust = trust_with_crls(&dir);
+    let mut wrong = BTreeMap::new();
+    let mut broken_checked = 0;
+    for s in &manifest.scenarios {
+        let chain = engine::read_certs(&dir.join(&s.files.chain)).expect("chain");
+        let results = engine::evaluate(&chain, &manifest.host, &trust, now);
+        let ids: Vec<&str> = results.iter().map(|r| r.rule).collect();
+        assert_eq!(ids, RULES.iter().map(|r| r.id).collect::<Vec<_>>(), "one result per rule, in order");
+        // Rules only a live handshake shows (key mismatch, client certificates) break nothing here.
+        let want: Vec<&str> = match s.rule.as_deref() {
+            Some(rule) if s.step == Some(Step::Verification) && !rule.starts_with("client.") => {
+                broken_checked += 1;
+                vec![rule]
+            }
+            _ => vec![],
+        };
+        let got = engine::failed(&results);
+        if got != want {
+            wrong.insert(s.name.clone(), format!("want {want:?}, got {got:?}\n{}", engine::render_text(&results)));
+        }
+    }
+    assert!(wrong.is_empty(), "{key_type} lab, scenarios with the wrong verdict:\n{}", {
+        wrong.iter().map(|(k, v)| format!("== {k}: {v}")).collect::<Vec<_>>().join("\n")
+    });
+    assert!(broken_checked >= 16, "only {broken_checked} broken scenarios were checked");
+}
+
+#[test]
+fn every_verification_scenario_fails_exactly_its_rule_and_the_rest_fail_nothing() {
+    assert_catalogue_verdicts(KeyType::P256);
+}
+
+#[test]
+fn verdicts_hold_for_p384_ed25519_and_rsa_labs() {
+    for key_type in [KeyType::P384, KeyType::Ed25519, KeyType::Rsa2048] {
+        assert_catalogue_verdicts(key_type);
+    }
+}
+
+#[test]
+fn crls_from_only_the_lab_cas_do_not_fail_paths_through_scenario_cas() {
+    let now = issue_time();
+    let (_tmp, dir) = new_lab(now);
+    let trust = trust_with_crls(&dir);
+
+    // The Sub CA and the PathLen 0 CA publish no CRL: noted, not failed (rustls's default policy
+    // would say UnknownRevocationStatus here).
+    let results = engine::evaluate(&served(&dir, "path-length"), "localhost", &trust, now);
+    let rev = result(&results, "revocation.revoked");
+    assert_eq!(rev.status, Status::Pass, "{}", rev.evidence);
+    assert!(rev.evidence.contains("no CRL from CN=pki-lab Sub CA"), "{}", rev.evidence);
+    assert!(rev.evidence.contains("CRL of CN=pki-lab Root CA"), "{}", rev.evidence);
+
+    // The revoked leaf is named with its date and reason.
+    let results = engine::evaluate(&served(&dir, "revoked"), "localhost", &trust, now);
+    let rev = result(&results, "revocation.revoked");
+    assert_eq!(rev.status, Status::Fail);
+    assert!(rev.evidence.starts_with("leaf CN=revoked.localhost (serial "), "{}", rev.evidence);
+    assert!(rev.evidence.contains("30 minutes ago, reason KeyCompromise"), "{}", rev.evidence);
+
+    // Without CRLs revocation is not checked, and the revoked scenario passes everything.
+    let no_crls = engine::lab_trust(&dir).expect("trust");
+    let results = engine::evaluate(&served(&dir, "revoked"), "localhost", &no_crls, now);
+    assert!(engine::failed(&results).is_empty(), "{}", engine::render_text(&results));
+    let rev = result(&results, "revocation.revoked");
+    assert_eq!((rev.status, rev.evidence.as_str()), (Status::NotApplicable, "no CRL given (--crl)"));
+}
+
+#[test]
+fn untrusted_root_self_signed_and_missing_intermediate_are_told_apart() {
+    let now = issue_time();
+    let (_tmp, dir) = new_lab(now);
+    let trust = trust_with_crls(&dir);
+    let trio = ["trust.unknown-root", "trust.self-signed", "chain.incomplete"];
+    let statuses = |results: &[RuleResult]| trio.map(|id| result(results, id).status);
+
+    let r = engine::evaluate(&served(&dir, "untrusted-root"), "localhost", &trust, now);
+    assert_eq!(statuses(&r), [Status::Fail, Status::Pass, Status::Pass], "{}", engine::render_text(&r));
+    let e = &result(&r, "trust.unknown-root").evidence;
+    assert!(e.contains("Rogue Root CA") && e.contains("not trusted"), "{e}");
+
+    let r = engine::evaluate(&served(&dir, "self-signed"), "localhost", &trust, now);
+    assert_eq!(statuses(&r), [Status::NotApplicable, Status::Fail, Status::NotApplicable]);
+    let e = &result(&r, "trust.self-signed").evidence;
+    assert!(e.contains("leaf CN=self-signed.localhost is issued by itself"), "{e}");
+
+    let r = engine::evaluate(&served(&dir, "incomplete-chain"), "localhost", &trust, now);
+    assert_eq!(statuses(&r), [Status::Pass, Status::Pass, Status::Fail]);
+    let e = &result(&r, "chain.incomplete").evidence;
+    assert!(e.starts_with("the server did not send CN=pki-lab Intermediate CA "), "{e}");
+
+    // Control: a complete chain passes all three.
+    let r = engine::evaluate(&served(&dir, "valid"), "localhost", &trust, now);
+    assert_eq!(statuses(&r), [Status::Pass; 3]);
+
+    // Without known CAs the engine cannot explain the gap: the issuer is simply unknown.
+    let bare = Trust { roots: trust.roots.clone(), known: vec![], crls: vec![] };
+    let r = engine::evaluate(&served(&dir, "incomplete-chain"), "localhost", &bare, now);
+    assert_eq!(engine::failed(&r), ["trust.unknown-root"]);
+    let e = &result(&r, "trust.unknown-root").evidence;
+    assert!(e.starts_with("no certificate for issuer `O=pki-lab, CN=pki-lab Intermediate CA "), "{e}");
+    assert!(e.ends_with("` was sent or is trusted"), "{e}");
+
+    // A self-signed leaf the client trusts directly is fine.
+    let leaf = served(&dir, "self-signed");
+    let direct = Trust { roots: leaf.clone(), known: vec![], crls: vec![] };
+    let r = engine::evaluate(&leaf, "localhost", &direct, now);
+    assert!(engine::failed(&r).is_empty(), "{}", engine::render_text(&r));
+}
+
+#[test]
+fn an_expired_certificate_for_the_wrong_host_fails_both_rules_and_only_those() {
+    let now = issue_time();
+    let (_tmp, dir) = new_lab(now);
+    let lab = LabCa::load(&dir.join("ca")).expect("lab CAs");
+    let mut p = CertificateParams::new(vec!["elsewhere.test".to_string()]).expect("params");
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, "elsewhere.test");
+    p.serial_number = Some(SerialNumber::from(0x4242u64));
+    p.not_before = now - Duration::days(30);
+    // Expired six hours ago; the lab CAs are valid from a day ago, so an earlier clock can see
+    // this leaf valid under a valid intermediate.
+    p.not_after = now - Duration::hours(6);
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.use_authority_key_identifier_extension = true;
+    let key = KeyPair::generate().expect("key");
+    let leaf = p.signed_by(&key, &lab.intermediate.issuer).expect("sign");
+    let chain = vec![leaf.der().clone(), lab.intermediate.der.clone()];
+    let trust = trust_with_crls(&dir);
+
+    let r = engine::evaluate(&chain, "localhost", &trust, now);
+    assert_eq!(engine::failed(&r), ["validity.expired", "name.mismatch"], "{}", engine::render_text(&r));
+    let expired = &result(&r, "validity.expired").evidence;
+    assert!(expired.starts_with("leaf CN=elsewhere.test not after "), "{expired}");
+    assert!(expired.ends_with(", 6 hours ago"), "{expired}");
+    let mismatch = &result(&r, "name.mismatch").evidence;
+    assert_eq!(mismatch, "DNS name `localhost` is not among the leaf's 1 name: DNS:elsewhere.test");
+
+    // Each rule on its own: the right host leaves the expiry; an earlier clock leaves the name.
+    let r = engine::evaluate(&chain, "elsewhere.test", &trust, now);
+    assert_eq!(engine::failed(&r), ["validity.expired"]);
+    let r = engine::evaluate(&chain, "localhost", &trust, now - Duration::hours(12));
+    assert_eq!(engine::failed(&r), ["name.mismatch"], "{}", engine::render_text(&r));
+}
+
+#[test]
+fn the_clock_is_an_argument() {
+    let now = issue_time();
+    let (_tmp, dir) = new_lab(now);
+    let trust = trust_with_crls(&dir);
+
+    // 200 days on, the 90-day leaf has expired (the ten-year CAs have not); nothing else breaks,
+    // even though the CRLs are past their nextUpdate by then.
+    let later = now + Duration::days(200);
+    let r = engine::evaluate(&served(&dir, "valid"), "localhost", &trust, later);
+    assert_eq!(engine::failed(&r), ["validity.expired"], "{}", engine::render_text(&r));
+    let e = &result(&r, "validity.expired").evidence;
+    assert!(e.starts_with("leaf CN=valid.localhost not after ") && e.ends_with(", 110 days ago"), "{e}");
+    assert!(result(&r, "revocation.revoked").evidence.contains("past its nextUpdate"));
+
+    // not-yet-valid is fine two days on.
+    let r = engine::evaluate(&served(&dir, "not-yet-valid"), "localhost", &trust, now + Duration::days(2));
+    assert!(engine::failed(&r).is_empty(), "{}", engine::render_text(&r));
+    // A month back the expired leaf was current, but the intermediate (valid from a day before
+    // issue) was not yet: every certificate of the path is checked, the root excepted.
+    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &trust, now - Duration::days(30));
+    assert_eq!(engine::failed(&r), ["validity.not-yet-valid"], "{}", engine::render_text(&r));
+    let e = &result(&r, "validity.not-yet-valid").evidence;
+    assert!(e.starts_with("intermediate CN=pki-lab Intermediate CA ") && e.ends_with(", in 29 days"), "{e}");
+    assert!(!e.contains("root"), "the trust anchor's dates are not checked: {e}");
+
+    // And the evidence of the scenario itself.
+    let r = engine::evaluate(&served(&dir, "not-yet-valid"), "localhost", &trust, now);
+    let e = &result(&r, "validity.not-yet-valid").evidence;
+    assert!(e.starts_with("leaf CN=not-yet-valid.localhost not before ") && e.ends_with(", in 1 day"), "{e}");
+    let r = engine::evaluate(&served(&dir, "expired-intermediate"), "localhost", &trust, now);
+    let e = &result(&r, "validity.expired").evidence;
+    assert!(e.starts_with("intermediate CN=pki-lab Expired Intermediate CA not after "), "{e}");
+}
+
+#[test]
+fn evidence_names_the_offending_certificate_name_or_oid() {
+    let now = issue_time();
+    let (_tmp, dir) = new_lab(now);
+    let trust = trust_with_crls(&dir);
+    let evidence = |scenario: &str, rule: &str| {
+        let r = engine::evaluate(&served(&dir, scenario), "localhost", &trust, now);
+        let res = result(&r, rule);
+        assert_eq!(res.status, Status::Fail, "{scenario}: {}", engine::render_text(&r));
+        res.evidence.clone()
+    };
+    let e = evidence("name-constraints", "chain.name-constraints");
+    assert!(e.contains("DNS:www.example.com is outside the permitted subtrees of intermediate CN=pki-lab Constrained Intermediate CA (localhost, 127.0.0.0/8, ::1/128)"), "{e}");
+    assert!(e.contains("DNS:www.example.com is outside the permitted subtrees of root CN=pki-lab Root CA"), "{e}");
+    assert!(!e.contains("DNS:localhost") && !e.contains("IP:"), "only the offending name: {e}");
+    let e = evidence("unknown-critical-extension", "extension.unknown-critical");
+    assert_eq!(
+        e,
+        "leaf CN=unknown-critical-extension.localhost has critical extension 1.3.6.1.4.1.55738.1.1, which clients do not know"
+    );
+    let e = evidence("path-length", "chain.path-length");
+    assert_eq!(e, "intermediate CN=pki-lab PathLen 0 CA has pathLenConstraint 0 but 1 CA below it (CN=pki-lab Sub CA)");
+    let e = evidence("issuer-not-ca", "chain.issuer-not-ca");
+    assert!(
+        e.starts_with(
+            "intermediate CN=pki-lab Not A CA has basicConstraints CA:FALSE yet signs leaf CN=issuer-not-ca.localhost"
+        ),
+        "{e}"
+    );
+    let e = evidence("wrong-purpose", "purpose.eku");
+    assert_eq!(e, "leaf CN=wrong-purpose.localhost extendedKeyUsage allows clientAuth only, not serverAuth");
+    let e = evidence("bad-signature", "signature.invalid");
+    assert!(e.starts_with("leaf CN=bad-signature.localhost: the ecdsa-with-SHA256 signature does not verify with the key of intermediate CN=pki-lab Intermediate CA"), "{e}");
+    let e = evidence("cn-only", "name.no-san");
+    assert!(e.starts_with("no subjectAltName; host `localhost` appears only in CN=localhost"), "{e}");
+    let e = evidence("leaf-is-ca", "chain.leaf-is-ca");
+    assert!(e.starts_with("leaf CN=leaf-is-ca.localhost has basicConstraints CA:TRUE"), "{e}");
+
+    // Live-only rules say so rather than pass silently.
+    let r = engine::evaluate(&served(&dir, "key-mismatch"), "localhost", &trust, now);
+    for id in ["handshake.key-mismatch", "client.cert-required", "client.cert-untrusted"] {
+        let res = result(&r, id);
+        assert_eq!(res.status, Status::NotApplicable);
+        assert_eq!(res.evidence, "observed only in a live handshake (pki-lab probe)");
+    }
+    let text = engine::render_text(&r);
+    assert!(text.contains("\nhandshake.key-mismatch      N/A   observed only in a live handshake"), "{text}");
+    let json = serde_json::to_value(&r[0]).expect("json");
+    assert_eq!(json["rule"], "validity.expired");
+    assert_eq!(json["status"], "pass");
+    assert_eq!(json["step"], "verification");
+}
+
+#[test]
+fn host_matching_agrees_with_rustls_for_every_leaf_it_can_parse() {
+    let now = issue_time();
+    let (_tmp, dir) = new_lab(now);
+    let trust = engine::lab_trust(&dir).expect("trust");
+    let manifest = labdir::load_manifest(&dir).expect("manifest");
+    let hosts = ["localhost", "valid.localhost", "x.localhost", "wrong-host.test", "127.0.0.1", "::1", "10.0.0.1"];
+    let mut compared = 0;
+    for s in &manifest.scenarios {
+        let chain = served(&dir, &s.name);
+        // webpki refuses to parse a leaf with an unknown critical extension at all.
+        let Ok(parsed) = rustls::server::ParsedCertificate::try_from(&chain[0]) else { continue };
+        for host in hosts {
+            let name = ServerName::try_from(host).expect("server name");
+            let theirs = rustls::client::verify_server_name(&parsed, &name).is_ok();
+            let r = engine::evaluate(&chain, host, &trust, now);
+            let ours = result(&r, "name.mismatch").status == Status::Pass;
+            assert_eq!(ours, theirs, "{} for {host}: {}", s.name, result(&r, "name.mismatch").evidence);
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "compared {compared}");
+}
+
+#[test]
+fn verify_files_reads_a_lab_and_can_swap_the_trusted_root() {
+    let now = issue_time();
+    let (_tmp, dir) = new_lab(now);
+    let cert = dir.join("scenarios/untrusted-root/cert.pem");
+    let chain = dir.join("scenarios/untrusted-root/chain.pem");
+    let crls = [dir.join("root.crl.pem"), dir.join("intermediate.crl.pem")];
+
+    let (presented, trust) = engine::verify_files(&cert, Some(&chain), None, &crls, Some(&dir)).expect("files");
+    assert_eq!(presented.len(), 2, "the leaf is not repeated");
+    assert_eq!(trust.crls.len(), 2);
+    let r = engine::evaluate(&presented, "localhost", &trust, now);
+    assert_eq!(engine::failed(&r), ["trust.unknown-root"]);
+
+    // Trusting the rogue root instead: that chain passes, and the lab's valid chain no longer does.
+    let rogue = dir.join("ca/rogue-root.pem");
+    let (presented, trust) = engine::verify_files(&cert, Some(&chain), Some(&rogue), &[], Some(&dir)).expect("files");
+    let r = engine::evaluate(&presented, "localhost", &trust, now);
+    assert!(engine::failed(&r).is_empty(), "{}", engine::render_text(&r));
+    let valid = engine::read_certs(&dir.join("scenarios/valid/chain.pem")).expect("valid");
+    let r = engine::evaluate(&valid, "localhost", &trust, now);
+    assert_eq!(engine::failed(&r), ["trust.unknown-root"]);
+    assert!(result(&r, "trust.unknown-root").evidence.contains("(not sent; pki-lab knows it)"));
+
+    // Bad input is an error, not a verdict.
+    assert!(engine::verify_files(&cert, None, None, &[], None).is_err(), "no trusted root");
+    let junk = dir.join("junk.pem");
+    std::fs::write(&junk, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").expect("write");
+    assert!(engine::verify_files(&junk, None, None, &[], Some(&dir)).is_err(), "unparsable certificate");
+    assert!(engine::verify_files(&cert, None, None, &[junk], Some(&dir)).is_err(), "not a CRL");
+    assert!(matches!(engine::lab_trust(&dir.join("nope")), Err(pki_lab::Error::NoLab { .. })));
+
+    // An empty chain is a verdict of "cannot evaluate" on every rule, not a panic.
+    let r = engine::evaluate(&[], "localhost", &trust, now);
+    assert!(r.iter().all(|x| x.status == Status::NotApplicable && x.evidence.contains("no certificate")));
+}
