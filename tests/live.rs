@@ -81,13 +81,15 @@ fn probe_all_names_exactly_each_scenarios_rule_and_controls_pass() {
     for sc in scenarios(&s.dir) {
         let name = sc["name"].as_str().expect("name");
         let r = reports.iter().find(|r| r["scenario"] == name).unwrap_or_else(|| panic!("report for {name}"));
-        let failed: Vec<&str> = r["verdict"]["failed"].as_array().expect("failed").iter().filter_map(|v| v.as_str()).collect();
+        let failed: Vec<&str> =
+            r["verdict"]["failed"].as_array().expect("failed").iter().filter_map(|v| v.as_str()).collect();
         let want: Vec<&str> = sc["rule"].as_str().into_iter().collect();
         if failed != want {
             differ.push(format!("{name}: expected {want:?}, observed {failed:?}"));
         }
         // rustls's own verdict on the live server matches the manifest's claim.
-        let rustls = sc["expect"]["rustls-handshake"].as_str().or(sc["expect"]["rustls-verify"].as_str()).expect("claim");
+        let rustls =
+            sc["expect"]["rustls-handshake"].as_str().or(sc["expect"]["rustls-verify"].as_str()).expect("claim");
         if r["verdict"]["rustls"] != rustls {
             differ.push(format!("{name}: rustls claimed {rustls}, observed {}", r["verdict"]["rustls"]));
         }
@@ -192,7 +194,11 @@ fn openssl_s_client_gets_the_manifests_verify_code() {
     let mut differ = Vec::new();
     for sc in scenarios(&s.dir) {
         let name = sc["name"].as_str().expect("name");
-        let crl: Vec<&str> = if sc["files"]["crl"].is_string() { vec!["-CRL", "crls.pem", "-crl_check_all"] } else { vec![] };
+        // s_client reads one CRL from -CRL: the leaf's issuer's, checked for the leaf (-crl_check).
+        let crl: Vec<&str> = match sc["files"]["crl"].as_str() {
+            Some(f) => vec!["-CRL", f, "-crl_check"],
+            None => vec![],
+        };
         let (code, ok, text) = s_client(&s.dir, s.port(name), "localhost", &crl);
         let want = sc["expect"]["openssl-verify"].as_i64().expect("code") as i32;
         if code != want {
@@ -263,15 +269,20 @@ fn a_connection_that_never_finishes_its_handshake_is_closed_after_the_timeout() 
 }
 
 #[test]
-fn a_port_in_use_is_a_clear_error_naming_the_port() {
+fn a_port_in_use_is_a_clear_error_naming_the_port_and_the_scenario() {
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = blocker.local_addr().expect("addr").port();
     let (_tmp, dir) = new_lab(&[]);
-    let o = run(&dir, &["serve", "--port-base", &(port - 1).to_string(), "valid"]);
+    // The SNI router listens on the base port itself.
+    let o = run(&dir, &["serve", "--port-base", &port.to_string(), "valid"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("127.0.0.1:{port} for the SNI router")), "{}", stderr(&o));
+    // Scenario i listens on base + 1 + i (catalogue order): make `valid`'s port the taken one.
+    let index = scenarios(&dir).iter().position(|s| s["name"] == "valid").expect("valid") as u16;
+    let o = run(&dir, &["serve", "--port-base", &(port - 1 - index).to_string(), "valid"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    // SNI router on port-1 (free, most likely), `valid` on port: the taken one.
-    assert!(err.contains(&format!("127.0.0.1:{port}")) && err.contains("scenario valid"), "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{port} for scenario valid")) && err.contains("--port-base"), "{err}");
 }
 
 #[test]
