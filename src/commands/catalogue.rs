@@ -1,0 +1,86 @@
+//! `pki-lab scenarios` and `pki-lab inspect`: reading the catalogue and its certificates.
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use super::row;
+use crate::cli::{InspectArgs, ScenariosArgs};
+use crate::error::{Error, Result, suggest};
+use crate::inspect as describe;
+use crate::labdir;
+use crate::manifest::Manifest;
+use crate::output::table;
+use crate::profile::{Catalogue, UNSUPPORTED};
+
+pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
+    // An existing lab is the truth (it may hold custom profiles); otherwise the built-in catalogue.
+    let manifest: Option<Manifest> = labdir::is_lab(dir).then(|| labdir::load_manifest(dir)).transpose()?;
+    let catalogue = Catalogue::builtin()?;
+    if args.json {
+        let json = match &manifest {
+            Some(m) => serde_json::to_string_pretty(&m.scenarios),
+            None => serde_json::to_string_pretty(catalogue.profiles()),
+        }
+        .map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = match &manifest {
+        Some(m) => m
+            .scenarios
+            .iter()
+            .map(|s| row(&s.name, s.step.map(|s| s.as_str()), s.rule.as_deref(), &s.summary, &s.expect))
+            .collect(),
+        None => catalogue
+            .profiles()
+            .iter()
+            .map(|p| row(&p.name, p.step().map(|s| s.as_str()), p.breaks.as_deref(), &p.summary, &p.expect))
+            .collect(),
+    };
+    print!("{}", table(&["SCENARIO", "STEP", "RULE", "EXPECTED", "SUMMARY"], &rows));
+    println!();
+    println!("not in the catalogue:");
+    for (name, why) in UNSUPPORTED {
+        println!("  {name}: {why}");
+    }
+    Ok(0)
+}
+
+pub(crate) fn inspect(dir: &Path, args: InspectArgs, now: OffsetDateTime) -> Result<i32> {
+    let path = resolve_cert_target(dir, &args.target)?;
+    let text = crate::fsutil::read_to_string(&path)?;
+    let chain = describe::describe_pem_bundle(&text, now)
+        .map_err(|message| Error::Parse { context: path.display().to_string(), message })?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&chain).map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+    } else {
+        println!("{}", path.display());
+        print!("{}", describe::render_text(&chain));
+    }
+    Ok(0)
+}
+
+/// A path to a PEM file, or a scenario name resolved to the chain its server sends.
+fn resolve_cert_target(dir: &Path, target: &str) -> Result<PathBuf> {
+    let as_path = PathBuf::from(target);
+    if as_path.is_file() {
+        return Ok(as_path);
+    }
+    if target.contains('/') || target.ends_with(".pem") || target.ends_with(".crt") {
+        return Err(Error::Io {
+            action: "reading",
+            path: as_path,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    let m = labdir::load_manifest(dir)?;
+    match m.scenarios.iter().find(|s| s.name == target) {
+        Some(s) => Ok(dir.join(&s.files.chain)),
+        None => Err(Error::UnknownScenario {
+            name: target.to_string(),
+            suggestion: suggest(target, m.scenarios.iter().map(|s| s.name.as_str())),
+        }),
+    }
+}
