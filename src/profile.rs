@@ -167,9 +167,10 @@ impl Default for Validity {
 }
 
 impl Validity {
-    /// CAs: from a day ago for ten years.
+    /// CAs: from a year ago (so `verify --at` can move back to any scenario's validity window)
+    /// for ten years.
     pub fn ca() -> Self {
-        Validity { not_before: RelTime::seconds(-86400), not_after: RelTime::seconds(3650 * 86400) }
+        Validity { not_before: RelTime::seconds(-365 * 86400), not_after: RelTime::seconds(3650 * 86400) }
     }
 }
 
@@ -445,11 +446,12 @@ impl Catalogue {
         Ok(Catalogue::sorted(by_name.into_values().collect()))
     }
 
-    /// Controls first, then in the order their rules are met, then by name.
+    /// Controls first (`valid`, the reference, leading), then in the order their rules are met,
+    /// then by name.
     fn sorted(mut profiles: Vec<Profile>) -> Catalogue {
         profiles.sort_by_key(|p| {
             let pos = p.breaks.as_deref().and_then(rules::position).map_or(0, |i| i + 1);
-            (pos, p.name.clone())
+            (pos, p.name != "valid", p.name.clone())
         });
         Catalogue { profiles }
     }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Whole-process time of `pki-lab init` (the default catalogue: 3 CAs, every scenario, CRLs,
+# manifest) against mkcert creating a CA and one certificate, in the same hyperfine run.
+# Needs: hyperfine, mkcert (apt-get install -y hyperfine mkcert), a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+hyperfine --warmup 3 --runs "${RUNS:-30}" --export-markdown "${OUT:-/dev/stdout}" \
+  -n 'pki-lab init (default catalogue)' \
+  --prepare "rm -rf $work/lab" \
+  "target/release/pki-lab --dir $work/lab init" \
+  -n 'mkcert (new CA + 1 certificate)' \
+  --prepare "rm -rf $work/mk && mkdir -p $work/mk" \
+  "CAROOT=$work/mk mkcert -cert-file $work/mk/cert.pem -key-file $work/mk/key.pem localhost"

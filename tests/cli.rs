@@ -1,0 +1,124 @@
+//! The smaller commands through the real binary: scenarios, inspect, verify, and their errors.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn scenarios_lists_the_catalogue_with_valid_first_and_json_parses() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = run(&tmp.path().join("none"), &["scenarios"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    let first = text.lines().nth(1).expect("a row");
+    assert!(first.starts_with("valid "), "{first}");
+    assert!(text.contains("expired                     verification  validity.expired"), "{text}");
+    assert!(text.contains("sha1-signature: rcgen signs only"), "unsupported scenarios are listed with a reason");
+
+    let o = run(&tmp.path().join("none"), &["scenarios", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let names: Vec<&str> = v.as_array().expect("array").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert!(names.len() >= 26 && names.contains(&"client-cert-untrusted"), "{names:?}");
+}
+
+#[test]
+fn inspect_reads_a_scenario_by_name_or_a_file() {
+    let (_tmp, dir) = new_lab(&[]);
+    let o = run(&dir, &["inspect", "expired"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("[0] CN=expired.localhost (leaf)"), "{text}");
+    assert!(text.contains("expired 1 day ago"), "{text}");
+    assert!(text.contains("DNS:localhost, DNS:expired.localhost, IP:127.0.0.1, IP:::1"), "{text}");
+    assert!(text.contains("[1] CN=pki-lab Intermediate CA"), "{text}");
+
+    let o = run(&dir, &["inspect", dir.join("ca.pem").to_str().expect("utf-8"), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v[0]["self_signed"], true);
+    assert_eq!(v[0]["is_ca"], true);
+    assert_eq!(v[0]["name_constraints"]["permitted"][0], "DNS:localhost");
+    assert_eq!(v[0]["sha256_fingerprint"], manifest(&dir)["ca"]["root_sha256"]);
+}
+
+#[test]
+fn inspect_errors_exit_2_with_a_hint() {
+    let (tmp, dir) = new_lab(&[]);
+    let o = run(&dir, &["inspect", "expird"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown scenario `expird`; did you mean `expired`?"), "{}", stderr(&o));
+
+    let junk = tmp.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate\n").expect("write");
+    let o = run(&dir, &["inspect", junk.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("junk.pem") && stderr(&o).contains("no CERTIFICATE block"), "{}", stderr(&o));
+
+    let o = run(&dir, &["inspect", "/nonexistent/cert.pem"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/cert.pem"), "{}", stderr(&o));
+}
+
+#[test]
+fn verify_evaluates_files_offline_at_a_chosen_time() {
+    let (_tmp, dir) = new_lab(&[]);
+    let s = |f: &str| dir.join(f).to_str().expect("utf-8").to_string();
+    let verify = |scenario: &str, extra: &[&str]| {
+        let mut args = vec![
+            "verify".to_string(),
+            "--cert".into(),
+            s(&format!("scenarios/{scenario}/cert.pem")),
+            "--chain".into(),
+            s(&format!("scenarios/{scenario}/chain.pem")),
+            "--host".into(),
+            "localhost".into(),
+            "--json".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run(&dir, &refs);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("json: {}", stderr(&o)));
+        (o.status.code(), v)
+    };
+    let (code, v) = verify("valid", &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["failed"], serde_json::json!([]));
+    assert_eq!(v["rustls"], "ok");
+
+    let (code, v) = verify("expired", &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["failed"], serde_json::json!(["validity.expired"]));
+    assert_eq!(v["rustls"], "Expired");
+
+    // The same certificate, checked at a time inside its validity, passes.
+    let (code, v) = verify("expired", &["--at", &time_from_now(-30)]);
+    assert_eq!(code, Some(0), "{v}");
+
+    // wrong-host evaluated 200 days later breaks two rules, and both are reported.
+    let (code, v) = verify("wrong-host", &["--at", &time_from_now(200)]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["failed"], serde_json::json!(["validity.expired", "name.mismatch"]));
+    let (code, _) = verify("wrong-host", &["--at", &time_from_now(200), "--expect", "validity.expired,name.mismatch"]);
+    assert_eq!(code, Some(0), "--expect with exactly the failed rules exits 0");
+
+    // Revocation needs the CRL.
+    let (_, v) = verify("revoked", &[]);
+    assert_eq!(v["failed"], serde_json::json!([]));
+    let (code, v) = verify("revoked", &["--crl", &s("crls.pem")]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["failed"], serde_json::json!(["revocation.revoked"]));
+}
+
+#[test]
+fn verify_with_a_bad_time_exits_2() {
+    let (_tmp, dir) = new_lab(&[]);
+    let cert = dir.join("scenarios/valid/cert.pem");
+    let o = run(&dir, &["verify", "--cert", cert.to_str().expect("utf-8"), "--host", "localhost", "--at", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--at: expected an RFC 3339 time"), "{}", stderr(&o));
+}
+
+/// RFC 3339 time `days` from now.
+fn time_from_now(days: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+    t.format(&time::format_description::well_known::Rfc3339).expect("format")
+}
