@@ -37,6 +37,55 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Evaluate every rule on certificate files, offline, at a chosen time
     Verify(VerifyArgs),
+    /// Start N backend servers and a load-balancing gateway in front of them
+    Gateway(GatewayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// How the gateway picks a backend
+    #[arg(long, value_enum, default_value_t = crate::gateway::Mode::PassthroughRr)]
+    pub mode: crate::gateway::Mode,
+
+    /// Number of backend servers to start (each serves the scenario, with its own id)
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub backends: usize,
+
+    /// Use an already running backend instead of starting them: ID=HOST:PORT; repeatable
+    #[arg(long = "backend", value_name = "ID=HOST:PORT")]
+    pub external: Vec<String>,
+
+    /// The scenario the backends serve (and the gateway presents when it terminates TLS)
+    #[arg(long, default_value = "valid")]
+    pub scenario: String,
+
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+
+    /// Gateway port; 0 picks a free one
+    #[arg(long, default_value_t = 8500)]
+    pub port: u16,
+
+    /// Also write the gateway's and backends' addresses as JSON to FILE (always in <lab>/gateway.json)
+    #[arg(long, value_name = "FILE")]
+    pub ports_file: Option<PathBuf>,
+
+    /// Virtual nodes per backend on the consistent-hash ring
+    #[arg(long, default_value_t = 100)]
+    pub vnodes: usize,
+
+    /// Seconds between attempts to reach a backend that is down
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub health_interval: f64,
+
+    /// Session settings of the backends started here
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Do not log connections to stderr
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -77,9 +126,29 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "RULE[,RULE]|pass", value_delimiter = ',')]
     pub expect: Vec<String>,
 
-    /// Requests sent over the one observed connection (keep-alive)
+    /// Requests sent over each observed connection (keep-alive)
     #[arg(long, default_value_t = 2)]
     pub requests: usize,
+
+    /// Send `Connection: close`: each request gets its own connection and handshake
+    #[arg(long)]
+    pub close: bool,
+
+    /// Sequential connections to make (with --resume, the later ones may resume the first)
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub connections: usize,
+
+    /// Keep the client's session cache between connections (implies --connections 2 unless given)
+    #[arg(long)]
+    pub resume: bool,
+
+    /// Connect from this local address (e.g. 127.0.0.2, to look like another client to a gateway)
+    #[arg(long, value_name = "IP")]
+    pub source: Option<std::net::IpAddr>,
+
+    /// Append the TLS secrets to FILE in SSLKEYLOGFILE format, so Wireshark can decrypt a capture
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 
     /// Seconds allowed for connecting, the handshake and each response
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
@@ -157,6 +226,41 @@ pub struct ServeArgs {
     /// Do not log each handshake to stderr
     #[arg(long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Name this server reports in its pages and log (to tell several servers apart)
+    #[arg(long, value_name = "NAME")]
+    pub server_id: Option<String>,
+}
+
+/// Where resumable TLS session state lives on the server.
+#[derive(Debug, Clone, Args)]
+pub struct SessionArgs {
+    /// Session cache: `memory` (per server), `none`, or a shared `redis://HOST:PORT`
+    #[arg(long, default_value = "memory", value_name = "STORE")]
+    pub session_store: crate::session::SessionStore,
+
+    /// Issue stateless session tickets, encrypted with a key of this server only
+    #[arg(long, conflicts_with = "ticket_key")]
+    pub tickets: bool,
+
+    /// Issue session tickets encrypted with the key in FILE (created if missing), shared by every server given it
+    #[arg(long, value_name = "FILE")]
+    pub ticket_key: Option<PathBuf>,
+}
+
+impl SessionArgs {
+    pub fn options(&self) -> crate::session::SessionOptions {
+        use crate::session::Tickets;
+        let tickets = match (&self.ticket_key, self.tickets) {
+            (Some(path), _) => Tickets::Shared(path.clone()),
+            (None, true) => Tickets::PerServer,
+            (None, false) => Tickets::Off,
+        };
+        crate::session::SessionOptions { store: self.session_store.clone(), tickets }
+    }
 }
 
 #[derive(Debug, Args)]

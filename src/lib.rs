@@ -21,6 +21,7 @@ pub mod commands;
 pub mod engine;
 pub mod error;
 pub mod fsutil;
+pub mod gateway;
 pub mod http;
 pub mod inspect;
 pub mod issue;
@@ -33,5 +34,6 @@ pub mod probe;
 pub mod profile;
 pub mod rules;
 pub mod serve;
+pub mod session;
 
 pub use error::{Error, Result};

@@ -54,6 +54,35 @@ pub struct ProbeOptions {
     pub timeout: Duration,
     /// The time rules are evaluated at.
     pub now: time::OffsetDateTime,
+    /// Sequential connections made by the observing client.
+    pub connections: usize,
+    /// Keep a client session cache across those connections, so the server may resume them.
+    pub resume: bool,
+    /// Send `Connection: close`: every request gets its own connection (and handshake).
+    pub close: bool,
+    /// Local address to connect from (e.g. 127.0.0.2, to look like another client to a gateway).
+    pub source: Option<std::net::IpAddr>,
+    /// Append the TLS secrets to this file in SSLKEYLOGFILE format (Wireshark can then decrypt).
+    pub keylog: Option<std::path::PathBuf>,
+}
+
+impl ProbeOptions {
+    /// Defaults for `host`, evaluated at `now`.
+    pub fn new(host: &str, now: time::OffsetDateTime) -> ProbeOptions {
+        ProbeOptions {
+            host: host.to_string(),
+            versions: vec![],
+            client: None,
+            requests: 2,
+            timeout: Duration::from_secs(10),
+            now,
+            connections: 1,
+            resume: false,
+            close: false,
+            source: None,
+            keylog: None,
+        }
+    }
 }
 
 /// Everything one probe saw. The JSON form is documented in the README ("probe --json").
@@ -69,7 +98,90 @@ pub struct Report {
     pub verification: Vec<RuleResult>,
     pub key_exchange: KeyExchange,
     pub secure_communication: Secure,
+    /// Every connection made (several with `--connections`, `--close` or `--resume`), in order.
+    pub connections: Vec<ConnectionSummary>,
     pub verdict: Verdict,
+}
+
+/// One connection of a probe: full or resumed, how long the handshake took, who answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionSummary {
+    /// `full`, `full-with-hello-retry`, `resumed`, or null when the handshake failed.
+    pub handshake: Option<String>,
+    pub handshake_ms: Option<f64>,
+    /// The server (or gateway backend) that answered each request, as the page reports it.
+    pub servers: Vec<String>,
+    pub responses: usize,
+    pub error: Option<String>,
+}
+
+/// What one observing connection saw.
+#[derive(Debug, Clone)]
+struct Observed {
+    version: Option<String>,
+    cipher_suite: Option<String>,
+    group: Option<String>,
+    alpn: Option<String>,
+    handshake: Option<String>,
+    handshake_ms: Option<f64>,
+    error: Option<String>,
+    secure: Secure,
+}
+
+impl Observed {
+    fn failed(error: String) -> Observed {
+        Observed {
+            version: None,
+            cipher_suite: None,
+            group: None,
+            alpn: None,
+            handshake: None,
+            handshake_ms: None,
+            error: Some(error),
+            secure: Secure { responses: vec![], error: None },
+        }
+    }
+
+    fn summary(&self) -> ConnectionSummary {
+        ConnectionSummary {
+            handshake: self.handshake.clone(),
+            handshake_ms: self.handshake_ms,
+            servers: self.secure.responses.iter().filter_map(|r| r.server.clone()).collect(),
+            responses: self.secure.responses.len(),
+            error: self.error.clone().or_else(|| self.secure.error.clone()),
+        }
+    }
+}
+
+/// One observing connection: handshake, then `requests` HTTP requests on it.
+async fn observe(
+    addr: SocketAddr,
+    opts: &ProbeOptions,
+    config: Arc<ClientConfig>,
+    requests: usize,
+    jar: &CookieJar,
+) -> Observed {
+    let t0 = Instant::now();
+    match connect(addr, &opts.host, config, opts.timeout, opts.source).await {
+        Err(e) => Observed::failed(e),
+        Ok(mut tls) => {
+            let handshake_ms = Some(ms(t0));
+            let conn = tls.get_ref().1;
+            let mut o = Observed {
+                version: conn.protocol_version().map(|v| format!("{v:?}")),
+                cipher_suite: conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())),
+                group: conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name())),
+                alpn: conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned()),
+                handshake: Some(handshake_kind(conn.handshake_kind())),
+                handshake_ms,
+                error: None,
+                secure: Secure { responses: vec![], error: None },
+            };
+            o.secure = exchange(&mut tls, &opts.host, requests, opts.timeout, opts.close, jar).await;
+            let _ = tls.shutdown().await;
+            o
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,6 +224,8 @@ pub struct Exchange {
     pub bytes: usize,
     /// The server's count of requests on this connection (pki-lab servers report it).
     pub request_on_connection: Option<u64>,
+    /// The server that answered, as its page reports it (`--server-id`, gateway backends).
+    pub server: Option<String>,
     pub ms: f64,
 }
 
@@ -139,50 +253,50 @@ pub async fn probe(
         if opts.versions.is_empty() { rustls::DEFAULT_VERSIONS.to_vec() } else { opts.versions.clone() };
     let identity = opts.client.as_ref().and_then(|c| certified_key(c, &provider));
 
-    // 1. The observing connection.
+    // 1. The observing connection(s).
     let observer = Arc::new(DangerObserveOnly { provider: provider.clone(), seen: Mutex::default() });
     let recorder = Arc::new(ClientCertRecorder { identity: identity.clone(), asked: AtomicBool::new(false) });
-    let mut hello = Hello {
-        offered_versions: versions.iter().map(|v| format!("{:?}", v.version)).collect(),
-        version: None,
-        cipher_suite: None,
-        key_exchange_group: None,
-        sni: opts.host.clone(),
-        alpn: None,
-        handshake: None,
-        handshake_ms: None,
-        error: None,
-    };
-    let mut secure = Secure { responses: vec![], error: None };
-    match client_config(&provider, &versions, Verifier::Observe(observer.clone()), recorder.clone()) {
-        Err(e) => hello.error = Some(e),
+    let offered: Vec<String> = versions.iter().map(|v| format!("{:?}", v.version)).collect();
+    let (count, per_connection) =
+        if opts.close { (opts.requests.max(1), 1) } else { (opts.connections.max(1), opts.requests) };
+    let mut connections = Vec::new();
+    let jar = CookieJar::default();
+    match client_config(&provider, &versions, Verifier::Observe(observer.clone()), recorder.clone(), opts) {
+        Err(e) => connections.push(Observed::failed(e)),
         Ok(config) => {
-            let t0 = Instant::now();
-            match connect(addr, &opts.host, config, opts.timeout).await {
-                Err(e) => hello.error = Some(e),
-                Ok(mut tls) => {
-                    hello.handshake_ms = Some(ms(t0));
-                    let conn = tls.get_ref().1;
-                    hello.version = conn.protocol_version().map(|v| format!("{v:?}"));
-                    hello.cipher_suite = conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()));
-                    hello.key_exchange_group = conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name()));
-                    hello.alpn = conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned());
-                    hello.handshake = Some(handshake_kind(conn.handshake_kind()));
-                    secure = exchange(&mut tls, &opts.host, opts.requests, opts.timeout).await;
-                    let _ = tls.shutdown().await;
-                }
+            for _ in 0..count {
+                connections.push(observe(addr, opts, config.clone(), per_connection, &jar).await);
             }
         }
     }
+    let first = connections.first().cloned().unwrap_or_else(|| Observed::failed("no connection".into()));
+    let hello = Hello {
+        offered_versions: offered,
+        version: first.version.clone(),
+        cipher_suite: first.cipher_suite.clone(),
+        key_exchange_group: first.group.clone(),
+        sni: opts.host.clone(),
+        alpn: first.alpn.clone(),
+        handshake: first.handshake.clone(),
+        handshake_ms: first.handshake_ms,
+        error: first.error.clone(),
+    };
+    let secure = first.secure.clone();
     let seen = observer.seen.lock().map(|s| s.clone()).unwrap_or_default();
 
     // 2. The strict connection: what rustls itself says.
     let strict_recorder = Arc::new(ClientCertRecorder { identity, asked: AtomicBool::new(false) });
     let verdict_error = match strict_verifier(&provider, trust) {
         Err(e) => Some((e.clone(), e, None)),
-        Ok(v) => match client_config(&provider, &versions, Verifier::Strict(v), strict_recorder) {
+        Ok(v) => match client_config(
+            &provider,
+            &versions,
+            Verifier::Strict(v),
+            strict_recorder,
+            &ProbeOptions { resume: false, keylog: None, ..opts.clone() },
+        ) {
             Err(e) => Some((e.clone(), e, None)),
-            Ok(config) => strict_attempt(addr, &opts.host, config, opts.timeout).await,
+            Ok(config) => strict_attempt(addr, &opts.host, config, opts.timeout, opts.source).await,
         },
     };
 
@@ -224,6 +338,7 @@ pub async fn probe(
         verification,
         key_exchange,
         secure_communication: secure,
+        connections: connections.iter().map(Observed::summary).collect(),
         verdict: Verdict { failed, rustls, rustls_message, alert },
     }
 }
@@ -415,6 +530,7 @@ fn client_config(
     versions: &[&'static SupportedProtocolVersion],
     verifier: Verifier,
     client: Arc<ClientCertRecorder>,
+    opts: &ProbeOptions,
 ) -> std::result::Result<Arc<ClientConfig>, String> {
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)
@@ -424,8 +540,12 @@ fn client_config(
         Verifier::Strict(v) => builder.with_webpki_verifier(v),
     };
     let mut config = builder.with_client_cert_resolver(client);
-    // A resumed handshake skips certificate verification: every probe sees a full handshake.
-    config.resumption = Resumption::disabled();
+    // A resumed handshake skips certificate verification: probes see full handshakes unless the
+    // question is resumption itself.
+    config.resumption = if opts.resume { Resumption::in_memory_sessions(64) } else { Resumption::disabled() };
+    if let Some(path) = &opts.keylog {
+        config.key_log = Arc::new(FileKeyLog::open(path)?);
+    }
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -448,16 +568,52 @@ fn strict_verifier(
 
 type ClientTls = tokio_rustls::client::TlsStream<TcpStream>;
 
+/// Connects, from `source` if given.
+async fn tcp_connect(addr: SocketAddr, source: Option<std::net::IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(ip) = source else { return TcpStream::connect(addr).await };
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.bind(SocketAddr::new(ip, 0))?;
+    socket.connect(addr).await
+}
+
+/// Writes TLS secrets in the NSS key log format (what SSLKEYLOGFILE files hold).
+#[derive(Debug)]
+struct FileKeyLog(Mutex<std::fs::File>);
+
+impl FileKeyLog {
+    fn open(path: &std::path::Path) -> std::result::Result<FileKeyLog, String> {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map(|f| FileKeyLog(Mutex::new(f)))
+            .map_err(|e| format!("--keylog {}: {e}", path.display()))
+    }
+}
+
+impl rustls::KeyLog for FileKeyLog {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        use std::io::Write;
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        if let Ok(mut f) = self.0.lock() {
+            let _ = writeln!(f, "{label} {} {}", hex(client_random), hex(secret));
+        }
+    }
+}
+
 async fn connect(
     addr: SocketAddr,
     host: &str,
     config: Arc<ClientConfig>,
     limit: Duration,
+    source: Option<std::net::IpAddr>,
 ) -> std::result::Result<ClientTls, String> {
     let name =
         ServerName::try_from(host.to_string()).map_err(|e| format!("`{host}` is not a valid server name: {e}"))?;
     let attempt = async {
-        let tcp = TcpStream::connect(addr).await.map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+        let tcp = tcp_connect(addr, source).await.map_err(|e| format!("cannot connect to {addr}: {e}"))?;
         let _ = tcp.set_nodelay(true);
         TlsConnector::from(config).connect(name, tcp).await.map_err(|e| io_error_name(&e))
     };
@@ -470,13 +626,14 @@ async fn strict_attempt(
     host: &str,
     config: Arc<ClientConfig>,
     limit: Duration,
+    source: Option<std::net::IpAddr>,
 ) -> Option<(String, String, Option<String>)> {
     let name = ServerName::try_from(host.to_string()).ok()?;
     let attempt = async {
-        let tcp = TcpStream::connect(addr).await?;
+        let tcp = tcp_connect(addr, source).await?;
         let mut tls = TlsConnector::from(config).connect(name, tcp).await?;
         // In TLS 1.3 a refused client certificate shows only on the first read.
-        let _ = exchange_once(&mut tls, host).await?;
+        let _ = exchange_once(&mut tls, host, false, &CookieJar::default()).await?;
         let _ = tls.shutdown().await;
         Ok::<(), std::io::Error>(())
     };
@@ -504,16 +661,26 @@ fn io_error_name(e: &std::io::Error) -> String {
     }
 }
 
-async fn exchange(tls: &mut ClientTls, host: &str, n: usize, limit: Duration) -> Secure {
+/// The one cookie a probe keeps between requests and connections (a gateway's sticky cookie).
+#[derive(Debug, Default)]
+struct CookieJar(Mutex<Option<String>>);
+
+async fn exchange(tls: &mut ClientTls, host: &str, n: usize, limit: Duration, close: bool, jar: &CookieJar) -> Secure {
     let mut secure = Secure { responses: vec![], error: None };
     for _ in 0..n {
         let t0 = Instant::now();
-        match tokio::time::timeout(limit, exchange_once(tls, host)).await {
+        match tokio::time::timeout(limit, exchange_once(tls, host, close, jar)).await {
             Ok(Ok((status, body))) => {
-                let count = serde_json::from_slice::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v["request_on_connection"].as_u64());
-                secure.responses.push(Exchange { status, bytes: body.len(), request_on_connection: count, ms: ms(t0) });
+                let page = serde_json::from_slice::<serde_json::Value>(&body).ok();
+                let count = page.as_ref().and_then(|v| v["request_on_connection"].as_u64());
+                let server = page.as_ref().and_then(|v| v["server"].as_str().map(str::to_string));
+                secure.responses.push(Exchange {
+                    status,
+                    bytes: body.len(),
+                    request_on_connection: count,
+                    server,
+                    ms: ms(t0),
+                });
             }
             Ok(Err(e)) => {
                 secure.error = Some(io_error_name(&e));
@@ -528,10 +695,18 @@ async fn exchange(tls: &mut ClientTls, host: &str, n: usize, limit: Duration) ->
     secure
 }
 
-/// One keep-alive GET; returns the status and body.
-async fn exchange_once(tls: &mut ClientTls, host: &str) -> std::io::Result<(u16, Vec<u8>)> {
-    let req =
-        format!("GET / HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nUser-Agent: pki-lab-probe\r\n\r\n");
+/// One GET (keep-alive unless `close`); returns the status and body.
+async fn exchange_once(
+    tls: &mut ClientTls,
+    host: &str,
+    close: bool,
+    jar: &CookieJar,
+) -> std::io::Result<(u16, Vec<u8>)> {
+    let conn = if close { "close" } else { "keep-alive" };
+    let cookie = jar.0.lock().ok().and_then(|c| c.clone()).map_or(String::new(), |c| format!("Cookie: {c}\r\n"));
+    let req = format!(
+        "GET / HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nConnection: {conn}\r\n{cookie}User-Agent: pki-lab-probe\r\n\r\n"
+    );
     tls.write_all(req.as_bytes()).await?;
     tls.flush().await?;
     // Responses are read through a small buffer that does not outlive this call, so read the
@@ -543,6 +718,11 @@ async fn exchange_once(tls: &mut ClientTls, host: &str) -> std::io::Result<(u16,
     let status = head.start.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidData, format!("bad status line `{}`", head.start))
     })?;
+    if let Some(set) = head.header("set-cookie")
+        && let Ok(mut c) = jar.0.lock()
+    {
+        *c = set.split(';').next().map(|kv| kv.trim().to_string());
+    }
     let len = head.content_length().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     let body = http::read_body(&mut rd, len).await?;
     Ok((status, body))
@@ -631,6 +811,26 @@ pub fn render_text(r: &Report) -> String {
         line = if line.is_empty() { format!("stopped: {e}") } else { format!("{line}; stopped: {e}") };
     }
     let _ = writeln!(o, "5 secure comm.   {}", if line.is_empty() { "-".into() } else { line });
+    if r.connections.len() > 1 {
+        let resumed = r.connections.iter().filter(|c| c.handshake.as_deref() == Some("resumed")).count();
+        let _ = writeln!(
+            o,
+            "connections      {} made, {} full handshakes, {resumed} resumed",
+            r.connections.len(),
+            r.connections.len() - resumed
+        );
+        for (i, c) in r.connections.iter().enumerate() {
+            let servers = if c.servers.is_empty() { "-".to_string() } else { c.servers.join(", ") };
+            let _ = writeln!(
+                o,
+                "    #{}  {:<22} {:>8}  served by {servers}{}",
+                i + 1,
+                c.handshake.as_deref().unwrap_or("failed"),
+                c.handshake_ms.map_or("-".into(), |m| format!("{m:.1} ms")),
+                c.error.as_ref().map_or(String::new(), |e| format!("  ({e})"))
+            );
+        }
+    }
     let v = &r.verdict;
     if v.failed.is_empty() {
         let _ = writeln!(o, "verdict          PASS (rustls: {})", v.rustls);

@@ -26,6 +26,7 @@ use crate::labdir;
 use crate::manifest::{Manifest, ScenarioEntry};
 use crate::outcome::{alert_sent_for, rustls_error_name};
 use crate::profile::TlsVersion;
+use crate::session::SessionOptions;
 use crate::{fsutil, http};
 
 /// The first port of the default layout: the SNI router; scenarios follow in catalogue order.
@@ -44,6 +45,12 @@ pub struct ServeOptions {
     pub scenarios: Vec<String>,
     /// Log every handshake to stderr.
     pub log: bool,
+    /// Also listen on `port_base` for the router that picks the scenario by SNI.
+    pub sni_router: bool,
+    /// Where resumable session state lives.
+    pub session: SessionOptions,
+    /// Name this server reports in its pages and log (e.g. `backend-2` behind a gateway).
+    pub server_id: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -55,6 +62,9 @@ impl Default for ServeOptions {
             idle_timeout: Duration::from_secs(30),
             scenarios: vec![],
             log: true,
+            sni_router: true,
+            session: SessionOptions::default(),
+            server_id: None,
         }
     }
 }
@@ -67,8 +77,8 @@ pub struct Ports {
     pub schema: String,
     pub pid: u32,
     pub bind: IpAddr,
-    /// The port that picks the scenario by SNI (`<scenario>.localhost`).
-    pub sni: u16,
+    /// The port that picks the scenario by SNI (`<scenario>.localhost`); absent without the router.
+    pub sni: Option<u16>,
     pub scenarios: BTreeMap<String, u16>,
 }
 
@@ -78,6 +88,7 @@ pub const PORTS_SCHEMA: &str = "pki-lab/ports/v1";
 #[derive(Debug)]
 struct Scenario {
     name: String,
+    server: String,
     rule: Option<String>,
     summary: String,
     config: Arc<ServerConfig>,
@@ -104,7 +115,7 @@ impl Running {
 }
 
 /// Builds the rustls server configuration of one scenario from its files.
-pub fn server_config(lab: &Path, entry: &ScenarioEntry) -> Result<Arc<ServerConfig>> {
+pub fn server_config(lab: &Path, entry: &ScenarioEntry, session: &SessionOptions) -> Result<Arc<ServerConfig>> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let chain_path = lab.join(&entry.files.chain);
     let chain = parse_certs(&fsutil::read_to_string(&chain_path)?, &chain_path.display().to_string())?;
@@ -149,6 +160,7 @@ pub fn server_config(lab: &Path, entry: &ScenarioEntry) -> Result<Arc<ServerConf
     };
     let mut config = builder.with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    session.apply(&mut config)?;
     Ok(Arc::new(config))
 }
 
@@ -175,9 +187,10 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
     for (i, entry) in &selected {
         let s = Arc::new(Scenario {
             name: entry.name.clone(),
+            server: opts.server_id.clone().unwrap_or_else(|| format!("pki-lab serve (pid {})", std::process::id())),
             rule: entry.rule.clone(),
             summary: entry.summary.clone(),
-            config: server_config(lab, entry)?,
+            config: server_config(lab, entry, &opts.session)?,
         });
         let port = if opts.port_base == 0 { 0 } else { port_for(opts.port_base, *i, &entry.name)? };
         scenarios.push((s, port));
@@ -185,12 +198,15 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
 
     let (tx, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let sni_listener = bind(opts.bind, opts.port_base, "the SNI router").await?;
+    let sni_listener = match opts.sni_router {
+        true => Some(bind(opts.bind, opts.port_base, "the SNI router").await?),
+        false => None,
+    };
     let mut ports = Ports {
         schema: PORTS_SCHEMA.to_string(),
         pid: std::process::id(),
         bind: opts.bind,
-        sni: local_port(&sni_listener)?,
+        sni: sni_listener.as_ref().map(local_port).transpose()?,
         scenarios: BTreeMap::new(),
     };
     let mut listeners = Vec::new();
@@ -205,7 +221,9 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
         tasks.spawn(accept_loop(l, Route::One(s), opts.clone(), rx.clone()));
     }
     let by_name: BTreeMap<String, Arc<Scenario>> = scenarios.iter().map(|(s, _)| (s.name.clone(), s.clone())).collect();
-    tasks.spawn(accept_loop(sni_listener, Route::BySni(Arc::new(by_name)), opts, rx));
+    if let Some(l) = sni_listener {
+        tasks.spawn(accept_loop(l, Route::BySni(Arc::new(by_name)), opts, rx));
+    }
     Ok(Running { ports, shutdown: tx, tasks })
 }
 
@@ -286,7 +304,7 @@ async fn handle(tcp: TcpStream, peer: SocketAddr, route: Arc<Route>, opts: Arc<S
         Ok(tls) => {
             let Some(s) = scenario else { return };
             let params = Negotiated::of(tls.get_ref().1);
-            log(&opts, &format!("scenario={name} peer={peer} {} outcome=ok", params.log_fields()));
+            log(&opts, &format!("scenario={name} server={} peer={peer} {} outcome=ok", s.server, params.log_fields()));
             serve_http(tls, peer, &s, &params, &opts).await;
         }
     }
@@ -442,6 +460,8 @@ async fn respond<W: tokio::io::AsyncWrite + Unpin>(
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Page {
     pub scenario: String,
+    /// Which server answered (`--server-id`, or the process id).
+    pub server: String,
     pub rule: Option<String>,
     pub summary: String,
     pub tls: serde_json::Value,
@@ -454,6 +474,7 @@ fn page(s: &Scenario, params: &Negotiated, count: u64, peer: SocketAddr, json: b
     if json {
         let p = Page {
             scenario: s.name.clone(),
+            server: s.server.clone(),
             rule: s.rule.clone(),
             summary: s.summary.clone(),
             tls: serde_json::to_value(params).unwrap_or_default(),
@@ -467,7 +488,7 @@ fn page(s: &Scenario, params: &Negotiated, count: u64, peer: SocketAddr, json: b
         None => "none (a control: every client should accept it)".into(),
     };
     format!(
-        "pki-lab scenario {name}\n  {summary}\n  rule       {rule}\n  tls        {} {} {} ({} handshake)\n  sni        {}\n  alpn       {}\n  client     {}\n  request    #{count} on this connection from {peer}\n",
+        "pki-lab scenario {name}\n  {summary}\n  server     {server}\n  rule       {rule}\n  tls        {} {} {} ({} handshake)\n  sni        {}\n  alpn       {}\n  client     {}\n  request    #{count} on this connection from {peer}\n",
         params.version,
         params.cipher_suite,
         params.key_exchange_group,
@@ -476,6 +497,7 @@ fn page(s: &Scenario, params: &Negotiated, count: u64, peer: SocketAddr, json: b
         params.alpn.as_deref().unwrap_or("(none)"),
         params.client_certificate.as_deref().unwrap_or("(no certificate)"),
         name = s.name,
+        server = s.server,
         summary = s.summary,
     )
 }

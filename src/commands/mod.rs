@@ -2,6 +2,7 @@
 //! return the exit code (0 as expected, 1 a check did not hold, 2 bad input).
 
 mod catalogue;
+mod gateway;
 mod init;
 mod probe;
 mod serve;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Serve(args) => serve::serve(&dir, args, now),
         Command::Probe(args) => probe::probe(&dir, args, now),
         Command::Verify(args) => verify::verify(&dir, args, now),
+        Command::Gateway(args) => gateway::gateway(&dir, args, now),
     }
 }
 
@@ -66,4 +68,10 @@ pub(crate) fn row(name: &str, step: Option<&str>, rule: Option<&str>, summary: &
         outcome,
         summary.to_string(),
     ]
+}
+
+/// A `--flag SECONDS` value as a duration.
+pub(crate) fn seconds(s: f64, flag: &str) -> Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(s)
+        .map_err(|_| Error::Usage(format!("{flag}: expected a positive number of seconds, found {s}")))
 }

@@ -115,12 +115,16 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
                 _ => None,
             };
             let opts = crate::probe::ProbeOptions {
-                host: t.host.clone(),
                 versions: versions.clone(),
                 client,
                 requests: args.requests,
                 timeout,
-                now,
+                connections: if args.resume && args.connections == 1 { 2 } else { args.connections },
+                resume: args.resume,
+                close: args.close,
+                source: args.source,
+                keylog: args.keylog.clone(),
+                ..crate::probe::ProbeOptions::new(&t.host, now)
             };
             let label = t.label.clone();
             let scenario = t.scenario.as_ref().map(|s| s.name.clone());

@@ -15,8 +15,8 @@ use crate::manifest::Manifest;
 use crate::output::table;
 use crate::profile::Catalogue;
 
-pub(crate) fn serve(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<i32> {
-    use crate::serve::{self, ServeOptions};
+/// The lab's manifest, creating a lab first if there is none (servers need certificates).
+pub(crate) fn ensure_lab(dir: &Path, now: OffsetDateTime) -> Result<Manifest> {
     if !labdir::is_lab(dir) {
         eprintln!("no lab in {}: creating one first", dir.display());
         let opts = InitOptions { ca: CaOptions::default(), force: false, renew: false };
@@ -26,10 +26,13 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<
     warn_if_stale(&manifest, now);
     // Idle connections each hold a descriptor; the default soft limit (often 1024) is too low.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    let secs = |s: f64, flag: &str| {
-        std::time::Duration::try_from_secs_f64(s)
-            .map_err(|_| Error::Usage(format!("{flag}: expected a positive number of seconds, found {s}")))
-    };
+    Ok(manifest)
+}
+
+pub(crate) fn serve(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<i32> {
+    use crate::serve::{self, ServeOptions};
+    let manifest = ensure_lab(dir, now)?;
+    let secs = super::seconds;
     let opts = ServeOptions {
         bind: args.bind,
         port_base: args.port_base,
@@ -37,6 +40,9 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<
         idle_timeout: secs(args.idle_timeout, "--idle-timeout")?,
         scenarios: args.scenarios.clone(),
         log: !args.quiet,
+        sni_router: true,
+        session: args.session.options(),
+        server_id: args.server_id.clone(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -74,13 +80,15 @@ fn print_ready(dir: &Path, manifest: &Manifest, ports: &crate::serve::Ports) {
         })
         .collect();
     print!("{}", table(&["SCENARIO", "URL", "EXPECTED"], &rows));
-    println!("SNI router: https://<scenario>.localhost:{}/ (no SNI: valid)", ports.sni);
+    if let Some(sni) = ports.sni {
+        println!("SNI router: https://<scenario>.localhost:{sni}/ (no SNI: valid)");
+    }
     println!("clients trust {} ; stop with Ctrl-C", dir.join("ca.pem").display());
     let _ = std::io::stdout().flush();
 }
 
 /// Waits for Ctrl-C or SIGTERM.
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {

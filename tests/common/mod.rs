@@ -49,3 +49,73 @@ pub fn scenario<'a>(m: &'a serde_json::Value, name: &str) -> &'a serde_json::Val
         .find(|s| s["name"] == name)
         .unwrap_or_else(|| panic!("scenario {name} in manifest"))
 }
+
+/// A long-running `pki-lab` command (serve, gateway) that writes its ports to a file when ready;
+/// killed on drop.
+pub struct Daemon {
+    pub child: std::process::Child,
+    pub ports: serde_json::Value,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    /// Runs `pki-lab --dir DIR ARGS… --ports-file <tmp>` and waits for the ports file.
+    pub fn spawn(dir: &Path, args: &[&str]) -> Daemon {
+        let stamp = format!("{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let ports_file = dir.parent().expect("lab has a parent").join(format!("ports-{stamp}.json"));
+        let log = dir.parent().expect("parent").join(format!("daemon-{stamp}.log"));
+        let child = pki_lab()
+            .arg("--dir")
+            .arg(dir)
+            .args(args)
+            .arg("--ports-file")
+            .arg(&ports_file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("spawn pki-lab");
+        let t0 = std::time::Instant::now();
+        while !ports_file.exists() {
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(30),
+                "{args:?} did not start: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let ports = serde_json::from_str(&std::fs::read_to_string(&ports_file).expect("ports")).expect("ports json");
+        Daemon { child, ports, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Redis for the tests that share sessions through it: `PKI_LAB_TEST_REDIS` or the default port.
+/// Outside CI a missing server skips the test (with a message); in CI it fails it.
+pub fn redis_url() -> Option<String> {
+    let url = std::env::var("PKI_LAB_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let hostport = url.trim_start_matches("redis://").trim_end_matches('/').to_string();
+    match std::net::TcpStream::connect(&hostport) {
+        Ok(_) => Some(url),
+        Err(e) if std::env::var_os("CI").is_some() => panic!("redis is required in CI ({url}): {e}"),
+        Err(e) => {
+            eprintln!("skipping: no redis at {url} ({e}); .ci/run starts one");
+            None
+        }
+    }
+}
