@@ -249,6 +249,7 @@ pub async fn probe(
     opts: &ProbeOptions,
 ) -> Report {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    warm_up();
     let versions: Vec<&'static SupportedProtocolVersion> =
         if opts.versions.is_empty() { rustls::DEFAULT_VERSIONS.to_vec() } else { opts.versions.clone() };
     let identity = opts.client.as_ref().and_then(|c| certified_key(c, &provider));
@@ -341,6 +342,13 @@ pub async fn probe(
         connections: connections.iter().map(Observed::summary).collect(),
         verdict: Verdict { failed, rustls, rustls_message, alert },
     }
+}
+
+/// The crypto library seeds its random generator on first use, which can take tens of
+/// milliseconds; do it before any handshake is timed.
+fn warm_up() {
+    use aws_lc_rs::rand::SecureRandom;
+    let _ = aws_lc_rs::rand::SystemRandom::new().fill(&mut [0u8; 32]);
 }
 
 /// Fills in the rules only a live handshake shows.

@@ -122,3 +122,39 @@ fn time_from_now(days: i64) -> String {
     let t = time::OffsetDateTime::now_utc() + time::Duration::days(days);
     t.format(&time::format_description::well_known::Rfc3339).expect("format")
 }
+
+#[test]
+fn verify_on_the_files_agrees_with_the_manifest_for_every_scenario() {
+    let (_tmp, dir) = new_lab(&[]);
+    let m = manifest(&dir);
+    let mut differ = Vec::new();
+    for s in m["scenarios"].as_array().expect("scenarios") {
+        let name = s["name"].as_str().expect("name");
+        let rule = s["rule"].as_str();
+        let o = run(
+            &dir,
+            &[
+                "verify",
+                "--cert",
+                dir.join(s["files"]["cert"].as_str().expect("cert")).to_str().expect("utf-8"),
+                "--chain",
+                dir.join(s["files"]["chain"].as_str().expect("chain")).to_str().expect("utf-8"),
+                "--crl",
+                dir.join("crls.pem").to_str().expect("utf-8"),
+                "--host",
+                "localhost",
+                "--json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let failed: Vec<&str> = v["failed"].as_array().expect("failed").iter().filter_map(|f| f.as_str()).collect();
+        // Key mismatch and client certificates show only in a live handshake.
+        let want: Vec<&str> =
+            rule.filter(|r| *r != "handshake.key-mismatch" && !r.starts_with("client.")).into_iter().collect();
+        if failed != want {
+            differ.push(format!("{name}: expected {want:?}, verify says {failed:?}"));
+        }
+        assert_eq!(o.status.code(), Some(if want.is_empty() { 0 } else { 1 }), "{name}");
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+}
