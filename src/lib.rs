@@ -36,6 +36,7 @@ pub mod probe;
 pub mod profile;
 pub mod rules;
 pub mod serve;
+pub mod testing;
 pub mod trust;
 
 pub use error::{Error, Result};

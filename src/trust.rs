@@ -299,7 +299,15 @@ pub fn uninstall(store: Store, root: &Root<'_>, opts: &TrustOptions, dry_run: bo
                 Ok(_) => {
                     let mut steps = vec![Step::Remove { path }];
                     if !sys.update.is_empty() {
-                        steps.push(Step::Run { argv: sys.update.clone() });
+                        let mut argv = sys.update.clone();
+                        // Debian's tool only notices a removed local file with --fresh (it
+                        // otherwise leaves the dangling links and, if it adds nothing, the old bundle).
+                        if Path::new(&argv[0]).file_name().is_some_and(|n| n == "update-ca-certificates")
+                            && !argv.iter().any(|a| a == "--fresh" || a == "-f")
+                        {
+                            argv.push("--fresh".into());
+                        }
+                        steps.push(Step::Run { argv });
                     }
                     out.push(run_steps(store, loc, "removed", steps, dry_run)?);
                 }

@@ -68,34 +68,31 @@ pub(crate) fn trust(dir: &Path, args: TrustArgs) -> Result<i32> {
         });
     }
 
-    let mut missing = false;
-    for o in &outcomes {
-        if args.action == TrustAction::Status {
-            println!("{:<6} {:<18} {}", o.store.as_str(), o.state, o.location);
-            missing |= o.state.starts_with("not installed");
-            continue;
-        }
-        if s.dry_run {
-            eprintln!("{:<6} would {verb} at {}:", o.store.as_str(), o.location);
+    let rows: Vec<Vec<String>> =
+        outcomes.iter().map(|o| vec![o.store.to_string(), o.state.clone(), o.location.clone()]).collect();
+    let table = crate::output::table(&["STORE", "STATE", "WHERE"], &rows);
+    let missing = outcomes.iter().any(|o| o.state.starts_with("not installed"));
+    if args.action == TrustAction::Status {
+        print!("{table}");
+        return Ok(if missing { 1 } else { 0 });
+    }
+    if s.dry_run {
+        for o in &outcomes {
+            eprintln!("# {}: would {verb} at {} ({})", o.store, o.location, o.state);
             for step in &o.steps {
                 println!("{step}");
             }
-            if o.steps.is_empty() {
-                eprintln!("  (nothing to do: {})", o.state);
-            }
-        } else {
-            eprintln!("{:<6} {:<18} {}", o.store.as_str(), o.state, o.location);
         }
+        return Ok(0);
     }
-    if !s.dry_run {
-        match args.action {
-            TrustAction::Install => eprintln!(
-                "the lab root `{}` is trusted there now; restart browsers to pick it up. Undo with `pki-lab trust uninstall`",
-                opts.name
-            ),
-            TrustAction::Uninstall => eprintln!("the lab root `{}` is no longer in those stores", opts.name),
-            TrustAction::Status => {}
-        }
+    eprint!("{table}");
+    match args.action {
+        TrustAction::Install => eprintln!(
+            "the lab root `{}` is trusted there now; restart browsers to pick it up. Undo with `pki-lab trust uninstall`",
+            opts.name
+        ),
+        TrustAction::Uninstall => eprintln!("the lab root `{}` is no longer in those stores", opts.name),
+        TrustAction::Status => {}
     }
-    Ok(if missing { 1 } else { 0 })
+    Ok(0)
 }
