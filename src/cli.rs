@@ -167,7 +167,14 @@ pub struct TrustStoreArgs {
     pub java_keystore: Option<PathBuf>,
 
     /// Password of the Java key store
-    #[arg(long, global = true, value_name = "PW", env = "PKI_LAB_JAVA_STOREPASS", default_value = "changeit", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PW",
+        env = "PKI_LAB_JAVA_STOREPASS",
+        default_value = "changeit",
+        hide_env_values = true
+    )]
     pub java_storepass: String,
 
     /// The keytool program

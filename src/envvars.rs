@@ -25,7 +25,11 @@ pub struct Var {
 
 /// The variables, one list to read top to bottom.
 pub const VARS: &[Var] = &[
-    Var { name: "SSL_CERT_FILE", read_by: "OpenSSL, Python ssl, Ruby, Go, rustls-native-certs", effect: Effect::Replaces },
+    Var {
+        name: "SSL_CERT_FILE",
+        read_by: "OpenSSL, Python ssl, Ruby, Go, rustls-native-certs",
+        effect: Effect::Replaces,
+    },
     Var { name: "CURL_CA_BUNDLE", read_by: "curl", effect: Effect::Replaces },
     Var { name: "REQUESTS_CA_BUNDLE", read_by: "Python requests", effect: Effect::Replaces },
     Var { name: "GIT_SSL_CAINFO", read_by: "git", effect: Effect::Replaces },

@@ -154,8 +154,12 @@ pub fn is_permitted(name: &Name, permitted: &[String]) -> bool {
     match name {
         Name::Dns(d) => {
             let base = d.strip_prefix("*.").unwrap_or(d);
-            let dns: Vec<&str> = permitted.iter().map(|p| p.trim().trim_start_matches('.')).filter(|p| !is_range(p)).collect();
-            dns.is_empty() || dns.iter().any(|p| base == p.to_ascii_lowercase() || base.ends_with(&format!(".{}", p.to_ascii_lowercase())))
+            let dns: Vec<&str> =
+                permitted.iter().map(|p| p.trim().trim_start_matches('.')).filter(|p| !is_range(p)).collect();
+            dns.is_empty()
+                || dns
+                    .iter()
+                    .any(|p| base == p.to_ascii_lowercase() || base.ends_with(&format!(".{}", p.to_ascii_lowercase())))
         }
         Name::Ip(ip) => {
             let ranges: Vec<(IpAddr, u8)> = permitted.iter().filter_map(|p| parse_range(p)).collect();

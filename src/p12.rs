@@ -41,10 +41,8 @@ mod tests {
     #[test]
     fn a_written_store_reads_back_with_its_password_only() {
         let key = rcgen::KeyPair::generate().expect("key");
-        let cert = rcgen::CertificateParams::new(vec!["app.test".into()])
-            .expect("params")
-            .self_signed(&key)
-            .expect("cert");
+        let cert =
+            rcgen::CertificateParams::new(vec!["app.test".into()]).expect("params").self_signed(&key).expect("cert");
         let bytes = key_store("app.test", &key.serialize_pem(), &[cert.der().clone()], "s3cret").expect("p12");
         let ks = KeyStore::from_pkcs12(&bytes, "s3cret", p12_keystore::Pkcs12ImportPolicy::Strict).expect("reads");
         let (alias, chain) = ks.private_key_chain().expect("one key entry");

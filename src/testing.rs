@@ -98,7 +98,11 @@ impl TestCa {
     pub fn with_key_type(key_type: KeyType) -> Result<TestCa> {
         let opts = CaOptions { key_type, ..CaOptions::default() };
         let permitted = opts.permitted.clone().unwrap_or_default();
-        Ok(TestCa { lab: LabCa::create(&opts, OffsetDateTime::now_utc())?, catalogue: Catalogue::builtin()?, permitted })
+        Ok(TestCa {
+            lab: LabCa::create(&opts, OffsetDateTime::now_utc())?,
+            catalogue: Catalogue::builtin()?,
+            permitted,
+        })
     }
 
     /// The root certificate clients trust.
@@ -253,7 +257,8 @@ impl TestCert {
                 .collect()
         };
         let tls = |e: rustls::Error| Error::Usage(format!("server configuration: {e}"));
-        let builder = ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(&versions).map_err(tls)?;
+        let builder =
+            ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(&versions).map_err(tls)?;
         let builder = if self.profile.serve.client_auth {
             let mut roots = RootCertStore::empty();
             for r in &self.client_roots {

@@ -117,7 +117,12 @@ pub struct SystemStore {
 const SYSTEM_LAYOUTS: &[(&str, &str, &[&str], &str)] = &[
     ("/etc/pki/ca-trust/source/anchors", "pem", &["update-ca-trust", "extract"], "/etc/pki/tls/certs/ca-bundle.crt"),
     ("/usr/local/share/ca-certificates", "crt", &["update-ca-certificates"], "/etc/ssl/certs/ca-certificates.crt"),
-    ("/etc/ca-certificates/trust-source/anchors", "crt", &["trust", "extract-compat"], "/etc/ssl/certs/ca-certificates.crt"),
+    (
+        "/etc/ca-certificates/trust-source/anchors",
+        "crt",
+        &["trust", "extract-compat"],
+        "/etc/ssl/certs/ca-certificates.crt",
+    ),
     ("/usr/share/pki/trust/anchors", "pem", &["update-ca-certificates"], "/etc/ssl/ca-bundle.pem"),
 ];
 
@@ -128,7 +133,9 @@ impl TrustOptions {
             Some(d) => (d.clone(), "crt", vec!["update-ca-certificates".to_string()], None),
             None => {
                 let Some((d, ext, cmd, bundle)) = SYSTEM_LAYOUTS.iter().find(|(d, ..)| Path::new(d).is_dir()) else {
-                    return Err("no known system CA directory (Debian, Fedora, Arch, openSUSE); pass --system-dir".into());
+                    return Err(
+                        "no known system CA directory (Debian, Fedora, Arch, openSUSE); pass --system-dir".into()
+                    );
                 };
                 (PathBuf::from(d), *ext, cmd.iter().map(|s| s.to_string()).collect(), Some(PathBuf::from(bundle)))
             }
@@ -409,9 +416,9 @@ fn run_steps(store: Store, location: String, state: &str, steps: Vec<Step>, dry_
                 Step::Write { path, contents } => {
                     fsutil::write_atomic(path, contents.as_bytes(), fsutil::PUBLIC).map_err(|e| needs_root(e, path))?
                 }
-                Step::Remove { path } => std::fs::remove_file(path)
-                    .map_err(Error::io("removing", path))
-                    .map_err(|e| needs_root(e, path))?,
+                Step::Remove { path } => {
+                    std::fs::remove_file(path).map_err(Error::io("removing", path)).map_err(|e| needs_root(e, path))?
+                }
                 Step::Run { argv } => {
                     let (ok, output) = run(argv)?;
                     if !ok {

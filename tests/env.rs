@@ -67,7 +67,8 @@ impl Drop for Served {
 /// Runs `script` in sh with a clean trust environment; `with_env` first evals `pki-lab env`.
 fn sh(lab: &Path, with_env: bool, script: &str) -> Output {
     let bin = env!("CARGO_BIN_EXE_pki-lab");
-    let prefix = if with_env { format!("eval \"$('{bin}' --dir '{}' env)\" && ", lab.display()) } else { String::new() };
+    let prefix =
+        if with_env { format!("eval \"$('{bin}' --dir '{}' env)\" && ", lab.display()) } else { String::new() };
     let mut c = Command::new("sh");
     c.arg("-c").arg(format!("{prefix}{script}"));
     for v in VARS {

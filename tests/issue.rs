@@ -173,7 +173,12 @@ fn issued_like_expired_is_refused_by_openssl_with_10_and_curl_with_60() {
     let o = issue(&lab, &["app.test", "--like", "expired", "--out", path(&expired)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let receipt = stderr(&o);
-    assert!(receipt.contains("like      expired: the leaf certificate expired a day ago — it breaks validity.expired on purpose"), "{receipt}");
+    assert!(
+        receipt.contains(
+            "like      expired: the leaf certificate expired a day ago — it breaks validity.expired on purpose"
+        ),
+        "{receipt}"
+    );
     assert!(receipt.contains("; expired already)"), "{receipt}");
 
     let (code, text) = verify(&lab, &valid, &["-verify_hostname", "app.test"]);
@@ -334,7 +339,17 @@ fn a_csr_is_signed_with_its_names_a_fresh_serial_and_the_asked_validity() {
     assert!(!out.join("key.pem").exists(), "the key stays with the requester");
     let (code, text) = verify(&lab, &out, &["-verify_hostname", "csr.test", "-purpose", "sslserver"]);
     assert_eq!(code, Some(0), "{text}");
-    let x = openssl(&["x509", "-noout", "-serial", "-startdate", "-enddate", "-ext", "basicConstraints", "-in", path(&out.join("cert.pem"))]);
+    let x = openssl(&[
+        "x509",
+        "-noout",
+        "-serial",
+        "-startdate",
+        "-enddate",
+        "-ext",
+        "basicConstraints",
+        "-in",
+        path(&out.join("cert.pem")),
+    ]);
     let text = stdout(&x);
     let serial = text.lines().find_map(|l| l.strip_prefix("serial=")).expect("serial");
     assert!(serial.len() >= 30, "a random 16-byte serial, not rcgen's key hash: {serial}");

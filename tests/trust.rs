@@ -31,8 +31,13 @@ impl Stores {
         // One "distribution" certificate, so the bundle is never empty (as on a real system).
         std::fs::copy(lab.join("ca/rogue-root.pem"), share.join("distro-root.crt")).expect("copy");
         std::fs::write(t.join("ca-certificates.conf"), "distro-root.crt\n").expect("conf");
+        // CI's PATH may lack /usr/sbin, where Debian keeps the tool.
+        let tool = ["/usr/sbin/update-ca-certificates", "/usr/bin/update-ca-certificates"]
+            .into_iter()
+            .find(|p| Path::new(p).is_file())
+            .unwrap_or("update-ca-certificates");
         let update = format!(
-            "update-ca-certificates --certsconf {} --certsdir {} --localcertsdir {} --etccertsdir {} --hooksdir {}",
+            "{tool} --certsconf {} --certsdir {} --localcertsdir {} --etccertsdir {} --hooksdir {}",
             t.join("ca-certificates.conf").display(),
             share.display(),
             local.display(),
@@ -68,7 +73,10 @@ impl Stores {
     }
 
     fn nss_list(&self) -> String {
-        let o = Command::new("certutil").args(["-L", "-d", &format!("sql:{}", self.nss.display())]).output().expect("certutil");
+        let o = Command::new("certutil")
+            .args(["-L", "-d", &format!("sql:{}", self.nss.display())])
+            .output()
+            .expect("certutil");
         stdout(&o)
     }
 }
@@ -109,7 +117,11 @@ fn install_then_uninstall_leaves_a_temporary_ca_directory_and_nss_database_as_th
 
     let o = s.trust(&lab, "install", &["--store", "system", "--store", "nss"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains(&format!("system  installed  {}", s.local.join(format!("{name}.crt")).display())), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("system  installed  {}", s.local.join(format!("{name}.crt")).display())),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains(&format!("nss     installed  sql:{}", s.nss.display())), "{}", stderr(&o));
 
     // Really trusted: the rebuilt bundle holds the root and verifies a lab certificate; NSS lists it as a CA.
@@ -161,10 +173,17 @@ fn dry_run_prints_the_commands_and_changes_nothing() {
     let o = s.trust(&lab, "install", &["--store", "system,nss", "--dry-run"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let cmds = stdout(&o);
-    assert!(cmds.contains(&format!("write the lab root to {}", s.local.join(format!("{name}.crt")).display())), "{cmds}");
-    assert!(cmds.contains(&format!("update-ca-certificates --certsconf")), "{cmds}");
     assert!(
-        cmds.contains(&format!("certutil -A -d sql:{} -t C,, -n {name} -i {}", s.nss.display(), lab.join("ca.pem").display())),
+        cmds.contains(&format!("write the lab root to {}", s.local.join(format!("{name}.crt")).display())),
+        "{cmds}"
+    );
+    assert!(cmds.contains("update-ca-certificates --certsconf"), "{cmds}");
+    assert!(
+        cmds.contains(&format!(
+            "certutil -A -d sql:{} -t C,, -n {name} -i {}",
+            s.nss.display(),
+            lab.join("ca.pem").display()
+        )),
         "{cmds}"
     );
     assert_eq!(snapshot(&s.local), local0);
@@ -216,7 +235,13 @@ fn install_then_uninstall_leaves_a_temporary_java_keystore_listing_as_it_was() {
     let (tmp, lab) = new_lab(&[]);
     let ks = tmp.path().join("truststore.p12");
     let keytool = |args: &[&str]| {
-        Command::new("keytool").args(args).arg("-keystore").arg(&ks).args(["-storepass", "changeit"]).output().expect("keytool")
+        Command::new("keytool")
+            .args(args)
+            .arg("-keystore")
+            .arg(&ks)
+            .args(["-storepass", "changeit"])
+            .output()
+            .expect("keytool")
     };
     let rogue = lab.join("ca/rogue-root.pem");
     let o = keytool(&["-importcert", "-noprompt", "-alias", "existing", "-file", rogue.to_str().expect("utf-8")]);

@@ -18,13 +18,12 @@ pub(crate) fn man(args: ManArgs) -> Result<i32> {
         None => cmd,
         Some(name) => {
             let names: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_string()).collect();
-            let sub = cmd.find_subcommand(name).cloned().ok_or_else(|| {
+            cmd.find_subcommand(name).cloned().ok_or_else(|| {
                 let hint = suggest(name, names.iter().map(String::as_str))
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 Error::Usage(format!("no subcommand `{name}`{hint}\n  hint: one of {}", names.join(", ")))
-            })?;
-            sub
+            })?
         }
     };
     let mut out = Vec::new();

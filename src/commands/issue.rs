@@ -138,7 +138,17 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
     }
     fsutil::write_atomic(&written("fullchain.pem"), full.as_bytes(), PUBLIC)?;
 
-    print_issue_receipt(dir, &out, &names, like.as_ref(), &path, &files, args.p12.then_some(&args.password), (not_before, not_after), now);
+    print_issue_receipt(
+        dir,
+        &out,
+        &names,
+        like.as_ref(),
+        &path,
+        &files,
+        args.p12.then_some(&args.password),
+        (not_before, not_after),
+        now,
+    );
     if args.json {
         let receipt = Receipt {
             names: names.iter().map(|n| n.to_string()).collect(),
