@@ -330,4 +330,52 @@ mod tests {
         assert_eq!(cert.chain.len(), 2, "leaf and intermediate");
         assert!(cert.cert_pem().starts_with("-----BEGIN CERTIFICATE-----"));
     }
+
+    /// Connects as `localhost`, sends one request and returns the status line or the TLS error.
+    async fn get(server: &TestServer, config: Arc<ClientConfig>) -> std::result::Result<String, String> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let tcp = tokio::net::TcpStream::connect(server.addr()).await.map_err(|e| e.to_string())?;
+        let name = rustls::pki_types::ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+        let tls_err = |e: std::io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+            Some(t) => crate::outcome::rustls_error_name(t),
+            None => e.to_string(),
+        };
+        let mut tls = tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.map_err(tls_err)?;
+        tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.map_err(tls_err)?;
+        let mut page = String::new();
+        tls.read_to_string(&mut page).await.map_err(tls_err)?;
+        Ok(page.lines().next().unwrap_or_default().to_string())
+    }
+
+    #[tokio::test]
+    async fn a_mutual_tls_scenario_wants_its_client_certificate_and_gets_it() {
+        let ca = TestCa::new().expect("ca");
+        let server = ca.serve("client-cert-required").await.expect("serve");
+        let anonymous = get(&server, ca.client_config().expect("config")).await;
+        assert_eq!(anonymous, Err("AlertReceived(CertificateRequired)".into()));
+        let identity = ca.scenario("client-cert-required").expect("scenario");
+        let authed = get(&server, ca.client_config_with_auth(&identity).expect("config")).await;
+        assert_eq!(authed, Ok("HTTP/1.1 200 OK".into()));
+        let alice = ca.issue_client(&["alice@app.test"]).expect("client cert");
+        assert_eq!(
+            get(&server, ca.client_config_with_auth(&alice).expect("config")).await,
+            Ok("HTTP/1.1 200 OK".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn your_names_with_a_scenario_defect_fail_as_the_scenario_does() {
+        let ca = TestCa::new().expect("ca");
+        let client = ca.client_config().expect("config");
+        let valid = ca.issue(&["localhost"]).expect("valid").serve().await.expect("serve");
+        assert_eq!(get(&valid, client.clone()).await, Ok("HTTP/1.1 200 OK".into()));
+        for (scenario, error) in
+            [("untrusted-root", "UnknownIssuer"), ("wrong-purpose", "InvalidPurpose"), ("expired", "Expired")]
+        {
+            let cert = ca.issue_like(scenario, &["localhost"]).expect("issued");
+            assert!(cert.rule.is_some(), "{scenario} breaks a rule");
+            let server = cert.serve().await.expect("serve");
+            assert_eq!(get(&server, client.clone()).await, Err(error.to_string()), "{scenario}");
+        }
+    }
 }
