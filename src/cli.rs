@@ -92,9 +92,9 @@ pub struct IssueArgs {
     #[arg(long)]
     pub p12: bool,
 
-    /// Password of the .p12 file
-    #[arg(long, value_name = "PW", env = "PKI_LAB_P12_PASSWORD", default_value = crate::p12::DEFAULT_PASSWORD, hide_env_values = true, requires = "p12")]
-    pub password: String,
+    /// Password of the .p12 file [default: $PKI_LAB_P12_PASSWORD, else changeit]
+    #[arg(long, value_name = "PW", requires = "p12")]
+    pub password: Option<String>,
 
     /// Sign this certificate signing request (PEM) instead of making a key; its names are checked like NAMEs
     #[arg(long, value_name = "FILE", conflicts_with_all = ["names", "p12"])]

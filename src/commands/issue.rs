@@ -34,6 +34,11 @@ struct Receipt {
 pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<i32> {
     // Everything that can be refused is refused before anything is written, the lab included.
     let catalogue = Catalogue::builtin()?;
+    let password = args
+        .password
+        .clone()
+        .or_else(|| std::env::var("PKI_LAB_P12_PASSWORD").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| crate::p12::DEFAULT_PASSWORD.to_string());
     let validity = validity(&args, now)?;
     let (names, csr) = match &args.csr {
         Some(path) => {
@@ -123,7 +128,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
                     chain.extend(ca::parse_certs(a, "the root")?);
                 }
                 let alias = first.to_string();
-                let bytes = crate::p12::key_store(&alias, &made.served_key_pem, &chain, &args.password)?;
+                let bytes = crate::p12::key_store(&alias, &made.served_key_pem, &chain, &password)?;
                 fsutil::write_atomic(&written("cert.p12"), &bytes, SECRET)?;
             }
             (made.path, made.served, anchor, made.serial, made.not_before, made.not_after)
@@ -145,7 +150,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
         like.as_ref(),
         &path,
         &files,
-        args.p12.then_some(&args.password),
+        args.p12.then_some(&password),
         (not_before, not_after),
         now,
     );
