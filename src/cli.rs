@@ -39,6 +39,186 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Start N backend servers and a load-balancing gateway in front of them
     Gateway(GatewayArgs),
+    /// Issue a certificate for your own names (or sign a CSR), valid or with a scenario's defect
+    Issue(IssueArgs),
+    /// Install the lab root into trust stores (system, NSS, Java), remove it, or show where it is
+    Trust(TrustArgs),
+    /// Print environment variables that make curl, Python, Node, Go, git… trust the lab
+    Env(EnvArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff)
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  pki-lab issue app.test '*.app.test' 127.0.0.1 ::1
+  pki-lab issue localhost --like expired --out ./certs/expired
+  pki-lab issue alice@app.test --client --p12
+  pki-lab issue --csr server.csr --days 30 --out ./certs")]
+pub struct IssueArgs {
+    /// Names to issue for: DNS names, wildcards (*.app.test), IP addresses, emails, URIs
+    #[arg(value_name = "NAME", required_unless_present = "csr")]
+    pub names: Vec<String>,
+
+    /// Make the certificate like this catalogue scenario (e.g. expired, wrong-purpose): its defect, your names
+    #[arg(long, value_name = "SCENARIO", default_value = "valid", conflicts_with = "csr")]
+    pub like: String,
+
+    /// Also allow client authentication (extendedKeyUsage clientAuth), for mutual TLS
+    #[arg(long)]
+    pub client: bool,
+
+    /// Key type of the certificate [default: the scenario's, else p256]
+    #[arg(long, value_enum, conflicts_with = "csr")]
+    pub key_type: Option<KeyType>,
+
+    /// Valid for N days from now (an hour's grace before now for clock skew) [default: the scenario's, 90 for valid]
+    #[arg(long, value_name = "N", conflicts_with_all = ["not_before", "not_after"])]
+    pub days: Option<u32>,
+
+    /// Start of validity: RFC 3339 (2027-01-01T00:00:00Z) or relative to now (-1h, +2d)
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub not_before: Option<String>,
+
+    /// End of validity: RFC 3339 or relative to now (+30d; -1d makes an expired certificate)
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub not_after: Option<String>,
+
+    /// Directory for cert.pem, key.pem, chain.pem, fullchain.pem [default: <lab>/issued/<first name>]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Also write cert.p12 (key + chain + root) for Java, .NET and browsers
+    #[arg(long)]
+    pub p12: bool,
+
+    /// Password of the .p12 file [default: $PKI_LAB_P12_PASSWORD, else changeit]
+    #[arg(long, value_name = "PW", requires = "p12")]
+    pub password: Option<String>,
+
+    /// Sign this certificate signing request (PEM) instead of making a key; its names are checked like NAMEs
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["names", "p12"])]
+    pub csr: Option<PathBuf>,
+
+    /// Replace existing files in the output directory (the private key included)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Also print what was made as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    #[command(subcommand)]
+    pub action: TrustAction,
+
+    #[command(flatten)]
+    pub stores: TrustStoreArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum TrustAction {
+    /// Add the lab root to the stores
+    Install,
+    /// Remove exactly what install added
+    Uninstall,
+    /// Say, per store, whether and where the lab root is installed (exit 1 if missing from one)
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustStoreArgs {
+    /// Stores to act on; repeatable [default: every store available here]
+    #[arg(long = "store", value_enum, global = true, value_delimiter = ',')]
+    pub stores: Vec<crate::trust::Store>,
+
+    /// Print the commands and files instead of changing anything
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Name of the root in the stores (file stem, NSS nickname, Java alias) [default: pki-lab-<sha256 prefix>]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// System store: directory of local CA files [default: the distribution's, e.g. /usr/local/share/ca-certificates]
+    #[arg(long, global = true, value_name = "DIR", env = "PKI_LAB_SYSTEM_CA_DIR")]
+    pub system_dir: Option<PathBuf>,
+
+    /// System store: command run after a change, split on spaces; "" runs none [default: update-ca-certificates or the distribution's]
+    #[arg(long, global = true, value_name = "COMMAND", env = "PKI_LAB_SYSTEM_UPDATE")]
+    pub system_update: Option<String>,
+
+    /// System store: the bundle that command writes, checked by status [default: /etc/ssl/certs/ca-certificates.crt or the distribution's]
+    #[arg(long, global = true, value_name = "FILE", env = "PKI_LAB_SYSTEM_BUNDLE")]
+    pub system_bundle: Option<PathBuf>,
+
+    /// NSS database directory; repeatable [default: ~/.pki/nssdb, Firefox profiles, /etc/pki/nssdb]
+    #[arg(long = "nss-db", global = true, value_name = "DIR", env = "PKI_LAB_NSS_DB", value_delimiter = ':')]
+    pub nss_dbs: Vec<PathBuf>,
+
+    /// The certutil program
+    #[arg(long, global = true, value_name = "PATH", env = "PKI_LAB_CERTUTIL")]
+    pub certutil: Option<String>,
+
+    /// Java key store file [default: the JDK's cacerts]
+    #[arg(long, global = true, value_name = "FILE", env = "PKI_LAB_JAVA_KEYSTORE")]
+    pub java_keystore: Option<PathBuf>,
+
+    /// Password of the Java key store
+    #[arg(
+        long,
+        global = true,
+        value_name = "PW",
+        env = "PKI_LAB_JAVA_STOREPASS",
+        default_value = "changeit",
+        hide_env_values = true
+    )]
+    pub java_storepass: String,
+
+    /// The keytool program
+    #[arg(long, global = true, value_name = "PATH", env = "PKI_LAB_KEYTOOL")]
+    pub keytool: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Apply in the current shell:
+  sh/bash/zsh:  eval \"$(pki-lab env)\"
+  fish:         pki-lab env --shell fish | source
+  PowerShell:   pki-lab env --shell powershell | Invoke-Expression")]
+pub struct EnvArgs {
+    /// Syntax to print
+    #[arg(long, value_enum, default_value = "sh")]
+    pub shell: crate::envvars::Shell,
+
+    /// The system roots to put in the bundle [default: /etc/ssl/certs/ca-certificates.crt or the distribution's]
+    #[arg(long, value_name = "FILE", env = "PKI_LAB_SYSTEM_BUNDLE")]
+    pub system_bundle: Option<PathBuf>,
+
+    /// Print the lines that remove the variables instead
+    #[arg(long)]
+    pub unset: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Install, e.g.:
+  bash:  pki-lab completions bash > ~/.local/share/bash-completion/completions/pki-lab
+  zsh:   pki-lab completions zsh > ~/.zfunc/_pki-lab
+  fish:  pki-lab completions fish > ~/.config/fish/completions/pki-lab.fish")]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Read it with: pki-lab man | man -l -")]
+pub struct ManArgs {
+    /// A subcommand's page instead of the main one (e.g. issue)
+    pub subcommand: Option<String>,
 }
 
 #[derive(Debug, Args)]

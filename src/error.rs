@@ -50,6 +50,18 @@ pub enum Error {
     #[error("{context}: {message}")]
     Parse { context: String, message: String },
 
+    /// `issue` was asked for names the lab root's name constraints do not allow.
+    #[error(
+        "refusing to issue for {}: outside the names the lab root may issue for\n  permitted: {} (a DNS name covers its subdomains; emails and URIs are not constrained)\n  hint: pick names under those (e.g. app.test, *.app.test, 127.0.0.1), or make a lab whose root also permits yours: `pki-lab init --force --permit NAME` (--force replaces the CA, and every certificate issued under it)",
+        names.join(", "),
+        permitted.join(", ")
+    )]
+    NameNotPermitted { names: Vec<String>, permitted: Vec<String> },
+
+    /// An external program (certutil, keytool, update-ca-certificates) failed or is missing.
+    #[error("{command}: {message}")]
+    Command { command: String, message: String },
+
     /// Command-line usage the parser could not catch.
     #[error("{0}")]
     Usage(String),

@@ -2,8 +2,9 @@
 //! certificate, and the CRL entries of revoked leaves.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyUsagePurpose, RevocationReason, RevokedCertParams, SerialNumber,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CertificateSigningRequestParams,
+    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyUsagePurpose,
+    RevocationReason, RevokedCertParams, SanType, SerialNumber,
 };
 use rustls::pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
@@ -11,7 +12,8 @@ use time::{Duration, OffsetDateTime};
 use crate::ca::{self, CaCert, LabCa};
 use crate::error::{Error, Result};
 use crate::keys::KeyType;
-use crate::profile::{CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, Profile};
+use crate::names::Name;
+use crate::profile::{CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, Profile, RelTime, Validity};
 
 /// Which root a scenario's chain ends at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -137,8 +139,14 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
 }
 
 fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Result<CertificateParams> {
-    let sans = profile.leaf_sans();
-    let mut p = CertificateParams::new(sans).map_err(Error::rcgen(format!("scenario {}: leaf.sans", profile.name)))?;
+    let mut p = CertificateParams::default();
+    for san in profile.leaf_sans() {
+        let name = Name::parse(&san).map_err(|e| Error::Invalid {
+            file: format!("templates/{}.yaml", profile.name),
+            message: format!("leaf.sans: {e}"),
+        })?;
+        p.subject_alt_names.push(name.san()?);
+    }
     p.distinguished_name = DistinguishedName::new();
     p.distinguished_name.push(DnType::CommonName, profile.leaf_cn());
     p.serial_number = Some(ca::random_serial());
@@ -249,4 +257,145 @@ fn eku(e: Eku) -> ExtendedKeyUsagePurpose {
 fn parse_oid(s: &str) -> Option<Vec<u64>> {
     let arcs: Vec<u64> = s.split('.').map(|a| a.parse().ok()).collect::<Option<_>>()?;
     (arcs.len() >= 3).then_some(arcs)
+}
+
+/// What to issue for names of the user's choosing (`pki-lab issue`, [`crate::testing`]).
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub names: Vec<Name>,
+    /// Add clientAuth to the extended key usages.
+    pub client: bool,
+    /// Key type, overriding the profile's.
+    pub key: Option<KeyType>,
+    /// Absolute notBefore and notAfter, overriding the profile's validity.
+    pub validity: Option<(OffsetDateTime, OffsetDateTime)>,
+}
+
+/// The profile `like` with the requested names put in place of its own, so that the certificate
+/// keeps exactly the scenario's defect. Scenarios whose defect *is* the names are special:
+/// `name.no-san` puts the (one) name in the CN only, `name.mismatch` keeps its wrong name, and
+/// extra names a profile adds on purpose (`outside.test` of `name-constraints`) are kept.
+pub fn tailor(like: &Profile, req: &Request, now: OffsetDateTime) -> Result<Profile> {
+    if req.names.is_empty() {
+        return Err(Error::Usage("give at least one name to issue for (e.g. `pki-lab issue app.test`)".into()));
+    }
+    let mut p = like.clone();
+    match like.breaks.as_deref() {
+        Some("name.no-san") => {
+            let [Name::Dns(dns)] = req.names.as_slice() else {
+                return Err(Error::Usage(format!(
+                    "--like {}: the certificate carries its name in the subject CN only, so give exactly one DNS name",
+                    like.name
+                )));
+            };
+            p.leaf.cn = dns.clone();
+            p.leaf.sans = vec![];
+        }
+        Some("name.mismatch") => {}
+        _ => {
+            let defaults = LeafSpec::default().sans;
+            let extra = like.leaf.sans.iter().filter(|s| !defaults.contains(s) && !s.contains("{name}")).cloned();
+            p.leaf.sans = req.names.iter().map(|n| n.to_string()).chain(extra).collect();
+            p.leaf.cn = common_name(&req.names);
+        }
+    }
+    if req.client && !p.leaf.eku.contains(&Eku::ClientAuth) {
+        p.leaf.eku.push(Eku::ClientAuth);
+    }
+    if req.names.iter().any(|n| matches!(n, Name::Email(_))) && !p.leaf.eku.contains(&Eku::EmailProtection) {
+        p.leaf.eku.push(Eku::EmailProtection);
+    }
+    if let Some(k) = req.key {
+        p.leaf.key = Some(k);
+    }
+    if let Some((from, until)) = req.validity {
+        if until <= from {
+            return Err(Error::Usage(format!(
+                "the certificate would end ({}) before it starts ({})",
+                crate::labdir::rfc3339(until),
+                crate::labdir::rfc3339(from)
+            )));
+        }
+        let rel = |t: OffsetDateTime| RelTime::seconds((t - now).whole_seconds());
+        p.leaf.validity = Validity { not_before: rel(from), not_after: rel(until) };
+    }
+    // The scenario's own client certificate belongs to its server, not to this request.
+    p.client_cert = None;
+    Ok(p)
+}
+
+/// The subject CN: the first DNS name, else the first email or URI. Never an IP address: with no
+/// DNS name in the SAN, OpenSSL checks a host-like CN against the DNS name constraints, and an
+/// address is not inside any DNS subtree.
+fn common_name(names: &[Name]) -> String {
+    let pick = names
+        .iter()
+        .find(|n| matches!(n, Name::Dns(_)))
+        .or_else(|| names.iter().find(|n| !matches!(n, Name::Ip(_))))
+        .map(|n| n.to_string())
+        .filter(|s| s.len() <= 64);
+    pick.unwrap_or_else(|| "pki-lab certificate".to_string())
+}
+
+/// A certificate signed for an external CSR.
+pub struct Signed {
+    pub cert: CertificateDer<'static>,
+    pub names: Vec<Name>,
+    pub serial: SerialNumber,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+/// The names a CSR asks for, to check them before signing.
+pub fn csr_names(pem: &str, source: &str) -> Result<(CertificateSigningRequestParams, Vec<Name>)> {
+    let req = CertificateSigningRequestParams::from_pem(pem)
+        .map_err(Error::rcgen(format!("{source}: reading the certificate signing request")))?;
+    let mut names = Vec::new();
+    for san in &req.params.subject_alt_names {
+        names.push(match san {
+            SanType::DnsName(s) => Name::parse(s.as_str())?,
+            SanType::IpAddress(ip) => Name::Ip(*ip),
+            SanType::Rfc822Name(s) => Name::parse(s.as_str())?,
+            SanType::URI(s) => Name::parse(s.as_str())?,
+            other => {
+                return Err(Error::Usage(format!("{source}: unsupported subjectAltName {other:?}")));
+            }
+        });
+    }
+    if names.is_empty() {
+        return Err(Error::Usage(format!(
+            "{source}: the request asks for no subjectAltName; clients ignore the subject CN\n  hint: add the names to the CSR (openssl req -addext \"subjectAltName=DNS:app.test\")"
+        )));
+    }
+    Ok((req, names))
+}
+
+/// Signs a CSR with `ca`, keeping its subject, names and key usages but choosing the serial,
+/// the validity and CA:FALSE here (rcgen's defaults would be a key hash and 1975–4096).
+pub fn sign_csr(
+    mut req: CertificateSigningRequestParams,
+    names: Vec<Name>,
+    ca: &CaCert,
+    client: bool,
+    validity: (OffsetDateTime, OffsetDateTime),
+) -> Result<Signed> {
+    let serial = ca::random_serial();
+    let p = &mut req.params;
+    p.serial_number = Some(serial.clone());
+    (p.not_before, p.not_after) = validity;
+    p.is_ca = IsCa::NoCa;
+    p.name_constraints = None;
+    p.use_authority_key_identifier_extension = true;
+    if p.key_usages.is_empty() {
+        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    }
+    p.key_usages.retain(|k| !matches!(k, KeyUsagePurpose::KeyCertSign | KeyUsagePurpose::CrlSign));
+    if p.extended_key_usages.is_empty() {
+        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    }
+    if client && !p.extended_key_usages.contains(&ExtendedKeyUsagePurpose::ClientAuth) {
+        p.extended_key_usages.push(ExtendedKeyUsagePurpose::ClientAuth);
+    }
+    let cert = req.signed_by(&ca.issuer).map_err(Error::rcgen("signing the CSR"))?;
+    Ok(Signed { cert: cert.der().clone(), names, serial, not_before: validity.0, not_after: validity.1 })
 }

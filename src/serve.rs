@@ -523,3 +523,36 @@ pub fn load_ports(path: &Path) -> Result<Ports> {
     serde_json::from_str(&text)
         .map_err(|e| Error::Parse { context: path.display().to_string(), message: e.to_string() })
 }
+
+/// Serves one ready configuration on `addr` (port 0 picks a free one), answering like a
+/// scenario server: what [`crate::testing`] uses for certificates that live only in memory.
+/// There is no SNI router.
+pub async fn start_config(
+    addr: SocketAddr,
+    name: &str,
+    rule: Option<String>,
+    summary: &str,
+    config: Arc<ServerConfig>,
+    opts: &ServeOptions,
+) -> Result<Running> {
+    let s = Arc::new(Scenario {
+        name: name.to_string(),
+        server: opts.server_id.clone().unwrap_or_else(|| format!("pki-lab (pid {})", std::process::id())),
+        rule,
+        summary: summary.to_string(),
+        config,
+    });
+    let listener = bind(addr.ip(), addr.port(), &format!("scenario {name}")).await?;
+    let port = local_port(&listener)?;
+    let (tx, rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    tasks.spawn(accept_loop(listener, Route::One(s), Arc::new(opts.clone()), rx));
+    let ports = Ports {
+        schema: PORTS_SCHEMA.to_string(),
+        pid: std::process::id(),
+        bind: addr.ip(),
+        sni: None,
+        scenarios: BTreeMap::from([(name.to_string(), port)]),
+    };
+    Ok(Running { ports, shutdown: tx, tasks })
+}

@@ -2,10 +2,14 @@
 //! return the exit code (0 as expected, 1 a check did not hold, 2 bad input).
 
 mod catalogue;
+mod completions;
+mod env;
 mod gateway;
 mod init;
+mod issue;
 mod probe;
 mod serve;
+mod trust;
 mod verify;
 
 use time::OffsetDateTime;
@@ -28,6 +32,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Probe(args) => probe::probe(&dir, args, now),
         Command::Verify(args) => verify::verify(&dir, args, now),
         Command::Gateway(args) => gateway::gateway(&dir, args, now),
+        Command::Issue(args) => issue::issue(&dir, args, now),
+        Command::Trust(args) => trust::trust(&dir, args),
+        Command::Env(args) => env::env(&dir, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 
