@@ -13,7 +13,9 @@ use crate::ca::{self, CaCert, LabCa};
 use crate::error::{Error, Result};
 use crate::keys::KeyType;
 use crate::names::Name;
-use crate::profile::{CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, Profile, RelTime, Validity};
+use crate::profile::{
+    CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, Profile, RelTime, SignatureHash, Validity,
+};
 
 /// Which root a scenario's chain ends at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -85,20 +87,31 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
     }
 
     let key_type = profile.leaf.key.unwrap_or(default_key);
-    let leaf_key = key_type.generate()?;
+    let leaf_key = LeafKey::generate(key_type)?;
     let mut params = leaf_params(profile, key_type, now)?;
     let serial = params.serial_number.clone().unwrap_or_else(ca::random_serial);
     params.serial_number = Some(serial.clone());
     let signer = own_cas.last().or(top);
-    let leaf = match signer {
-        Some(ca) => {
+    let leaf = match (signer, &leaf_key) {
+        (Some(ca), LeafKey::Pair(k)) => {
             params.use_authority_key_identifier_extension = true;
-            params.signed_by(&leaf_key, &ca.issuer)
+            params.signed_by(k, &ca.issuer)
         }
-        None => params.self_signed(&leaf_key),
+        (Some(ca), LeafKey::Weak { spki, .. }) => {
+            params.use_authority_key_identifier_extension = true;
+            params.signed_by(spki, &ca.issuer)
+        }
+        (None, LeafKey::Pair(k)) => params.self_signed(k),
+        (None, LeafKey::Weak { .. }) => {
+            return Err(Error::Usage(ctx("an rsa1024 leaf cannot sign itself; give it an issuer")));
+        }
     }
     .map_err(Error::rcgen(ctx("signing the leaf")))?;
     let mut leaf_der = leaf.der().to_vec();
+    if profile.leaf.signature_hash == Some(SignatureHash::Sha1) {
+        let ca = signer.ok_or_else(|| Error::Usage(ctx("a SHA-1 signature needs an issuer")))?;
+        leaf_der = crate::legacy::resign_sha1(&leaf_der, ca.issuer.key().serialized_der())?;
+    }
     if profile.leaf.tamper_signature {
         // The signature BIT STRING ends the certificate; its last byte is signature material.
         if let Some(last) = leaf_der.last_mut() {
@@ -114,8 +127,8 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
     };
 
     let (served_key_pem, leaf_key_pem) = match profile.serve.key {
-        KeyPolicy::Own => (leaf_key.serialize_pem(), None),
-        KeyPolicy::Mismatched => (key_type.generate()?.serialize_pem(), Some(leaf_key.serialize_pem())),
+        KeyPolicy::Own => (leaf_key.pem(), None),
+        KeyPolicy::Mismatched => (LeafKey::generate(key_type)?.pem(), Some(leaf_key.pem())),
     };
 
     let client = match &profile.client_cert {
@@ -136,6 +149,30 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
         revoked_by: profile.leaf.revoked.then_some(profile.issuer),
         client,
     })
+}
+
+/// A leaf's key: made by aws-lc-rs through rcgen, or (RSA-1024) by [`crate::legacy`].
+enum LeafKey {
+    Pair(rcgen::KeyPair),
+    Weak { pkcs8: Vec<u8>, spki: rcgen::SubjectPublicKeyInfo },
+}
+
+impl LeafKey {
+    fn generate(key_type: KeyType) -> Result<LeafKey> {
+        if key_type == KeyType::Rsa1024 {
+            let (pkcs8, spki) = crate::legacy::generate_rsa1024()?;
+            let spki = rcgen::SubjectPublicKeyInfo::from_der(&spki).map_err(Error::rcgen("reading an RSA-1024 key"))?;
+            return Ok(LeafKey::Weak { pkcs8, spki });
+        }
+        key_type.generate().map(LeafKey::Pair)
+    }
+
+    fn pem(&self) -> String {
+        match self {
+            LeafKey::Pair(k) => k.serialize_pem(),
+            LeafKey::Weak { pkcs8, .. } => ca::pem_block("PRIVATE KEY", pkcs8),
+        }
+    }
 }
 
 fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Result<CertificateParams> {
@@ -175,7 +212,7 @@ fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Res
 }
 
 fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, now: OffsetDateTime) -> Result<CaCert> {
-    let key = key_type.generate()?;
+    let key = spec.key.unwrap_or(key_type).generate()?;
     let mut p = ca::ca_params(&spec.name, spec.path_len, &spec.validity, now);
     if !spec.ca {
         p.is_ca = IsCa::ExplicitNoCa;

@@ -23,6 +23,10 @@ pub enum KeyType {
     Rsa3072,
     /// RSA 4096 bits (slowest: seconds on a small machine)
     Rsa4096,
+    /// RSA 1024 bits: too weak on purpose, for the weak-key scenario's leaf only (made by
+    /// [`crate::legacy`], since aws-lc-rs refuses such keys)
+    #[value(skip)]
+    Rsa1024,
 }
 
 impl KeyType {
@@ -34,12 +38,13 @@ impl KeyType {
             KeyType::Rsa2048 => "rsa2048",
             KeyType::Rsa3072 => "rsa3072",
             KeyType::Rsa4096 => "rsa4096",
+            KeyType::Rsa1024 => "rsa1024",
         }
     }
 
     /// RSA generation costs tens to thousands of milliseconds; callers run those in parallel.
     pub fn is_slow(self) -> bool {
-        matches!(self, KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096)
+        matches!(self, KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096 | KeyType::Rsa1024)
     }
 
     pub fn generate(self) -> Result<KeyPair> {
@@ -51,6 +56,11 @@ impl KeyType {
             KeyType::Rsa2048 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_2048),
             KeyType::Rsa3072 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_3072),
             KeyType::Rsa4096 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_4096),
+            KeyType::Rsa1024 => {
+                return Err(Error::Usage(
+                    "rsa1024 can only be a scenario leaf's key (leaf.key), not a CA's or --key-type".into(),
+                ));
+            }
         }
         .map_err(Error::rcgen(ctx()))
     }

@@ -28,6 +28,7 @@ pub mod inspect;
 pub mod issue;
 pub mod keys;
 pub mod labdir;
+pub mod legacy;
 pub mod manifest;
 pub mod names;
 pub mod outcome;

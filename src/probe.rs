@@ -499,7 +499,11 @@ fn verify_with_leaf_key(
     };
     let (_, x) = x509_parser::parse_x509_certificate(cert).map_err(|e| format!("leaf does not parse: {e}"))?;
     let key = x.public_key().subject_public_key.data.as_ref();
-    sig::UnparsedPublicKey::new(alg, key).verify(message, dss.signature()).map_err(|_| "signature mismatch".to_string())
+    sig::UnparsedPublicKey::new(alg, key).verify(message, dss.signature()).or_else(|_| {
+        // aws-lc-rs checks RSA signatures from 2048-bit keys up only; smaller keys (weak-key)
+        // are checked by the legacy verifier, so a weak key is not mistaken for a wrong one.
+        crate::legacy::verify_weak_rsa(x.public_key().raw, dss.scheme, message, dss.signature())
+    })
 }
 
 /// Records whether the server asked for a client certificate, and answers with ours if any.

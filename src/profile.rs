@@ -75,6 +75,9 @@ pub struct CaSpec {
     /// DNS names and IP ranges (CIDR) the CA may issue for; empty means unconstrained.
     #[serde(default)]
     pub permitted: Vec<String>,
+    /// Key algorithm; absent means the lab's `--key-type`.
+    #[serde(default)]
+    pub key: Option<KeyType>,
 }
 
 /// The end-entity certificate.
@@ -107,6 +110,10 @@ pub struct LeafSpec {
     /// Flip a bit of the signature after signing.
     #[serde(default)]
     pub tamper_signature: bool,
+    /// The hash of the issuer's signature: `sha1` re-signs the leaf with sha1WithRSAEncryption
+    /// (the issuer must have an RSA key).
+    #[serde(default)]
+    pub signature_hash: Option<SignatureHash>,
     /// List the leaf's serial in its issuer's CRL.
     #[serde(default)]
     pub revoked: bool,
@@ -124,6 +131,7 @@ impl Default for LeafSpec {
             eku: Self::default_eku(),
             critical_extension: None,
             tamper_signature: false,
+            signature_hash: None,
             revoked: false,
         }
     }
@@ -139,6 +147,13 @@ impl LeafSpec {
     fn default_eku() -> Vec<Eku> {
         vec![Eku::ServerAuth]
     }
+}
+
+/// A hash other than the issuer's default for the leaf's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureHash {
+    Sha1,
 }
 
 /// extendedKeyUsage purposes a profile can ask for.
@@ -297,7 +312,7 @@ pub struct ClientCertSpec {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Expect {
-    /// `openssl verify` code (0 = OK) with `-verify_hostname localhost -purpose sslserver`.
+    /// `openssl verify` code (0 = OK) with `-auth_level 2 -verify_hostname localhost -purpose sslserver`.
     pub openssl_verify: i32,
     /// rustls `WebPkiServerVerifier` outcome: `ok`, a `CertificateError` variant name, or
     /// `Other(<webpki::Error variant>)`.
@@ -394,18 +409,6 @@ pub fn yaml_error(e: &serde_saphyr::Error, source: &str) -> Error {
     let rendered = e.render_with_options(serde_saphyr::render_options! { source_name: Some(source) });
     Error::Yaml { rendered: rendered.strip_prefix("error: ").unwrap_or(&rendered).to_string() }
 }
-
-/// Scenarios of the rule table that pki-lab cannot make yet, and why.
-pub const UNSUPPORTED: &[(&str, &str)] = &[
-    (
-        "sha1-signature",
-        "rcgen signs only with SHA-256/384/512 and Ed25519; a SHA-1 signature needs a signer of its own (rule signature.weak-algorithm)",
-    ),
-    (
-        "weak-key",
-        "an RSA-1024 leaf cannot be served: rustls and aws-lc-rs refuse RSA keys under 2048 bits (rule key.too-weak)",
-    ),
-];
 
 fn yes() -> bool {
     true

@@ -122,9 +122,7 @@ pub fn server_config(lab: &Path, entry: &ScenarioEntry, session: &SessionOptions
     let key_path = lab.join(&entry.files.key);
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .map_err(|e| Error::Parse { context: key_path.display().to_string(), message: e.to_string() })?;
-    let signing_key = provider
-        .key_provider
-        .load_private_key(key)
+    let signing_key = crate::legacy::load_signing_key(&provider, key)
         .map_err(|e| Error::Parse { context: key_path.display().to_string(), message: e.to_string() })?;
     // CertifiedKey::new skips rustls's key-matches-certificate check and its parse of the leaf:
     // key-mismatch and unknown-critical-extension exist to break exactly those.

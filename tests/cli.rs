@@ -13,7 +13,13 @@ fn scenarios_lists_the_catalogue_with_valid_first_and_json_parses() {
     let first = text.lines().nth(1).expect("a row");
     assert!(first.starts_with("valid "), "{first}");
     assert!(text.contains("expired                     verification  validity.expired"), "{text}");
-    assert!(text.contains("sha1-signature: rcgen signs only"), "unsupported scenarios are listed with a reason");
+    for rule in pki_lab::rules::RULES.iter().filter(|r| !r.id.starts_with("client.")) {
+        assert!(
+            text.contains(&format!("  {}  ", rule.id)) || text.contains(&format!("  {} ", rule.id)),
+            "a scenario breaks {}",
+            rule.id
+        );
+    }
 
     let o = run(&tmp.path().join("none"), &["scenarios", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");

@@ -11,7 +11,7 @@ use crate::inspect as describe;
 use crate::labdir;
 use crate::manifest::Manifest;
 use crate::output::table;
-use crate::profile::{Catalogue, UNSUPPORTED};
+use crate::profile::Catalogue;
 
 pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
     // An existing lab is the truth (it may hold custom profiles); otherwise the built-in catalogue.
@@ -39,11 +39,6 @@ pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
             .collect(),
     };
     print!("{}", table(&["SCENARIO", "STEP", "RULE", "EXPECTED", "SUMMARY"], &rows));
-    println!();
-    println!("not in the catalogue:");
-    for (name, why) in UNSUPPORTED {
-        println!("  {name}: {why}");
-    }
     Ok(0)
 }
 
