@@ -116,24 +116,35 @@ impl Running {
 
 /// Builds the rustls server configuration of one scenario from its files.
 pub fn server_config(lab: &Path, entry: &ScenarioEntry, session: &SessionOptions) -> Result<Arc<ServerConfig>> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let chain_path = lab.join(&entry.files.chain);
     let chain = parse_certs(&fsutil::read_to_string(&chain_path)?, &chain_path.display().to_string())?;
     let key_path = lab.join(&entry.files.key);
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .map_err(|e| Error::Parse { context: key_path.display().to_string(), message: e.to_string() })?;
-    let signing_key = crate::legacy::load_signing_key(&provider, key)
-        .map_err(|e| Error::Parse { context: key_path.display().to_string(), message: e.to_string() })?;
+    let client_roots = if entry.serve.client_auth { Some(lab_roots(lab)?) } else { None };
+    build_config(&entry.name, chain, key, &entry.serve.versions, client_roots.as_deref(), session)
+}
+
+/// A scenario server's configuration: it sends `chain`, signs with `key`, speaks `versions`
+/// (empty: 1.2 and 1.3), asks for a client certificate chaining to `client_roots` if given.
+pub fn build_config(
+    name: &str,
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    versions: &[TlsVersion],
+    client_roots: Option<&[CertificateDer<'static>]>,
+    session: &SessionOptions,
+) -> Result<Arc<ServerConfig>> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls_err = |e: rustls::Error| Error::Usage(format!("scenario {name}: {e}"));
+    let signing_key = crate::legacy::load_signing_key(&provider, key).map_err(tls_err)?;
     // CertifiedKey::new skips rustls's key-matches-certificate check and its parse of the leaf:
     // key-mismatch and unknown-critical-extension exist to break exactly those.
     let certified = Arc::new(CertifiedKey::new(chain, signing_key));
-
-    let versions: Vec<&'static rustls::SupportedProtocolVersion> = if entry.serve.versions.is_empty() {
+    let versions: Vec<&'static rustls::SupportedProtocolVersion> = if versions.is_empty() {
         rustls::DEFAULT_VERSIONS.to_vec()
     } else {
-        entry
-            .serve
-            .versions
+        versions
             .iter()
             .map(|v| match v {
                 TlsVersion::Tls12 => &rustls::version::TLS12,
@@ -141,20 +152,20 @@ pub fn server_config(lab: &Path, entry: &ScenarioEntry, session: &SessionOptions
             })
             .collect()
     };
-    let tls_err = |e: rustls::Error| Error::Usage(format!("scenario {}: {e}", entry.name));
     let builder =
         ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(&versions).map_err(tls_err)?;
-    let builder = if entry.serve.client_auth {
-        let mut roots = RootCertStore::empty();
-        for root in lab_roots(lab)? {
-            roots.add(root).map_err(tls_err)?;
+    let builder = match client_roots {
+        Some(client_roots) => {
+            let mut roots = RootCertStore::empty();
+            for root in client_roots {
+                roots.add(root.clone()).map_err(tls_err)?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| Error::Usage(format!("scenario {name}: client verifier: {e}")))?;
+            builder.with_client_cert_verifier(verifier)
         }
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-            .build()
-            .map_err(|e| Error::Usage(format!("scenario {}: client verifier: {e}", entry.name)))?;
-        builder.with_client_cert_verifier(verifier)
-    } else {
-        builder.with_no_client_auth()
+        None => builder.with_no_client_auth(),
     };
     let mut config = builder.with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];

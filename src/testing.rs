@@ -43,8 +43,6 @@ use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::WebPkiClientVerifier;
-use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use time::OffsetDateTime;
 
@@ -53,7 +51,7 @@ use crate::error::{Error, Result};
 use crate::issue::{self, Anchor, Request};
 use crate::keys::KeyType;
 use crate::names;
-use crate::profile::{Catalogue, Profile, TlsVersion};
+use crate::profile::{Catalogue, Profile};
 use crate::serve::{self, Running, ServeOptions};
 
 /// An in-memory lab CA: a name-constrained root, an intermediate, a rogue root, and the
@@ -237,43 +235,15 @@ impl TestCert {
     /// and client-certificate demand. It does not check that the key matches the certificate,
     /// so `key-mismatch` and `unknown-critical-extension` can be served too.
     pub fn server_config(&self) -> Result<Arc<ServerConfig>> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let key = provider
-            .key_provider
-            .load_private_key(self.private_key()?)
-            .map_err(|e| Error::Parse { context: "the test key".into(), message: e.to_string() })?;
-        let certified = Arc::new(CertifiedKey::new(self.chain.clone(), key));
-        let versions: Vec<&'static rustls::SupportedProtocolVersion> = if self.profile.serve.versions.is_empty() {
-            rustls::DEFAULT_VERSIONS.to_vec()
-        } else {
-            self.profile
-                .serve
-                .versions
-                .iter()
-                .map(|v| match v {
-                    TlsVersion::Tls12 => &rustls::version::TLS12,
-                    TlsVersion::Tls13 => &rustls::version::TLS13,
-                })
-                .collect()
-        };
-        let tls = |e: rustls::Error| Error::Usage(format!("server configuration: {e}"));
-        let builder =
-            ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(&versions).map_err(tls)?;
-        let builder = if self.profile.serve.client_auth {
-            let mut roots = RootCertStore::empty();
-            for r in &self.client_roots {
-                roots.add(r.clone()).map_err(tls)?;
-            }
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|e| Error::Usage(format!("client verifier: {e}")))?;
-            builder.with_client_cert_verifier(verifier)
-        } else {
-            builder.with_no_client_auth()
-        };
-        let mut config = builder.with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(Arc::new(config))
+        let client_roots = self.profile.serve.client_auth.then_some(self.client_roots.as_slice());
+        serve::build_config(
+            &self.scenario,
+            self.chain.clone(),
+            self.private_key()?,
+            &self.profile.serve.versions,
+            client_roots,
+            &crate::session::SessionOptions::default(),
+        )
     }
 
     /// Starts a server presenting this certificate on 127.0.0.1 and a free port.
