@@ -3,6 +3,7 @@
 
 mod catalogue;
 mod init;
+mod lab;
 mod probe;
 mod serve;
 mod verify;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Serve(args) => serve::serve(&dir, args, now),
         Command::Probe(args) => probe::probe(&dir, args, now),
         Command::Verify(args) => verify::verify(&dir, args, now),
+        Command::Lab(args) => lab::lab(&dir, args, now),
     }
 }
 
