@@ -209,6 +209,11 @@ impl Lab {
                     cov.steps.insert(rule.step);
                 }
             }
+            if (check.expect.pass.is_some() || check.expect.failed.is_some())
+                && check.command.program != command::Program::Inspect
+            {
+                cov.steps.insert(HandshakeStep::Verification);
+            }
             if let Some(Some(step)) = check.expect.step {
                 cov.steps.insert(step);
             }

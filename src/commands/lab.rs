@@ -63,7 +63,9 @@ fn list(args: LabListArgs) -> Result<i32> {
         })
         .collect();
     print!("{}", table(&["#", "LAB", "LEVEL", "STEPS", "TITLE"], &rows));
-    eprintln!("next: `pki-lab lab show {}` to read about one, `pki-lab lab run {}` to start", labs[0].id, labs[0].id);
+    if let Some(first) = labs.first() {
+        eprintln!("next: `pki-lab lab show {0}` to read about one, `pki-lab lab run {0}` to start", first.id);
+    }
     Ok(0)
 }
 
@@ -214,7 +216,8 @@ fn run(dir: &Path, args: LabRunArgs, now: OffsetDateTime) -> Result<i32> {
     }
     let mut progress = Progress::load(dir, &l)?;
     let stdin = std::io::stdin();
-    let mut console = Console { input: stdin.lock(), out: std::io::stdout(), paint: Paint::stdout() };
+    let echo = !stdin.is_terminal();
+    let mut console = Console { input: stdin.lock(), out: std::io::stdout(), paint: Paint::stdout(), echo };
     let Some(start) = progress.next_step(&l) else {
         console.say(&format!(
             "You finished `{}` on {}. `pki-lab lab run {} --restart` does it again; `pki-lab lab list` shows the others.",
@@ -504,6 +507,8 @@ struct Console<R, W> {
     input: R,
     out: W,
     paint: Paint,
+    /// Repeat each answer after its prompt, so that a transcript of piped input reads well.
+    echo: bool,
 }
 
 impl<R: BufRead, W: Write> Console<R, W> {
@@ -521,7 +526,11 @@ impl<R: BufRead, W: Write> Console<R, W> {
             path: "standard input".into(),
             source: e,
         })?;
-        Ok((n > 0).then(|| line.trim_end_matches(['\n', '\r']).to_string()))
+        let line = (n > 0).then(|| line.trim_end_matches(['\n', '\r']).to_string());
+        if self.echo {
+            let _ = writeln!(self.out, "{}", line.as_deref().unwrap_or(""));
+        }
+        Ok(line)
     }
 }
 

@@ -91,37 +91,17 @@ impl CommandTemplate {
                 fill(w, &mut |name| Some(if BUILTIN_VARS.contains(&name) { format!("/{name}") } else { "1".into() }))
             })
             .collect();
-        let invocation = parse_words(&stand_in)?;
-        let mut scenarios = Vec::new();
-        match &invocation {
-            Invocation::Probe(a) => {
-                if a.all {
-                    return Err("`probe --all` cannot run inside a lab: name the scenario to probe".into());
-                }
-                if !a.expect.is_empty() {
-                    return Err("`--expect` has no place in a lab command: say what to expect under `expect:`".into());
-                }
-                match a.targets.as_slice() {
-                    [t] if crate::probe::parse_target(t).is_none() && words.contains(t) => scenarios.push(t.clone()),
-                    [t] => {
-                        return Err(format!(
-                            "probe `{t}`: a lab probes the scenarios it serves itself; name one (e.g. `probe expired`)"
-                        ));
-                    }
-                    _ => return Err(format!("probe one scenario per step, found {}", a.targets.len())),
-                }
-            }
-            Invocation::Verify(a) if !a.expect.is_empty() => {
-                return Err("`--expect` has no place in a lab command: say what to expect under `expect:`".into());
-            }
-            Invocation::Inspect(a) => {
-                let t = &a.target;
-                if words.contains(t) && !t.contains('/') && !t.ends_with(".pem") && !t.ends_with(".crt") {
-                    scenarios.push(t.clone());
-                }
-            }
-            Invocation::Verify(_) => {}
-        }
+        // An input may also stand for a whole flag (`probe tls13-only {flag}`): if the command
+        // does not hold together with a value there, try it without those words.
+        let mut scenarios = check_words(&words, &stand_in).or_else(|first| {
+            let (orig, filled): (Vec<String>, Vec<String>) = words
+                .iter()
+                .zip(&stand_in)
+                .filter(|(w, _)| !is_input_word(w))
+                .map(|(w, s)| (w.clone(), s.clone()))
+                .unzip();
+            check_words(&orig, &filled).map_err(|_| first)
+        })?;
         for w in &words {
             if let Some(name) = w.split("{lab}/scenarios/").nth(1).and_then(|rest| rest.split('/').next())
                 && !name.is_empty()
@@ -155,6 +135,42 @@ impl CommandTemplate {
         let shown = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
         Ok((format!("pki-lab {shown}"), parse_words(&words)?))
     }
+}
+
+/// Parses `filled` (the words with stand-ins for placeholders) and checks what only a lab
+/// forbids; returns the scenarios named. `words` are the same words as written.
+fn check_words(words: &[String], filled: &[String]) -> Result<Vec<String>, String> {
+    let mut scenarios = Vec::new();
+    match parse_words(filled)? {
+        Invocation::Probe(a) => {
+            if a.all {
+                return Err("`probe --all` cannot run inside a lab: name the scenario to probe".into());
+            }
+            if !a.expect.is_empty() {
+                return Err("`--expect` has no place in a lab command: say what to expect under `expect:`".into());
+            }
+            match a.targets.as_slice() {
+                [t] if crate::probe::parse_target(t).is_none() && words.contains(t) => scenarios.push(t.clone()),
+                [t] => {
+                    return Err(format!(
+                        "probe `{t}`: a lab probes the scenarios it serves itself; name one (e.g. `probe expired`)"
+                    ));
+                }
+                _ => return Err(format!("probe one scenario per step, found {}", a.targets.len())),
+            }
+        }
+        Invocation::Verify(a) if !a.expect.is_empty() => {
+            return Err("`--expect` has no place in a lab command: say what to expect under `expect:`".into());
+        }
+        Invocation::Inspect(a) => {
+            let t = &a.target;
+            if words.contains(t) && !t.contains('/') && !t.ends_with(".pem") && !t.ends_with(".crt") {
+                scenarios.push(t.clone());
+            }
+        }
+        Invocation::Verify(_) => {}
+    }
+    Ok(scenarios)
 }
 
 fn parse_words(words: &[String]) -> Result<Invocation, String> {
@@ -211,6 +227,13 @@ pub fn split_words(text: &str) -> Result<Vec<String>, String> {
         words.push(cur);
     }
     Ok(words)
+}
+
+/// A word that is one placeholder and nothing else, not `{lab}` or `{work}`.
+fn is_input_word(w: &str) -> bool {
+    w.strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .is_some_and(|name| !name.contains(['{', '}']) && !BUILTIN_VARS.contains(&name))
 }
 
 /// Names inside `{…}` in one word; `Err` for an unclosed or empty brace.

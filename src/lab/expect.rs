@@ -95,10 +95,10 @@ pub fn compare(expect: &Expect, obs: &Observation) -> Vec<Finding> {
     for (path, want) in &expect.values {
         let text_want = scalar_text(want);
         match lookup(&obs.json, path) {
-            Ok(got) if same(want, got) => out.push(Finding { ok: true, text: format!("{path} = {text_want}") }),
+            Ok(got) if same(want, &got) => out.push(Finding { ok: true, text: format!("{path} = {text_want}") }),
             Ok(got) => out.push(Finding {
                 ok: false,
-                text: format!("expected {path} = {text_want}, observed {}", scalar_text(got)),
+                text: format!("expected {path} = {text_want}, observed {}", scalar_text(&got)),
             }),
             Err(why) => out.push(Finding { ok: false, text: format!("expected {path} = {text_want}, but {why}") }),
         }
@@ -184,14 +184,20 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     Ok(out)
 }
 
-/// The value at `path` in `json`, or why there is none.
-pub fn lookup<'a>(json: &'a Value, path: &str) -> Result<&'a Value, String> {
+/// The value at `path` in `json`, or why there is none. `count` after a list is its length.
+pub fn lookup(json: &Value, path: &str) -> Result<Value, String> {
     let segments = parse_path(path)?;
+    let mut count;
     let mut cur = json;
     let mut walked = String::new();
     for seg in &segments {
         let here = if walked.is_empty() { "the report".to_string() } else { format!("`{walked}`") };
         cur = match seg {
+            Segment::Key(k) if k == "count" && cur.is_array() => {
+                walked = if walked.is_empty() { k.clone() } else { format!("{walked}.{k}") };
+                count = Value::from(cur.as_array().map_or(0, Vec::len));
+                &count
+            }
             Segment::Key(k) => {
                 walked = if walked.is_empty() { k.clone() } else { format!("{walked}.{k}") };
                 cur.get(k).ok_or_else(|| format!("{here} has no `{k}`"))?
@@ -211,7 +217,7 @@ pub fn lookup<'a>(json: &'a Value, path: &str) -> Result<&'a Value, String> {
             }
         };
     }
-    Ok(cur)
+    Ok(cur.clone())
 }
 
 /// The paths a report of `program` has, with `[]` for any list item, so that a lab's value
@@ -337,6 +343,22 @@ const PROBE: &[&str] = &[
     "verdict.alert",
 ];
 
+/// Whether `shape` is one of `known`, or `count` of a list in it.
+pub fn is_known_shape(known: &[String], shape: &str) -> bool {
+    if known.iter().any(|k| k == shape) {
+        return true;
+    }
+    let list = match shape.strip_suffix("count") {
+        Some("") => "[]".to_string(),
+        Some(prefix) => match prefix.strip_suffix('.') {
+            Some(p) => format!("{p}[]"),
+            None => return false,
+        },
+        None => return false,
+    };
+    known.contains(&list)
+}
+
 /// `path` with every index and selector written `[]`, the form [`shapes`] lists.
 pub fn shape_of(segments: &[Segment]) -> String {
     let mut out = String::new();
@@ -396,8 +418,9 @@ mod tests {
     #[test]
     fn lookup_follows_paths_and_says_where_it_stopped() {
         let j = json!({"r": [{"n": 1}, {"n": 2, "id": "x.y"}]});
-        assert_eq!(lookup(&j, "r[1].n").expect("works"), &json!(2));
-        assert_eq!(lookup(&j, "r[id=x.y].n").expect("works"), &json!(2));
+        assert_eq!(lookup(&j, "r[1].n").expect("works"), json!(2));
+        assert_eq!(lookup(&j, "r[id=x.y].n").expect("works"), json!(2));
+        assert_eq!(lookup(&j, "r.count").expect("works"), json!(2));
         assert_eq!(lookup(&j, "r[5].n").expect_err("fails"), "`r` has 2 item(s), no [5]");
         assert_eq!(lookup(&j, "q").expect_err("fails"), "the report has no `q`");
     }

@@ -221,6 +221,11 @@ pub fn summary(o: &Outcome) -> String {
     }
     match o.findings.iter().find(|f| !f.ok) {
         Some(f) => f.text.clone(),
+        None if o.findings.len() > 2 => format!(
+            "{} (and {} more checks)",
+            o.findings.iter().take(2).map(|f| f.text.as_str()).collect::<Vec<_>>().join("; "),
+            o.findings.len() - 2
+        ),
         None => o.findings.iter().map(|f| f.text.as_str()).collect::<Vec<_>>().join("; "),
     }
 }

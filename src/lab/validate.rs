@@ -7,7 +7,7 @@ use serde_saphyr::Spanned;
 
 use super::command::{BUILTIN_VARS, CommandTemplate, Program};
 use super::diag::{Diags, SpannedMap, yaml_error};
-use super::expect::{Expect, parse_path, shape_of, shapes};
+use super::expect::{Expect, is_known_shape, parse_path, shape_of, shapes};
 use super::{Action, Check, Input, Lab, Level, Question, Step, Task, id_of_file, normalize};
 use crate::error::{Result, suggest};
 use crate::profile::Catalogue;
@@ -582,7 +582,7 @@ fn check_expect(e: &S<RawExpect>, program: Program, d: &mut Diags) -> Option<Exp
                 }
                 Ok(segments) => {
                     let shape = shape_of(&segments);
-                    if !known.contains(&shape) {
+                    if !is_known_shape(&known, &shape) {
                         let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
                         d.on(
                             path,
