@@ -74,7 +74,7 @@ fn show(args: LabShowArgs) -> Result<i32> {
     let cov = l.coverage();
     println!("{} — {}", l.id, l.title);
     println!("level          {}", l.level.as_str());
-    println!("goal           {}", l.goal.replace('\n', "\n               "));
+    println!("goal           {}", wrap(&l.goal, 80).join("\n               "));
     let or_none = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
     println!("prerequisites  {}", or_none(&l.prerequisites));
     println!("scenarios      {}", or_none(&l.scenarios));
@@ -108,6 +108,24 @@ fn show(args: LabShowArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// Words of `text` in lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().map_or(0, |l| l.chars().count());
+        if last > 0 && last + 1 + word.chars().count() > width {
+            lines.push(String::new());
+        }
+        if let Some(l) = lines.last_mut() {
+            if !l.is_empty() {
+                l.push(' ');
+            }
+            l.push_str(word);
+        }
+    }
+    lines
+}
+
 fn first_line(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     let mut out: String = line.chars().take(70).collect();
@@ -129,6 +147,12 @@ fn validate(args: LabValidateArgs) -> Result<i32> {
         }
     }
     Ok(if bad == 0 { 0 } else { 2 })
+}
+
+/// The time to judge certificates at: fixed when `PKI_LAB_NOW` pins it, else the clock at each
+/// check (a lab can last an hour, and the learner's new certificates start "now").
+fn pinned(now: OffsetDateTime) -> Option<OffsetDateTime> {
+    std::env::var("PKI_LAB_NOW").is_ok_and(|v| !v.is_empty()).then_some(now)
 }
 
 /// Makes a lab in `dir` if there is none, like `serve` does.
@@ -156,7 +180,7 @@ fn check(dir: &Path, args: LabCheckArgs, now: OffsetDateTime) -> Result<i32> {
         )));
     }
     ensure_lab(dir, now)?;
-    let session = Session::start(dir, &l, &progress::work_dir(dir, &l.id), now)?;
+    let session = Session::start(dir, &l, &progress::work_dir(dir, &l.id), pinned(now))?;
     let results = grade::grade(&l, &answers, &session, args.allow_shell);
     session.shutdown();
     let failed: Vec<&str> = results.iter().filter(|r| r.grade == Grade::Fail).map(|r| r.step.as_str()).collect();
@@ -227,7 +251,7 @@ fn run(dir: &Path, args: LabRunArgs, now: OffsetDateTime) -> Result<i32> {
         ));
         return Ok(0);
     };
-    let session = Session::start(dir, &l, &progress::work_dir(dir, &l.id), now)?;
+    let session = Session::start(dir, &l, &progress::work_dir(dir, &l.id), pinned(now))?;
     let result = interact(&l, &session, &mut progress, start, dir, &mut console);
     session.shutdown();
     result

@@ -133,7 +133,14 @@ impl CommandTemplate {
             return Err(format!("no value for `{{{name}}}`"));
         }
         let shown = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
-        Ok((format!("pki-lab {shown}"), parse_words(&words)?))
+        let invocation = parse_words(&words)?;
+        // An input must not turn the command into another one (a second target, --all).
+        if let Invocation::Probe(a) = &invocation
+            && (a.all || !a.expect.is_empty() || a.targets.len() != 1 || !self.scenarios.contains(&a.targets[0]))
+        {
+            return Err(format!("`pki-lab {shown}` is not the probe this step runs (`pki-lab {}`)", self.text));
+        }
+        Ok((format!("pki-lab {shown}"), invocation))
     }
 }
 

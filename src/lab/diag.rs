@@ -77,13 +77,21 @@ fn snippet(source: &str, line: u64, column: u64) -> String {
     };
     let gutter = line.to_string();
     let pad = " ".repeat(gutter.len());
-    // Keep tabs so the caret lines up under the same character.
-    let lead: String = text
+    let lead = " ".repeat(text.chars().take(usize::try_from(column.saturating_sub(1)).unwrap_or(0)).count());
+    // One character per character, so that the caret stays under its column.
+    let shown: String = text
         .chars()
-        .take(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .map(|c| {
+            if c == '\t' {
+                '→'
+            } else if c.is_control() {
+                '?'
+            } else {
+                c
+            }
+        })
         .collect();
-    format!("{pad} |\n{gutter} | {}\n{pad} | {lead}^\n", text.escape_debug())
+    format!("{pad} |\n{gutter} | {shown}\n{pad} | {lead}^\n")
 }
 
 /// A serde-saphyr error as a lab-file error: the same location, a message that says what was
@@ -98,9 +106,73 @@ pub fn yaml_error(e: &serde_saphyr::Error, file: &str, source: &str) -> Error {
         return Error::Yaml { rendered: render(file, source, &[d]) };
     }
     let raw = serde_saphyr::DefaultMessageFormatter.format_message(e.without_snippet()).into_owned();
-    let (line, column) = e.location().map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+    let (mut line, mut column) = e.location().map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+    // Point at what the reader needs to change, where the parser stopped elsewhere.
+    if raw.starts_with("missing field") {
+        (line, column) = mapping_start(source, line, column);
+    } else if raw.contains("found a tab") || raw.starts_with("tabs disallowed") {
+        (line, column) = first_tab(source, line).unwrap_or((line, column));
+    } else if raw.starts_with("multiple YAML documents") {
+        (line, column) = second_document(source).unwrap_or((line, column));
+    }
     let message = reword(&raw, key_before(source, line, column).as_deref());
     Error::Yaml { rendered: render(file, source, &[Diag { line, column, message }]) }
+}
+
+/// The first key of the block mapping that has a key at `line:column` (serde-saphyr reports a
+/// missing field at the mapping's last key).
+fn mapping_start(source: &str, line: u64, column: u64) -> (u64, u64) {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut best = (line, column);
+    let mut i = usize::try_from(line.saturating_sub(1)).unwrap_or(0);
+    let col = usize::try_from(column.saturating_sub(1)).unwrap_or(0);
+    while i > 0 {
+        i -= 1;
+        let Some(text) = lines.get(i) else { break };
+        let trimmed = text.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = text.len() - trimmed.len();
+        let item = trimmed.strip_prefix("- ");
+        let key_col = match item {
+            Some(rest) => indent + 2 + rest.len() - rest.trim_start().len(),
+            None => indent,
+        };
+        if key_col == col {
+            best = (i as u64 + 1, column);
+            if item.is_some() {
+                break;
+            }
+        } else if indent < col {
+            break;
+        }
+    }
+    best
+}
+
+/// The first tab used for indentation at or after `line`.
+fn first_tab(source: &str, line: u64) -> Option<(u64, u64)> {
+    source.lines().enumerate().skip(usize::try_from(line.saturating_sub(1)).ok()?).find_map(|(i, text)| {
+        let lead: String = text.chars().take_while(|c| c.is_whitespace()).collect();
+        lead.find('\t').map(|at| (i as u64 + 1, lead[..at].chars().count() as u64 + 1))
+    })
+}
+
+/// The `---` that starts a second document.
+fn second_document(source: &str) -> Option<(u64, u64)> {
+    let mut content = false;
+    for (i, text) in source.lines().enumerate() {
+        if text.starts_with("---") {
+            if content {
+                return Some((i as u64 + 1, 1));
+            }
+            content = true;
+        } else if !text.trim().is_empty() && !text.trim_start().starts_with('#') {
+            content = true;
+        }
+    }
+    None
 }
 
 /// The mapping key whose value starts at `line:column`, if the line reads `key: <value>`.
@@ -120,6 +192,12 @@ fn reword(raw: &str, key: Option<&str>) -> String {
     };
     if let Some(rest) = sanitized.strip_prefix("unknown field ") {
         return unknown_field(rest);
+    }
+    if let Some(rest) = sanitized.strip_prefix("missing field ") {
+        return format!("missing key {rest}");
+    }
+    if sanitized.contains("found a tab") || sanitized.starts_with("tabs disallowed") {
+        return "a tab: YAML indentation must use spaces".into();
     }
     if let Some(rest) = sanitized.strip_prefix("duplicate mapping key: ") {
         let name = rest.split(',').next().unwrap_or(rest).trim();

@@ -31,7 +31,9 @@ pub struct NotRun {
 pub struct Session {
     dir: PathBuf,
     work: PathBuf,
-    now: OffsetDateTime,
+    /// `None`: the system clock at each command, so files a learner makes mid-lab are judged
+    /// at the time they are checked; `Some`: a pinned time (tests, `PKI_LAB_NOW`).
+    pinned: Option<OffsetDateTime>,
     manifest: Manifest,
     trust: Trust,
     crls: Vec<CertificateRevocationListDer<'static>>,
@@ -41,8 +43,8 @@ pub struct Session {
 
 impl Session {
     /// Starts the servers of `lab` for the lab in `dir` and creates `work`. Rules are evaluated
-    /// at `now`.
-    pub fn start(dir: &Path, lab: &Lab, work: &Path, now: OffsetDateTime) -> Result<Session> {
+    /// at `pinned`, or at the current time of each command.
+    pub fn start(dir: &Path, lab: &Lab, work: &Path, pinned: Option<OffsetDateTime>) -> Result<Session> {
         let manifest = labdir::load_manifest(dir)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -60,13 +62,17 @@ impl Session {
         Ok(Session {
             dir: dir.to_path_buf(),
             work: work.to_path_buf(),
-            now,
+            pinned,
             trust: engine::lab_trust(dir)?,
             crls: engine::lab_crls(dir)?,
             manifest,
             rt,
             running,
         })
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.pinned.unwrap_or_else(OffsetDateTime::now_utc)
     }
 
     pub fn dir(&self) -> &Path {
@@ -167,7 +173,7 @@ impl Session {
             client,
             requests: args.requests,
             timeout,
-            now: self.now,
+            now: self.now(),
         };
         let report = self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts));
         let failed = report.verdict.failed.clone();
@@ -193,7 +199,7 @@ impl Session {
             Some(t) => OffsetDateTime::parse(t.trim(), &Rfc3339).map_err(|e| {
                 Error::Usage(format!("--at: expected an RFC 3339 time such as 2027-01-01T00:00:00Z, found `{t}` ({e})"))
             })?,
-            None => self.now,
+            None => self.now(),
         };
         let (presented, trust) =
             engine::verify_files(&args.cert, args.chain.as_deref(), args.ca.as_deref(), &args.crls, Some(&self.dir))?;
@@ -235,7 +241,7 @@ impl Session {
             _ => PathBuf::from(&args.target),
         };
         let text = fsutil::read_to_string(&path)?;
-        let chain = crate::inspect::describe_pem_bundle(&text, self.now)
+        let chain = crate::inspect::describe_pem_bundle(&text, self.now())
             .map_err(|message| Error::Parse { context: path.display().to_string(), message })?;
         Ok(Observation {
             command: String::new(),
