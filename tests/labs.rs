@@ -380,12 +380,16 @@ fn lab_run_in_a_pseudo_terminal_completes_the_keep_alive_lab() {
     tmux.wait_for("first", "[Enter] run it, h hint, s skip, q quit>", 1);
     tmux.send("first", "");
     tmux.wait_for("first", "your answer (h hint, s skip, q quit)>", 1);
+    // Meanwhile another terminal can probe the lab's servers.
+    let o = run(&dir, &["probe", "valid"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let coloured = tmux.screen("first", true);
     assert!(coloured.contains("\u{1b}["), "a terminal without NO_COLOR gets colours:\n{coloured}");
     tmux.send("first", "q");
     let s = tmux.wait_for("first", "EXIT=0", 1);
     assert!(s.contains("✓ secure_communication.responses[1].request_on_connection = 2"), "{s}");
     assert!(s.contains("progress saved (2 of 5 steps). `pki-lab lab run keep-alive` resumes at step 3."), "{s}");
+    assert!(!dir.join("serve.json").exists(), "the session withdrew its ports");
 
     // Second sitting, NO_COLOR: resume, answer, use a hint in the task, finish.
     tmux.start("second", &shell(true));

@@ -241,7 +241,8 @@ fn run(dir: &Path, args: LabRunArgs, now: OffsetDateTime) -> Result<i32> {
     let mut progress = Progress::load(dir, &l)?;
     let stdin = std::io::stdin();
     let echo = !stdin.is_terminal();
-    let mut console = Console { input: stdin.lock(), out: std::io::stdout(), paint: Paint::stdout(), echo };
+    let mut console =
+        Console { input: stdin.lock(), out: std::io::stdout(), paint: Paint::stdout(), echo, published: false };
     let Some(start) = progress.next_step(&l) else {
         console.say(&format!(
             "You finished `{}` on {}. `pki-lab lab run {} --restart` does it again; `pki-lab lab list` shows the others.",
@@ -251,7 +252,9 @@ fn run(dir: &Path, args: LabRunArgs, now: OffsetDateTime) -> Result<i32> {
         ));
         return Ok(0);
     };
-    let session = Session::start(dir, &l, &progress::work_dir(dir, &l.id), pinned(now))?;
+    let mut session = Session::start(dir, &l, &progress::work_dir(dir, &l.id), pinned(now))?;
+    let published = session.publish_ports()?;
+    console.published = published;
     let result = interact(&l, &session, &mut progress, start, dir, &mut console);
     session.shutdown();
     result
@@ -282,6 +285,9 @@ fn interact<R: BufRead, W: Write>(
     if !servers.is_empty() {
         let list: Vec<String> = servers.iter().map(|(name, addr)| format!("{name} on {addr}")).collect();
         c.say(&format!("serving for this lab: {}", list.join(", ")));
+        if c.published {
+            c.say("while this lab runs, `pki-lab probe SCENARIO` in another terminal reaches these servers");
+        }
     }
     if start > 0 {
         c.say(&format!("resuming at step {} of {n} ({} done before)", start + 1, start));
@@ -533,6 +539,8 @@ struct Console<R, W> {
     paint: Paint,
     /// Repeat each answer after its prompt, so that a transcript of piped input reads well.
     echo: bool,
+    /// This session's servers are in `<lab>/serve.json` for other terminals.
+    published: bool,
 }
 
 impl<R: BufRead, W: Write> Console<R, W> {

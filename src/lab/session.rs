@@ -39,6 +39,7 @@ pub struct Session {
     crls: Vec<CertificateRevocationListDer<'static>>,
     rt: tokio::runtime::Runtime,
     running: Option<Running>,
+    published: bool,
 }
 
 impl Session {
@@ -68,6 +69,7 @@ impl Session {
             manifest,
             rt,
             running,
+            published: false,
         })
     }
 
@@ -87,6 +89,21 @@ impl Session {
     pub fn servers(&self) -> Vec<(String, SocketAddr)> {
         let Some(r) = &self.running else { return vec![] };
         r.ports.scenarios.keys().filter_map(|name| r.addr(name).map(|a| (name.clone(), a))).collect()
+    }
+
+    /// Writes `<lab>/serve.json` so that `pki-lab probe SCENARIO` in another terminal reaches
+    /// this session's servers, unless a `pki-lab serve` already published its own. True when
+    /// written; [`Session::shutdown`] removes it again.
+    pub fn publish_ports(&mut self) -> Result<bool> {
+        let Some(r) = &self.running else { return Ok(false) };
+        let path = serve::ports_path(&self.dir);
+        if path.exists() {
+            return Ok(false);
+        }
+        let json = serde_json::to_string_pretty(&r.ports).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+        fsutil::write_atomic(&path, json.as_bytes(), fsutil::PUBLIC)?;
+        self.published = true;
+        Ok(true)
     }
 
     /// `{lab}` and `{work}`.
@@ -253,8 +270,14 @@ impl Session {
         })
     }
 
-    /// Stops the servers.
+    /// Stops the servers (and withdraws their ports if it published them).
     pub fn shutdown(mut self) {
+        if self.published {
+            let path = serve::ports_path(&self.dir);
+            if serve::load_ports(&path).is_ok_and(|p| p.pid == std::process::id()) {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
         if let Some(r) = self.running.take() {
             self.rt.block_on(r.shutdown());
         }
