@@ -378,8 +378,11 @@ pub fn shape_of(segments: &[Segment]) -> String {
 
 /// The handshake step a value path looks at (for a lab's coverage).
 pub fn step_of_path(program: Program, path: &str) -> Option<Step> {
-    if program != Program::Probe {
-        return (program == Program::Verify).then_some(Step::Verification);
+    match program {
+        Program::Verify => return Some(Step::Verification),
+        // `inspect` reads the certificates a server sends (step 2), offline.
+        Program::Inspect => return Some(Step::Certificate),
+        Program::Probe => {}
     }
     let root = path.split(['.', '[']).next().unwrap_or("");
     match root {
