@@ -139,7 +139,13 @@ fn validate(args: LabValidateArgs) -> Result<i32> {
     let mut bad = 0;
     for f in &args.files {
         match lab::load_file(f) {
-            Ok(l) => println!("ok  {}  (lab `{}`, {} steps)", f.display(), l.id, l.steps.len()),
+            Ok(l) => println!(
+                "ok  {}  (lab `{}`, {} step{})",
+                f.display(),
+                l.id,
+                l.steps.len(),
+                if l.steps.len() == 1 { "" } else { "s" }
+            ),
             Err(e) => {
                 bad += 1;
                 eprintln!("error: {e}");
@@ -278,7 +284,7 @@ fn interact<R: BufRead, W: Write>(
     let n = l.steps.len();
     let p = c.paint;
     c.say(&p.bold(&format!("{} — {}", l.id, l.title)));
-    c.say(&format!("goal: {}", l.goal));
+    c.say(&format!("goal: {}", wrap(&l.goal, 90).join("\n      ")));
     c.say(&format!("{n} steps. At a prompt: h shows a hint, s skips the step, q quits (your progress is kept)."));
     c.say(&format!("your work directory: {}", session.work().display()));
     let servers = session.servers();

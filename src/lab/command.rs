@@ -196,9 +196,24 @@ fn parse_words(words: &[String]) -> Result<Invocation, String> {
 
 /// The first line of a clap error, without its `error: ` prefix and with quotes as backticks.
 fn clap_message(e: &clap::Error) -> String {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return "`--help` and `--version` have no place in a lab command".into();
+    }
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid command").trim();
-    first.strip_prefix("error: ").unwrap_or(first).replace('\'', "`")
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid command");
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    // "the following required arguments were not provided:" is followed by the list.
+    if message.ends_with(':')
+        && let Some(next) = lines.next()
+    {
+        message = format!("{message} {next}");
+    }
+    message.replace('\'', "`")
 }
 
 /// Whitespace-separated words; single or double quotes keep spaces inside one word.
