@@ -161,12 +161,22 @@ fn pinned(now: OffsetDateTime) -> Option<OffsetDateTime> {
     std::env::var("PKI_LAB_NOW").is_ok_and(|v| !v.is_empty()).then_some(now)
 }
 
-/// Makes a lab in `dir` if there is none, like `serve` does.
+/// Makes a lab in `dir` if there is none, like `serve` does, and warns when its certificates
+/// have aged out (every "valid" server would then fail for the wrong reason).
 fn ensure_lab(dir: &Path, now: OffsetDateTime) -> Result<()> {
     if !labdir::is_lab(dir) {
         eprintln!("no lab in {}: creating one first", dir.display());
         let opts = InitOptions { ca: Default::default(), force: false, renew: false };
         print_receipt(&labdir::init(dir, &Catalogue::builtin()?, &opts, now)?);
+    }
+    let m = labdir::load_manifest(dir)?;
+    if let Some(v) = m.scenarios.iter().find(|s| s.name == "valid")
+        && OffsetDateTime::parse(&v.not_after, &time::format_description::well_known::Rfc3339).is_ok_and(|t| t < now)
+    {
+        eprintln!(
+            "warning: the lab's certificates expired on {}; the labs will not behave as written\n  hint: `pki-lab init --renew` re-issues them (it also clears lab progress)",
+            v.not_after
+        );
     }
     Ok(())
 }

@@ -47,6 +47,15 @@ impl Session {
     /// at `pinned`, or at the current time of each command.
     pub fn start(dir: &Path, lab: &Lab, work: &Path, pinned: Option<OffsetDateTime>) -> Result<Session> {
         let manifest = labdir::load_manifest(dir)?;
+        for name in &lab.scenarios {
+            if !manifest.scenarios.iter().any(|s| &s.name == name) {
+                return Err(Error::Usage(format!(
+                    "lab `{}` uses scenario `{name}`, which the lab in {} does not have\n  hint: `pki-lab init --renew` re-issues every scenario of the catalogue",
+                    lab.id,
+                    dir.display()
+                )));
+            }
+        }
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
