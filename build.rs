@@ -1,22 +1,31 @@
-//! Embeds every profile of `templates/` into the binary, sorted by file name.
+//! Embeds every profile of `templates/` and every lab of `labs/` into the binary, sorted by file
+//! name.
 
 use std::{env, fs, path::Path};
 
 fn main() {
-    let dir = Path::new(&env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("templates");
+    let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    embed(&Path::new(&root).join("templates"), "TEMPLATES", &Path::new(&out).join("templates.rs"));
+    embed(&Path::new(&root).join("labs"), "LABS", &Path::new(&out).join("labs.rs"));
+}
+
+/// Writes `pub static NAME: &[(&str, &str)]` of (file name, contents) for each `*.yaml` in `dir`
+/// (not its subdirectories).
+fn embed(dir: &Path, name: &str, out: &Path) {
+    // A directory makes cargo rescan everything below it, so new files are picked up too.
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = fs::read_dir(&dir)
-        .expect("templates/ exists")
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{} exists: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
-    let mut out = String::from("pub static TEMPLATES: &[(&str, &str)] = &[\n");
+    let mut text = format!("pub static {name}: &[(&str, &str)] = &[\n");
     for f in files {
-        let name = f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name");
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", f.display().to_string()));
+        let file = f.file_name().and_then(|n| n.to_str()).expect("utf-8 file name");
+        text.push_str(&format!("    ({file:?}, include_str!({:?})),\n", f.display().to_string()));
     }
-    out.push_str("];\n");
-    fs::write(Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("templates.rs"), out)
-        .expect("write templates.rs");
+    text.push_str("];\n");
+    fs::write(out, text).expect("write the embedded file list");
 }

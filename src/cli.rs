@@ -39,6 +39,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Start N backend servers and a load-balancing gateway in front of them
     Gateway(GatewayArgs),
+    /// Lab exercises: list them, show one, work through one, grade answers, validate lab files
+    Lab(LabArgs),
     /// Issue a certificate for your own names (or sign a CSR), valid or with a scenario's defect
     Issue(IssueArgs),
     /// Install the lab root into trust stores (system, NSS, Java), remove it, or show where it is
@@ -485,4 +487,76 @@ pub struct InspectArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// List the built-in labs, in the order to do them
+    List(LabListArgs),
+    /// Describe a lab: its goal, prerequisites, scenarios and steps (not the answers)
+    Show(LabShowArgs),
+    /// Work through a lab in the terminal, one step at a time; progress is saved and resumed
+    Run(LabRunArgs),
+    /// Grade a lab from an answers file without asking anything (exit 0 all pass, 1 otherwise)
+    Check(LabCheckArgs),
+    /// Check lab files for mistakes, reported with file:line:column (for lab authors)
+    Validate(LabValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LabListArgs {
+    /// Print JSON: every lab with its goal, scenarios and the rules and steps it covers
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LabShowArgs {
+    /// A built-in lab id (see `pki-lab lab list`) or the path of a lab file
+    pub lab: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LabRunArgs {
+    /// A built-in lab id (see `pki-lab lab list`) or the path of a lab file
+    pub lab: String,
+
+    /// Forget the saved progress and start at the first step (files in work/ stay)
+    #[arg(long)]
+    pub restart: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LabCheckArgs {
+    /// A built-in lab id (see `pki-lab lab list`) or the path of a lab file
+    pub lab: String,
+
+    /// YAML file mapping step ids to answers and task inputs (see labs/README.md)
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+
+    /// Run the `shell:` scripts of the answers (they run with your permissions: trust the file first)
+    #[arg(long)]
+    pub allow_shell: bool,
+
+    /// Print JSON: every step with its grade, the command run and what it observed
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also print each check's command and every comparison, not only the first difference
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LabValidateArgs {
+    /// Lab files to check
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }

@@ -27,6 +27,7 @@ pub mod http;
 pub mod inspect;
 pub mod issue;
 pub mod keys;
+pub mod lab;
 pub mod labdir;
 pub mod legacy;
 pub mod manifest;

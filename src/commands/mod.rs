@@ -7,6 +7,7 @@ mod env;
 mod gateway;
 mod init;
 mod issue;
+mod lab;
 mod probe;
 mod serve;
 mod trust;
@@ -16,9 +17,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli::{Cli, Command};
+
 use crate::error::{Error, Result};
 use crate::labdir;
 use crate::profile::Expect;
+pub(crate) use probe::options as probe_options;
 
 /// Runs one command; `Ok(code)` is the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -37,6 +40,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Env(args) => env::env(&dir, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
+        Command::Lab(args) => lab::lab(&dir, args, now),
     }
 }
 

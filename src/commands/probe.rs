@@ -83,17 +83,6 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         vec![]
     };
     let user_identity = args.client_cert.as_deref().map(crate::probe::load_identity).transpose()?;
-    let timeout = std::time::Duration::try_from_secs_f64(args.timeout).map_err(|_| {
-        Error::Usage(format!("--timeout: expected a positive number of seconds, found {}", args.timeout))
-    })?;
-    let versions = if args.tls12 {
-        vec![&rustls::version::TLS12]
-    } else if args.tls13 {
-        vec![&rustls::version::TLS13]
-    } else {
-        vec![]
-    };
-
     let rt = runtime()?;
     let reports: Vec<crate::probe::Report> = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
@@ -114,18 +103,7 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
                 },
                 _ => None,
             };
-            let opts = crate::probe::ProbeOptions {
-                versions: versions.clone(),
-                client,
-                requests: args.requests,
-                timeout,
-                connections: if args.resume && args.connections == 1 { 2 } else { args.connections },
-                resume: args.resume,
-                close: args.close,
-                source: args.source,
-                keylog: args.keylog.clone(),
-                ..crate::probe::ProbeOptions::new(&t.host, now)
-            };
+            let opts = options(&args, &t.host, client, now)?;
             let label = t.label.clone();
             let scenario = t.scenario.as_ref().map(|s| s.name.clone());
             set.spawn(async move { (i, crate::probe::probe(&label, scenario.as_deref(), addr, &trust, &opts).await) });
@@ -178,4 +156,34 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         }
     }
     Ok(if all_ok { 0 } else { 1 })
+}
+
+/// The probe options the command-line flags ask for (also what lab steps run).
+pub(crate) fn options(
+    args: &ProbeArgs,
+    host: &str,
+    client: Option<crate::probe::ClientIdentity>,
+    now: OffsetDateTime,
+) -> Result<crate::probe::ProbeOptions> {
+    let timeout = super::seconds(args.timeout, "--timeout")?;
+    let versions = if args.tls12 {
+        vec![&rustls::version::TLS12]
+    } else if args.tls13 {
+        vec![&rustls::version::TLS13]
+    } else {
+        vec![]
+    };
+    Ok(crate::probe::ProbeOptions {
+        versions,
+        client,
+        requests: args.requests,
+        timeout,
+        // --resume alone means "come back once".
+        connections: if args.resume && args.connections == 1 { 2 } else { args.connections },
+        resume: args.resume,
+        close: args.close,
+        source: args.source,
+        keylog: args.keylog.clone(),
+        ..crate::probe::ProbeOptions::new(host, now)
+    })
 }

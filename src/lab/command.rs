@@ -1,0 +1,350 @@
+//! The pki-lab command a `run` step or a task's `check` runs: split into words, placeholders
+//! (`{lab}`, `{work}`, task inputs) filled in, and parsed by the real command line (clap), so a
+//! lab accepts exactly the flags a learner can type.
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, InspectArgs, ProbeArgs, VerifyArgs};
+use crate::error::suggest;
+
+/// The commands a lab step may run, in process.
+pub const PROGRAMS: &[&str] = &["probe", "verify", "inspect"];
+
+/// Placeholders every command may use.
+pub const BUILTIN_VARS: &[&str] = &["lab", "work"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    Probe,
+    Verify,
+    Inspect,
+}
+
+impl Program {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Program::Probe => "probe",
+            Program::Verify => "verify",
+            Program::Inspect => "inspect",
+        }
+    }
+}
+
+/// A command as written in the lab, checked once at load time.
+#[derive(Debug, Clone)]
+pub struct CommandTemplate {
+    /// As written (without a leading `pki-lab`).
+    pub text: String,
+    words: Vec<String>,
+    pub program: Program,
+    /// Names inside `{…}`, in order of appearance.
+    pub placeholders: Vec<String>,
+    /// Scenario names the command refers to: the probe target, an inspect target, or a
+    /// `{lab}/scenarios/NAME/…` path.
+    pub scenarios: Vec<String>,
+}
+
+/// A command ready to run.
+#[derive(Debug)]
+pub enum Invocation {
+    Probe(ProbeArgs),
+    Verify(VerifyArgs),
+    Inspect(InspectArgs),
+}
+
+impl CommandTemplate {
+    /// Splits and checks `text`; `Err` says what is wrong in one line.
+    pub fn parse(text: &str) -> Result<CommandTemplate, String> {
+        let mut words = split_words(text)?;
+        if words.first().is_some_and(|w| w == "pki-lab") {
+            words.remove(0);
+        }
+        let Some(first) = words.first() else {
+            return Err("empty command: write a pki-lab command such as `probe expired`".into());
+        };
+        let program = match first.as_str() {
+            "probe" => Program::Probe,
+            "verify" => Program::Verify,
+            "inspect" => Program::Inspect,
+            other => {
+                let hint = suggest(other, PROGRAMS.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "`{other}` cannot run inside a lab: {hint}a step runs one of {}",
+                    PROGRAMS.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        };
+        let mut placeholders = Vec::new();
+        for w in &words {
+            for name in placeholders_in(w)? {
+                if !placeholders.contains(&name) {
+                    placeholders.push(name);
+                }
+            }
+        }
+        // Parse with stand-ins so that flags and their values are checked now, not mid-lab.
+        let stand_in: Vec<String> = words
+            .iter()
+            .map(|w| {
+                fill(w, &mut |name| Some(if BUILTIN_VARS.contains(&name) { format!("/{name}") } else { "1".into() }))
+            })
+            .collect();
+        // An input may also stand for a whole flag (`probe tls13-only {flag}`): if the command
+        // does not hold together with a value there, try it without those words.
+        let mut scenarios = check_words(&words, &stand_in).or_else(|first| {
+            let (orig, filled): (Vec<String>, Vec<String>) = words
+                .iter()
+                .zip(&stand_in)
+                .filter(|(w, _)| !is_input_word(w))
+                .map(|(w, s)| (w.clone(), s.clone()))
+                .unzip();
+            check_words(&orig, &filled).map_err(|_| first)
+        })?;
+        for w in &words {
+            if let Some(name) = w.split("{lab}/scenarios/").nth(1).and_then(|rest| rest.split('/').next())
+                && !name.is_empty()
+                && !scenarios.iter().any(|s| s == name)
+            {
+                scenarios.push(name.to_string());
+            }
+        }
+        Ok(CommandTemplate { text: words.join(" "), words, program, placeholders, scenarios })
+    }
+
+    /// Fills in the placeholders from `vars` and parses the result.
+    pub fn expand(&self, vars: &dyn Fn(&str) -> Option<String>) -> Result<(String, Invocation), String> {
+        let mut missing = Vec::new();
+        let words: Vec<String> = self
+            .words
+            .iter()
+            .map(|w| {
+                fill(w, &mut |name| {
+                    let v = vars(name);
+                    if v.is_none() {
+                        missing.push(name.to_string());
+                    }
+                    v
+                })
+            })
+            .collect();
+        if let Some(name) = missing.first() {
+            return Err(format!("no value for `{{{name}}}`"));
+        }
+        let shown = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
+        let invocation = parse_words(&words)?;
+        // An input must not turn the command into another one (a second target, --all).
+        if let Invocation::Probe(a) = &invocation
+            && (a.all || !a.expect.is_empty() || a.targets.len() != 1 || !self.scenarios.contains(&a.targets[0]))
+        {
+            return Err(format!("`pki-lab {shown}` is not the probe this step runs (`pki-lab {}`)", self.text));
+        }
+        Ok((format!("pki-lab {shown}"), invocation))
+    }
+}
+
+/// Parses `filled` (the words with stand-ins for placeholders) and checks what only a lab
+/// forbids; returns the scenarios named. `words` are the same words as written.
+fn check_words(words: &[String], filled: &[String]) -> Result<Vec<String>, String> {
+    let mut scenarios = Vec::new();
+    match parse_words(filled)? {
+        Invocation::Probe(a) => {
+            if a.all {
+                return Err("`probe --all` cannot run inside a lab: name the scenario to probe".into());
+            }
+            if !a.expect.is_empty() {
+                return Err("`--expect` has no place in a lab command: say what to expect under `expect:`".into());
+            }
+            match a.targets.as_slice() {
+                [t] if crate::probe::parse_target(t).is_none() && words.contains(t) => scenarios.push(t.clone()),
+                [t] => {
+                    return Err(format!(
+                        "probe `{t}`: a lab probes the scenarios it serves itself; name one (e.g. `probe expired`)"
+                    ));
+                }
+                _ => return Err(format!("probe one scenario per step, found {}", a.targets.len())),
+            }
+        }
+        Invocation::Verify(a) if !a.expect.is_empty() => {
+            return Err("`--expect` has no place in a lab command: say what to expect under `expect:`".into());
+        }
+        Invocation::Inspect(a) => {
+            let t = &a.target;
+            if words.contains(t) && !t.contains('/') && !t.ends_with(".pem") && !t.ends_with(".crt") {
+                scenarios.push(t.clone());
+            }
+        }
+        Invocation::Verify(_) => {}
+    }
+    Ok(scenarios)
+}
+
+fn parse_words(words: &[String]) -> Result<Invocation, String> {
+    if words.iter().any(|w| w == "--dir" || w.starts_with("--dir=")) {
+        return Err("`--dir` has no place in a lab command: the lab runs in the learner's lab directory".into());
+    }
+    let cli = Cli::try_parse_from(std::iter::once("pki-lab".to_string()).chain(words.iter().cloned()))
+        .map_err(|e| clap_message(&e))?;
+    match cli.command {
+        Command::Probe(a) => Ok(Invocation::Probe(a)),
+        Command::Verify(a) => Ok(Invocation::Verify(a)),
+        Command::Inspect(a) => Ok(Invocation::Inspect(a)),
+        _ => Err(format!("a step runs one of {}", PROGRAMS.join(", "))),
+    }
+}
+
+/// The first line of a clap error, without its `error: ` prefix and with quotes as backticks.
+fn clap_message(e: &clap::Error) -> String {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return "`--help` and `--version` have no place in a lab command".into();
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid command");
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    // "the following required arguments were not provided:" is followed by the list.
+    if message.ends_with(':')
+        && let Some(next) = lines.next()
+    {
+        message = format!("{message} {next}");
+    }
+    message.replace('\'', "`")
+}
+
+/// Whitespace-separated words; single or double quotes keep spaces inside one word.
+pub fn split_words(text: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if let Some(q) = quote {
+        return Err(format!("unclosed quote `{q}` in the command"));
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// A word that is one placeholder and nothing else, not `{lab}` or `{work}`.
+fn is_input_word(w: &str) -> bool {
+    w.strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .is_some_and(|name| !name.contains(['{', '}']) && !BUILTIN_VARS.contains(&name))
+}
+
+/// Names inside `{…}` in one word; `Err` for an unclosed or empty brace.
+fn placeholders_in(word: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut rest = word;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or_else(|| format!("`{word}`: `{{` without a closing `}}`"))?;
+        let name = &after[..close];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(format!("`{{{name}}}`: a placeholder is a name such as `{{lab}}`, `{{work}}` or a task input"));
+        }
+        out.push(name.to_string());
+        rest = &after[close + 1..];
+    }
+    Ok(out)
+}
+
+/// Replaces each `{name}` by `value(name)`; unknown names stay as written.
+pub fn fill(text: &str, value: &mut dyn FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match value(name) {
+                    Some(v) => out.push_str(&v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A word as a shell would need it to be typed.
+fn quote(w: &str) -> String {
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+%".contains(c)) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_on_spaces_and_respect_quotes() {
+        assert_eq!(split_words("probe  expired --host 'a b'").expect("works"), ["probe", "expired", "--host", "a b"]);
+        assert!(split_words("probe 'x").is_err());
+    }
+
+    #[test]
+    fn templates_know_their_program_placeholders_and_scenarios() {
+        let t = CommandTemplate::parse("pki-lab probe untrusted-root --ca {ca}").expect("works");
+        assert_eq!(t.program, Program::Probe);
+        assert_eq!(t.placeholders, ["ca"]);
+        assert_eq!(t.scenarios, ["untrusted-root"]);
+        let t =
+            CommandTemplate::parse("verify --cert {lab}/scenarios/expired/cert.pem --host localhost").expect("works");
+        assert_eq!(t.scenarios, ["expired"]);
+        let vars = |n: &str| (n == "lab").then(|| "/tmp/my lab".to_string());
+        let (shown, _) = t.expand(&vars).expect("works");
+        assert_eq!(shown, "pki-lab verify --cert '/tmp/my lab/scenarios/expired/cert.pem' --host localhost");
+    }
+
+    #[test]
+    fn commands_outside_the_lab_set_are_refused() {
+        let e = CommandTemplate::parse("serve expired").expect_err("fails");
+        assert!(e.starts_with("`serve` cannot run inside a lab"), "{e}");
+        let e = CommandTemplate::parse("prbe expired").expect_err("fails");
+        assert!(e.contains("did you mean `probe`?"), "{e}");
+        let e = CommandTemplate::parse("probe expired --bogus").expect_err("fails");
+        assert_eq!(e, "unexpected argument `--bogus` found");
+    }
+}

@@ -1,0 +1,282 @@
+//! A lab in progress: the lab directory, the learner's work directory, a test server for each
+//! scenario of the lab (on free ports, started and stopped by the session, so no `pki-lab serve`
+//! is needed), and the steps' commands run in process, each giving an [`Observation`].
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rustls::pki_types::CertificateRevocationListDer;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::Lab;
+use super::command::{CommandTemplate, Invocation};
+use super::expect::Observation;
+use crate::cli::{InspectArgs, ProbeArgs, VerifyArgs};
+use crate::engine::{self, Trust};
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::rules::{self, Step};
+use crate::serve::{self, Running, ServeOptions};
+use crate::{fsutil, labdir};
+
+/// A command that could not run, and why.
+#[derive(Debug, Clone)]
+pub struct NotRun {
+    pub command: String,
+    pub message: String,
+}
+
+pub struct Session {
+    dir: PathBuf,
+    work: PathBuf,
+    /// `None`: the system clock at each command, so files a learner makes mid-lab are judged
+    /// at the time they are checked; `Some`: a pinned time (tests, `PKI_LAB_NOW`).
+    pinned: Option<OffsetDateTime>,
+    manifest: Manifest,
+    trust: Trust,
+    crls: Vec<CertificateRevocationListDer<'static>>,
+    rt: tokio::runtime::Runtime,
+    running: Option<Running>,
+    published: bool,
+}
+
+impl Session {
+    /// Starts the servers of `lab` for the lab in `dir` and creates `work`. Rules are evaluated
+    /// at `pinned`, or at the current time of each command.
+    pub fn start(dir: &Path, lab: &Lab, work: &Path, pinned: Option<OffsetDateTime>) -> Result<Session> {
+        let manifest = labdir::load_manifest(dir)?;
+        for name in &lab.scenarios {
+            if !manifest.scenarios.iter().any(|s| &s.name == name) {
+                return Err(Error::Usage(format!(
+                    "lab `{}` uses scenario `{name}`, which the lab in {} does not have\n  hint: `pki-lab init --renew` re-issues every scenario of the catalogue",
+                    lab.id,
+                    dir.display()
+                )));
+            }
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Usage(format!("starting the async runtime: {e}")))?;
+        let running = if lab.scenarios.is_empty() {
+            None
+        } else {
+            let opts =
+                ServeOptions { port_base: 0, scenarios: lab.scenarios.clone(), log: false, ..Default::default() };
+            Some(rt.block_on(serve::start(dir, &manifest, &opts))?)
+        };
+        fsutil::create_dir(work)?;
+        Ok(Session {
+            dir: dir.to_path_buf(),
+            work: work.to_path_buf(),
+            pinned,
+            trust: engine::lab_trust(dir)?,
+            crls: engine::lab_crls(dir)?,
+            manifest,
+            rt,
+            running,
+            published: false,
+        })
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.pinned.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn work(&self) -> &Path {
+        &self.work
+    }
+
+    /// Where each scenario of the lab is served.
+    pub fn servers(&self) -> Vec<(String, SocketAddr)> {
+        let Some(r) = &self.running else { return vec![] };
+        r.ports.scenarios.keys().filter_map(|name| r.addr(name).map(|a| (name.clone(), a))).collect()
+    }
+
+    /// Writes `<lab>/serve.json` so that `pki-lab probe SCENARIO` in another terminal reaches
+    /// this session's servers, unless a `pki-lab serve` already published its own. True when
+    /// written; [`Session::shutdown`] removes it again.
+    pub fn publish_ports(&mut self) -> Result<bool> {
+        let Some(r) = &self.running else { return Ok(false) };
+        let path = serve::ports_path(&self.dir);
+        if path.exists() {
+            return Ok(false);
+        }
+        let json = serde_json::to_string_pretty(&r.ports).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+        fsutil::write_atomic(&path, json.as_bytes(), fsutil::PUBLIC)?;
+        self.published = true;
+        Ok(true)
+    }
+
+    /// `{lab}` and `{work}`.
+    pub fn builtin_var(&self, name: &str) -> Option<String> {
+        match name {
+            "lab" => Some(self.dir.display().to_string()),
+            "work" => Some(self.work.display().to_string()),
+            _ => None,
+        }
+    }
+
+    /// Replaces `{lab}` and `{work}` in text shown to the learner.
+    pub fn fill_text(&self, text: &str) -> String {
+        super::command::fill(text, &mut |n| self.builtin_var(n))
+    }
+
+    /// Runs `command` with `{lab}`, `{work}` and `inputs`. `Err` when it could not run at all
+    /// (a file the learner named is missing, a flag value does not parse): a failed check.
+    pub fn observe(
+        &self,
+        command: &CommandTemplate,
+        inputs: &dyn Fn(&str) -> Option<String>,
+    ) -> std::result::Result<Observation, NotRun> {
+        let (shown, invocation) = command
+            .expand(&|n| self.builtin_var(n).or_else(|| inputs(n)))
+            .map_err(|message| NotRun { command: command.text.clone(), message })?;
+        let result = match invocation {
+            Invocation::Probe(a) => self.probe(a),
+            Invocation::Verify(a) => self.verify(a),
+            Invocation::Inspect(a) => self.inspect(a),
+        };
+        match result {
+            Ok(mut obs) => {
+                obs.command = shown;
+                Ok(obs)
+            }
+            Err(e) => Err(NotRun { command: shown, message: e.to_string() }),
+        }
+    }
+
+    fn probe(&self, args: ProbeArgs) -> Result<Observation> {
+        let name = args.targets.first().cloned().unwrap_or_default();
+        let entry = self.manifest.scenarios.iter().find(|s| s.name == name).ok_or_else(|| Error::UnknownScenario {
+            name: name.clone(),
+            suggestion: crate::error::suggest(&name, self.manifest.scenarios.iter().map(|s| s.name.as_str())),
+        })?;
+        let addr = self
+            .running
+            .as_ref()
+            .and_then(|r| r.addr(&name))
+            .ok_or_else(|| Error::Usage(format!("scenario {name} is not served by this lab")))?;
+        let mut trust = self.trust.clone();
+        if let Some(ca) = &args.ca {
+            let roots = engine::read_certs(ca)?;
+            if roots.is_empty() {
+                return Err(Error::Parse { context: ca.display().to_string(), message: "no certificate found".into() });
+            }
+            let demoted: Vec<_> = trust.roots.drain(..).filter(|r| !roots.contains(r)).collect();
+            trust.known.retain(|k| !roots.contains(k));
+            trust.known.splice(0..0, demoted);
+            trust.roots = roots;
+        }
+        trust.crls = if args.crls.is_empty() { self.crls.clone() } else { crate::probe::load_crls(&args.crls)? };
+        let client = match &args.client_cert {
+            Some(d) => Some(crate::probe::load_identity(d)?),
+            None if entry.serve.probe_client_cert => {
+                Some(crate::probe::load_identity(&self.dir.join(format!("scenarios/{name}/client")))?)
+            }
+            None => None,
+        };
+        let host = args.host.clone().unwrap_or_else(|| self.manifest.host.clone());
+        let opts = crate::commands::probe_options(&args, &host, client, self.now())?;
+        let report = self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts));
+        let failed = report.verdict.failed.clone();
+        let broken_at = failed
+            .iter()
+            .filter_map(|id| rules::find(id))
+            .map(|r| r.step)
+            .min()
+            .or_else(|| report.hello.error.is_some().then_some(Step::Hello))
+            .or_else(|| report.secure_communication.error.is_some().then_some(Step::SecureCommunication));
+        Ok(Observation {
+            command: String::new(),
+            exit: i32::from(!failed.is_empty()),
+            json: to_json(&report)?,
+            text: crate::probe::render_text(&report),
+            failed: Some(failed),
+            broken_at,
+        })
+    }
+
+    fn verify(&self, args: VerifyArgs) -> Result<Observation> {
+        let at = match &args.at {
+            Some(t) => OffsetDateTime::parse(t.trim(), &Rfc3339).map_err(|e| {
+                Error::Usage(format!("--at: expected an RFC 3339 time such as 2027-01-01T00:00:00Z, found `{t}` ({e})"))
+            })?,
+            None => self.now(),
+        };
+        let (presented, trust) =
+            engine::verify_files(&args.cert, args.chain.as_deref(), args.ca.as_deref(), &args.crls, Some(&self.dir))?;
+        let results = engine::evaluate(&presented, &args.host, &trust, at);
+        let unix = rustls::pki_types::UnixTime::since_unix_epoch(Duration::from_secs(
+            u64::try_from(at.unix_timestamp()).unwrap_or(0),
+        ));
+        let rustls = crate::outcome::rustls_verify(&presented, &trust.roots, &trust.crls, &args.host, unix)?;
+        let failed: Vec<String> = engine::failed(&results).into_iter().map(String::from).collect();
+        let mut text = format!("verify {} for {} at {}\n", args.cert.display(), args.host, labdir::rfc3339(at));
+        text.push_str(&engine::render_text(&results));
+        if failed.is_empty() {
+            text.push_str(&format!("verdict  PASS (rustls: {rustls})\n"));
+        } else {
+            text.push_str(&format!("verdict  FAIL {} (rustls: {rustls})\n", failed.join(", ")));
+        }
+        let json = serde_json::json!({
+            "cert": args.cert.display().to_string(),
+            "host": args.host,
+            "at": labdir::rfc3339(at),
+            "verification": to_json(&results)?,
+            "failed": failed,
+            "rustls": rustls,
+        });
+        let broken_at = failed.iter().filter_map(|id| rules::find(id)).map(|r| r.step).min();
+        Ok(Observation {
+            command: String::new(),
+            exit: i32::from(!failed.is_empty()),
+            json,
+            text,
+            failed: Some(failed),
+            broken_at,
+        })
+    }
+
+    fn inspect(&self, args: InspectArgs) -> Result<Observation> {
+        let path = match self.manifest.scenarios.iter().find(|s| s.name == args.target) {
+            Some(s) if !Path::new(&args.target).is_file() => self.dir.join(&s.files.chain),
+            _ => PathBuf::from(&args.target),
+        };
+        let text = fsutil::read_to_string(&path)?;
+        let chain = crate::inspect::describe_pem_bundle(&text, self.now())
+            .map_err(|message| Error::Parse { context: path.display().to_string(), message })?;
+        Ok(Observation {
+            command: String::new(),
+            exit: 0,
+            json: to_json(&chain)?,
+            text: format!("{}\n{}", path.display(), crate::inspect::render_text(&chain)),
+            failed: None,
+            broken_at: None,
+        })
+    }
+
+    /// Stops the servers (and withdraws their ports if it published them).
+    pub fn shutdown(mut self) {
+        if self.published {
+            let path = serve::ports_path(&self.dir);
+            if serve::load_ports(&path).is_ok_and(|p| p.pid == std::process::id()) {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.shutdown());
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| Error::Usage(format!("encoding a report: {e}")))
+}
