@@ -104,7 +104,7 @@ pub fn init(dir: &Path, catalogue: &Catalogue, opts: &InitOptions, now: OffsetDa
 
     let staging = Staging::new(dir)?;
     let manifest = write_lab(staging.path(), &lab, catalogue, key_type, permitted, now, renewing.then_some(dir))?;
-    staging.commit(dir)?;
+    staging.commit(dir, KEEP)?;
     Ok(InitReport { dir: dir.to_path_buf(), manifest, renewed: renewing, replaced: exists && !renewing })
 }
 
@@ -280,6 +280,11 @@ fn write_scenario(dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
     Ok(files)
 }
 
+/// What a lab directory holds besides what `init` writes, carried over by `--renew` and
+/// `--force`: learners' lab progress, certificates made with `pki-lab issue`, and the port files
+/// of servers still running.
+const KEEP: &[&str] = &["labs", "issued", "serve.json", "gateway.json"];
+
 /// A directory next to the target that becomes the lab on `commit`, or disappears on drop.
 struct Staging {
     path: PathBuf,
@@ -304,8 +309,9 @@ impl Staging {
         &self.path
     }
 
-    /// Puts the staged lab at `target`, moving any old one aside first and deleting it after.
-    fn commit(mut self, target: &Path) -> Result<()> {
+    /// Puts the staged lab at `target`, moving any old one aside first, carrying `keep` over from
+    /// it, and deleting the rest after.
+    fn commit(mut self, target: &Path, keep: &[&str]) -> Result<()> {
         let old = if target.exists() {
             let aside = self.path.with_extension("old");
             std::fs::rename(target, &aside).map_err(Error::io("moving the old lab aside from", target))?;
@@ -321,6 +327,12 @@ impl Staging {
         }
         self.committed = true;
         if let Some(aside) = old {
+            for name in keep {
+                let from = aside.join(name);
+                if from.exists() {
+                    std::fs::rename(&from, target.join(name)).map_err(Error::io("carrying over", &from))?;
+                }
+            }
             std::fs::remove_dir_all(&aside).map_err(Error::io("removing the old lab at", &aside))?;
         }
         Ok(())

@@ -272,3 +272,22 @@ fn a_failure_while_issuing_leaves_no_half_written_lab() {
         std::fs::read_dir(dir.parent().expect("parent")).expect("ls").map(|e| e.expect("e").file_name()).collect();
     assert_eq!(names.len(), 1, "no staging left: {names:?}");
 }
+
+#[test]
+fn renew_and_force_keep_lab_progress_and_issued_certificates() {
+    let (_tmp, dir) = new_lab(&[]);
+    std::fs::create_dir_all(dir.join("labs/keep-alive")).expect("mkdir");
+    std::fs::write(dir.join("labs/keep-alive/progress.json"), "{\"done\": 3}").expect("write");
+    let o = run(&dir, &["issue", "app.test"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let issued = snapshot(&dir.join("issued"));
+    assert!(!issued.is_empty());
+    for flags in [&["init", "--renew"][..], &["init", "--force"][..]] {
+        let o = run(&dir, flags);
+        assert!(o.status.success(), "{flags:?}: {}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(dir.join("labs/keep-alive/progress.json")).expect("kept"), "{\"done\": 3}");
+        assert_eq!(snapshot(&dir.join("issued")), issued, "{flags:?} keeps issued certificates");
+    }
+    // Control: what init writes is new.
+    assert!(dir.join("manifest.json").is_file());
+}

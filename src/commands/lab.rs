@@ -174,7 +174,7 @@ fn ensure_lab(dir: &Path, now: OffsetDateTime) -> Result<()> {
         && OffsetDateTime::parse(&v.not_after, &time::format_description::well_known::Rfc3339).is_ok_and(|t| t < now)
     {
         eprintln!(
-            "warning: the lab's certificates expired on {}; the labs will not behave as written\n  hint: `pki-lab init --renew` re-issues them (it also clears lab progress)",
+            "warning: the lab's certificates expired on {}; the labs will not behave as written\n  hint: `pki-lab init --renew` re-issues them (lab progress is kept)",
             v.not_after
         );
     }
