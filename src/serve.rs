@@ -18,7 +18,7 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tokio_rustls::{LazyConfigAcceptor, TlsAcceptor};
+use tokio_rustls::LazyConfigAcceptor;
 
 use crate::ca::parse_certs;
 use crate::error::{Error, Result};
@@ -287,7 +287,7 @@ async fn accept_loop(listener: TcpListener, route: Route, opts: Arc<ServeOptions
 
 async fn handle(tcp: TcpStream, peer: SocketAddr, route: Arc<Route>, opts: Arc<ServeOptions>) {
     let started = tokio::time::timeout(opts.handshake_timeout, handshake(tcp, &route)).await;
-    let (scenario, result) = match started {
+    let (scenario, sni, result) = match started {
         Err(_) => {
             log(&opts, &format!("peer={peer} outcome=timeout (no handshake within {:?})", opts.handshake_timeout));
             return;
@@ -308,7 +308,8 @@ async fn handle(tcp: TcpStream, peer: SocketAddr, route: Arc<Route>, opts: Arc<S
                     format!("error={} {alert}", rustls_error_name(te))
                 })
                 .unwrap_or_else(|| format!("error=\"{e}\""));
-            log(&opts, &format!("scenario={name} peer={peer} outcome=failed {}", detail.trim_end()));
+            let sni = sni.as_deref().unwrap_or("-");
+            log(&opts, &format!("scenario={name} peer={peer} sni={sni} outcome=failed {}", detail.trim_end()));
         }
         Ok(tls) => {
             let Some(s) = scenario else { return };
@@ -321,29 +322,29 @@ async fn handle(tcp: TcpStream, peer: SocketAddr, route: Arc<Route>, opts: Arc<S
 
 type Tls = tokio_rustls::server::TlsStream<TcpStream>;
 
-async fn handshake(tcp: TcpStream, route: &Route) -> (Option<Arc<Scenario>>, std::io::Result<Tls>) {
-    match route {
-        Route::One(s) => {
-            let acceptor = TlsAcceptor::from(s.config.clone());
-            (Some(s.clone()), acceptor.accept(tcp).await)
-        }
+/// Reads the ClientHello first (so the log can name the SNI even when the handshake fails),
+/// picks the scenario (fixed, or by SNI on the router), then completes the handshake.
+async fn handshake(tcp: TcpStream, route: &Route) -> (Option<Arc<Scenario>>, Option<String>, std::io::Result<Tls>) {
+    let lazy = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
+    tokio::pin!(lazy);
+    let start = match lazy.as_mut().await {
+        Ok(start) => start,
+        Err(e) => return (None, None, Err(e)),
+    };
+    let sni = start.client_hello().server_name().map(str::to_string);
+    let scenario = match route {
+        Route::One(s) => Some(s.clone()),
+        // `expired.localhost` → expired; no SNI or an unknown name → valid.
         Route::BySni(map) => {
-            let lazy = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
-            tokio::pin!(lazy);
-            let start = match lazy.as_mut().await {
-                Ok(start) => start,
-                Err(e) => return (None, Err(e)),
-            };
-            let sni = start.client_hello().server_name().map(str::to_string);
-            // `expired.localhost` → expired; no SNI or an unknown name → valid.
             let wanted = sni.as_deref().and_then(|n| n.strip_suffix(".localhost")).unwrap_or("valid");
-            let Some(s) = map.get(wanted).or_else(|| map.get("valid")).or_else(|| map.values().next()).cloned() else {
-                return (None, Err(std::io::Error::other("no scenario to serve")));
-            };
-            let r = start.into_stream(s.config.clone()).await;
-            (Some(s), r)
+            map.get(wanted).or_else(|| map.get("valid")).or_else(|| map.values().next()).cloned()
         }
-    }
+    };
+    let Some(s) = scenario else {
+        return (None, sni, Err(std::io::Error::other("no scenario to serve")));
+    };
+    let r = start.into_stream(s.config.clone()).await;
+    (Some(s), sni, r)
 }
 
 /// What the handshake settled on.

@@ -302,5 +302,7 @@ fn each_handshake_is_logged_with_its_parameters_and_outcome() {
     s.stop();
     let log = s.log();
     assert!(log.contains("scenario=valid") && log.contains("version=TLSv1_3") && log.contains("outcome=ok"), "{log}");
-    assert!(log.contains("scenario=expired") && log.contains("alert-received=CertificateExpired"), "{log}");
+    let expired = log.lines().find(|l| l.contains("scenario=expired")).expect("expired logged");
+    assert!(expired.contains("sni=localhost") && expired.contains("outcome=failed"), "{expired}");
+    assert!(expired.contains("error=AlertReceived(CertificateExpired) alert-received=CertificateExpired"), "{expired}");
 }
