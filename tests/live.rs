@@ -303,7 +303,10 @@ fn each_handshake_is_logged_with_its_parameters_and_outcome() {
     let log = s.log();
     assert!(log.contains("scenario=valid") && log.contains("version=TLSv1_3") && log.contains("outcome=ok"), "{log}");
     // The probe's observing connection completes; its strict one is refused by the client.
-    let expired = log.lines().find(|l| l.contains("scenario=expired") && l.contains("outcome=failed")).expect("{log}");
+    let expired = log
+        .lines()
+        .find(|l| l.contains("scenario=expired") && l.contains("outcome=failed"))
+        .unwrap_or_else(|| panic!("{log}"));
     assert!(expired.contains("sni=localhost"), "{expired}");
     assert!(expired.contains("error=AlertReceived(CertificateExpired) alert-received=CertificateExpired"), "{expired}");
 }
