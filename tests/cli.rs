@@ -24,7 +24,18 @@ fn scenarios_lists_the_catalogue_with_valid_first_and_json_parses() {
     let o = run(&tmp.path().join("none"), &["scenarios", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let names: Vec<&str> = v.as_array().expect("array").iter().filter_map(|p| p["name"].as_str()).collect();
-    assert!(names.len() >= 26 && names.contains(&"client-cert-untrusted"), "{names:?}");
+    assert!(names.len() >= 28 && names.contains(&"client-cert-untrusted"), "{names:?}");
+    assert_eq!(v[0]["rule"], serde_json::Value::Null);
+    let expired = v.as_array().expect("array").iter().find(|p| p["name"] == "expired").expect("expired");
+    assert_eq!(expired["rule"], "validity.expired");
+    assert_eq!(expired["step"], "verification");
+    assert_eq!(expired["expect"]["openssl-verify"], 10);
+
+    // With a lab, the same shape comes from its manifest.
+    let (_t, dir) = new_lab(&[]);
+    let o = run(&dir, &["scenarios", "--json"]);
+    let w: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v, w, "the built-in catalogue and a fresh lab list the same scenarios");
 }
 
 #[test]

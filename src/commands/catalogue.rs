@@ -13,31 +13,52 @@ use crate::manifest::Manifest;
 use crate::output::table;
 use crate::profile::Catalogue;
 
+/// One scenario as `pki-lab scenarios` shows it; `--json` prints a list of these, whether
+/// they come from the built-in catalogue or from a lab's manifest.
+#[derive(Debug, serde::Serialize)]
+struct Entry<'a> {
+    name: &'a str,
+    step: Option<crate::rules::Step>,
+    rule: Option<&'a str>,
+    summary: &'a str,
+    expect: &'a crate::profile::Expect,
+}
+
 pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
     // An existing lab is the truth (it may hold custom profiles); otherwise the built-in catalogue.
     let manifest: Option<Manifest> = labdir::is_lab(dir).then(|| labdir::load_manifest(dir)).transpose()?;
     let catalogue = Catalogue::builtin()?;
-    if args.json {
-        let json = match &manifest {
-            Some(m) => serde_json::to_string_pretty(&m.scenarios),
-            None => serde_json::to_string_pretty(catalogue.profiles()),
-        }
-        .map_err(|e| Error::Usage(e.to_string()))?;
-        println!("{json}");
-        return Ok(0);
-    }
-    let rows: Vec<Vec<String>> = match &manifest {
+    let entries: Vec<Entry<'_>> = match &manifest {
         Some(m) => m
             .scenarios
             .iter()
-            .map(|s| row(&s.name, s.step.map(|s| s.as_str()), s.rule.as_deref(), &s.summary, &s.expect))
+            .map(|s| Entry {
+                name: &s.name,
+                step: s.step,
+                rule: s.rule.as_deref(),
+                summary: &s.summary,
+                expect: &s.expect,
+            })
             .collect(),
         None => catalogue
             .profiles()
             .iter()
-            .map(|p| row(&p.name, p.step().map(|s| s.as_str()), p.breaks.as_deref(), &p.summary, &p.expect))
+            .map(|p| Entry {
+                name: &p.name,
+                step: p.step(),
+                rule: p.breaks.as_deref(),
+                summary: &p.summary,
+                expect: &p.expect,
+            })
             .collect(),
     };
+    if args.json {
+        let json = serde_json::to_string_pretty(&entries).map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> =
+        entries.iter().map(|e| row(e.name, e.step.map(|s| s.as_str()), e.rule, e.summary, e.expect)).collect();
     print!("{}", table(&["SCENARIO", "STEP", "RULE", "EXPECTED", "SUMMARY"], &rows));
     Ok(0)
 }
