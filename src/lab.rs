@@ -328,7 +328,11 @@ impl Lab {
     /// Whether a server or gateway of the lab keeps its sessions in Redis (so the lab needs a
     /// Redis server to run).
     pub fn uses_redis(&self) -> bool {
-        self.servers.iter().map(|s| &s.session).chain(self.gateways.iter().map(|g| &g.session)).any(|s| matches!(s.store, SessionStore::Redis(_)))
+        self.servers
+            .iter()
+            .map(|s| &s.session)
+            .chain(self.gateways.iter().map(|g| &g.session))
+            .any(|s| matches!(s.store, SessionStore::Redis(_)))
     }
 }
 

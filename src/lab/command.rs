@@ -189,9 +189,8 @@ impl CommandTemplate {
         let shown = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
         let invocation = parse_words(&words)?;
         // An input must not turn the command into another one (a second target, --all).
-        let is_own_target = |t: &String| {
-            self.scenarios.contains(t) || self.endpoint.as_ref().is_some_and(|e| e.to_string() == *t)
-        };
+        let is_own_target =
+            |t: &String| self.scenarios.contains(t) || self.endpoint.as_ref().is_some_and(|e| e.to_string() == *t);
         if let Invocation::Probe(a) = &invocation
             && (a.all || !a.expect.is_empty() || a.targets.len() != 1 || !is_own_target(&a.targets[0]))
         {

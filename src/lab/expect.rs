@@ -112,10 +112,12 @@ pub fn compare(expect: &Expect, obs: &Observation) -> Vec<Finding> {
     out
 }
 
+/// A value as the learner wrote it: text without quotes, lists as `[a, b]`.
 fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "null".into(),
+        Value::Array(items) => format!("[{}]", items.iter().map(scalar_text).collect::<Vec<_>>().join(", ")),
         other => other.to_string(),
     }
 }
@@ -458,13 +460,17 @@ mod tests {
     #[test]
     fn empty_brackets_take_the_rest_of_the_path_from_every_item() {
         let j = json!({"c": [{"h": "full", "s": ["b1", "b1"]}, {"h": "resumed", "s": ["b2"]}, {"s": []}]});
-        assert_eq!(parse_path("c[].h").expect("works"), [Segment::Key("c".into()), Segment::All, Segment::Key("h".into())]);
+        assert_eq!(
+            parse_path("c[].h").expect("works"),
+            [Segment::Key("c".into()), Segment::All, Segment::Key("h".into())]
+        );
         assert_eq!(lookup(&j, "c[].h").expect("works"), json!(["full", "resumed", null]));
         assert_eq!(lookup(&j, "c[].s[0]").expect("works"), json!(["b1", "b2", null]));
         assert_eq!(lookup(&j, "c[].s.count").expect("works"), json!([2, 1, 0]));
         assert_eq!(lookup(&j, "c[]").expect("works"), j["c"]);
         assert_eq!(lookup(&j, "c[0].h[]").expect_err("fails"), "`c[0].h` is not a list");
         assert!(same(&json!(["full", "resumed", null]), &lookup(&j, "c[].h").expect("works")));
+        assert_eq!(scalar_text(&json!([["b1"], "full", 2, null])), "[[b1], full, 2, null]");
     }
 
     #[test]

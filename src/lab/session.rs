@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::command::{CommandTemplate, Endpoint, Invocation};
-use super::{Lab, LabGateway, LabServer};
 use super::expect::Observation;
+use super::{Lab, LabGateway, LabServer};
 use crate::cli::{InspectArgs, ProbeArgs, VerifyArgs};
 use crate::engine::{self, Trust};
 use crate::error::{Error, Result};
@@ -200,9 +200,11 @@ impl Session {
         // A lab server or gateway is reported by its own name; a scenario by the scenario's.
         let (name, addr, label) = match Endpoint::parse(&target) {
             Some(_) => {
-                let e = self.endpoints.iter().find(|e| e.label == target).ok_or_else(|| {
-                    Error::Usage(format!("{target} is not a server or gateway of this lab"))
-                })?;
+                let e = self
+                    .endpoints
+                    .iter()
+                    .find(|e| e.label == target)
+                    .ok_or_else(|| Error::Usage(format!("{target} is not a server or gateway of this lab")))?;
                 (e.scenario.clone(), e.addr, Some(target))
             }
             None => {

@@ -12,11 +12,11 @@ use super::{
     Action, Check, Input, Lab, LabGateway, LabServer, LabTickets, Level, Question, SessionSpec, Step, Task, id_of_file,
     normalize,
 };
-use crate::gateway::Mode;
-use crate::session::SessionStore;
 use crate::error::{Result, suggest};
+use crate::gateway::Mode;
 use crate::profile::Catalogue;
 use crate::rules::{self, Step as HandshakeStep};
+use crate::session::SessionStore;
 
 type S<T> = Spanned<T>;
 
@@ -340,10 +340,7 @@ fn check_name(name: &S<String>, taken: &mut Vec<(String, u64)>, d: &mut Diags) -
     if let Some((_, line)) = taken.iter().find(|(n, _)| *n == name.value) {
         d.on(
             name,
-            format!(
-                "`{}` already names a server or gateway (line {line}); each needs its own name",
-                name.value
-            ),
+            format!("`{}` already names a server or gateway (line {line}); each needs its own name", name.value),
         );
         return false;
     }
@@ -366,7 +363,7 @@ fn check_session(store: Option<&S<String>>, tickets: Option<&S<String>>, d: &mut
                 d.on(
                     s,
                     format!(
-                        "session-store `{}`{}: expected `memory`, `none` or a redis://HOST:PORT URL",
+                        "unknown session-store `{}`{} (expected memory, none or a redis://HOST:PORT URL)",
                         s.value,
                         did_you_mean(&s.value, ["memory", "none"])
                     ),
@@ -382,7 +379,7 @@ fn check_session(store: Option<&S<String>>, tickets: Option<&S<String>>, d: &mut
                 d.on(
                     t,
                     format!(
-                        "tickets `{}`{} (expected one of: {})",
+                        "unknown tickets setting `{}`{} (expected one of: {})",
                         t.value,
                         did_you_mean(&t.value, LabTickets::ALL.iter().copied()),
                         LabTickets::ALL.join(", ")
