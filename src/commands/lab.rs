@@ -41,6 +41,8 @@ fn list(args: LabListArgs) -> Result<i32> {
                     "goal": l.goal,
                     "prerequisites": l.prerequisites,
                     "scenarios": l.scenarios,
+                    "servers": l.servers.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+                    "gateways": l.gateways.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
                     "steps": l.steps.len(),
                     "covers": l.coverage(),
                 })

@@ -252,8 +252,8 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Opt
         let r = &g.value;
         let name_ok = check_name(&r.name, &mut taken, d);
         gateway_names.push(r.name.value.clone());
-        let modes = [Mode::PassthroughRr, Mode::PassthroughHash, Mode::TerminateSticky];
-        let mode = modes.into_iter().find(|m| m.as_str() == r.mode.value);
+        let modes = <Mode as clap::ValueEnum>::value_variants();
+        let mode = modes.iter().copied().find(|m| m.as_str() == r.mode.value);
         if mode.is_none() {
             let all: Vec<&str> = modes.iter().map(|m| m.as_str()).collect();
             d.on(
