@@ -32,6 +32,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result, suggest};
 use crate::rules::{self, Step as HandshakeStep};
+use crate::session::{SessionOptions, SessionStore, Tickets};
 use command::CommandTemplate;
 use expect::Expect;
 
@@ -48,6 +49,10 @@ pub struct Lab {
     pub prerequisites: Vec<String>,
     /// Scenarios the lab serves (and whose files it reads) while it runs.
     pub scenarios: Vec<String>,
+    /// Further servers, each with its own session settings; probed as `server:NAME`.
+    pub servers: Vec<LabServer>,
+    /// Gateways, each in front of its own backends; probed as `gateway:NAME`.
+    pub gateways: Vec<LabGateway>,
     pub steps: Vec<Step>,
     /// Where it was read from: `labs/<file>` for a built-in lab, else the path given.
     pub source: String,
@@ -75,6 +80,96 @@ impl Level {
 
     pub fn as_str(self) -> &'static str {
         Level::ALL[self as usize]
+    }
+}
+
+/// A server a lab starts besides its scenarios (`servers:`), with its own session settings. It
+/// reports its `name` as the server that answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabServer {
+    pub name: String,
+    /// The scenario whose certificate and settings it serves.
+    pub scenario: String,
+    pub session: SessionSpec,
+}
+
+/// A gateway a lab starts (`gateways:`) in front of `backends` servers of one scenario, named
+/// `backend-1` … `backend-N`, each with the same session settings (their own cache, their own
+/// ticket key unless `tickets: shared`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabGateway {
+    pub name: String,
+    pub mode: crate::gateway::Mode,
+    pub backends: u32,
+    pub scenario: String,
+    pub session: SessionSpec,
+}
+
+/// Where a lab server keeps its resumable sessions, as the lab file says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionSpec {
+    pub store: SessionStore,
+    pub tickets: LabTickets,
+}
+
+/// `tickets:` of a lab server or gateway.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LabTickets {
+    #[default]
+    Off,
+    /// Each server process its own key.
+    PerServer,
+    /// One key file in the lab's work directory ([`TICKET_KEY_FILE`]), shared by every server
+    /// and backend of the lab that says `shared`.
+    Shared,
+}
+
+impl LabTickets {
+    pub const ALL: &[&str] = &["off", "per-server", "shared"];
+
+    pub fn parse(s: &str) -> Option<LabTickets> {
+        match s {
+            "off" => Some(LabTickets::Off),
+            "per-server" => Some(LabTickets::PerServer),
+            "shared" => Some(LabTickets::Shared),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        LabTickets::ALL[self as usize]
+    }
+}
+
+/// The shared ticket key of a lab, in its work directory.
+pub const TICKET_KEY_FILE: &str = "ticket.key";
+
+impl SessionSpec {
+    /// The server options, with a shared ticket key kept in `work`.
+    pub fn options(&self, work: &Path) -> SessionOptions {
+        SessionOptions {
+            store: self.store.clone(),
+            tickets: match self.tickets {
+                LabTickets::Off => Tickets::Off,
+                LabTickets::PerServer => Tickets::PerServer,
+                LabTickets::Shared => Tickets::Shared(work.join(TICKET_KEY_FILE)),
+            },
+        }
+    }
+
+    /// `memory, tickets off` and the like, for listings.
+    pub fn describe(&self) -> String {
+        let store = match &self.store {
+            SessionStore::Memory => "memory cache".to_string(),
+            SessionStore::None => "no cache".to_string(),
+            SessionStore::Redis(url) => format!("cache in {url}"),
+        };
+        let tickets = match self.tickets {
+            LabTickets::Off => "no tickets",
+            LabTickets::PerServer => "tickets (own key)",
+            LabTickets::Shared => "tickets (shared key)",
+        };
+        format!("{store}, {tickets}")
     }
 }
 
@@ -228,6 +323,16 @@ impl Lab {
 
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Whether a server or gateway of the lab keeps its sessions in Redis (so the lab needs a
+    /// Redis server to run).
+    pub fn uses_redis(&self) -> bool {
+        self.servers
+            .iter()
+            .map(|s| &s.session)
+            .chain(self.gateways.iter().map(|g| &g.session))
+            .any(|s| matches!(s.store, SessionStore::Redis(_)))
     }
 }
 

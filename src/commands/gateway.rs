@@ -130,7 +130,7 @@ fn parse_backends(specs: &[String]) -> Result<Vec<Backend>> {
 }
 
 /// How the terminating gateway connects to backends: as a client trusting the lab root.
-fn backend_client(dir: &Path) -> Result<Arc<rustls::ClientConfig>> {
+pub(crate) fn backend_client(dir: &Path) -> Result<Arc<rustls::ClientConfig>> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     let path = dir.join("ca.pem");

@@ -41,6 +41,8 @@ fn list(args: LabListArgs) -> Result<i32> {
                     "goal": l.goal,
                     "prerequisites": l.prerequisites,
                     "scenarios": l.scenarios,
+                    "servers": l.servers.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+                    "gateways": l.gateways.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
                     "steps": l.steps.len(),
                     "covers": l.coverage(),
                 })
@@ -78,6 +80,19 @@ fn show(args: LabShowArgs) -> Result<i32> {
     let or_none = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
     println!("prerequisites  {}", or_none(&l.prerequisites));
     println!("scenarios      {}", or_none(&l.scenarios));
+    for s in &l.servers {
+        println!("server         {} ({}; {})", s.name, s.scenario, s.session.describe());
+    }
+    for g in &l.gateways {
+        println!(
+            "gateway        {} ({}, {} backends of {}; {})",
+            g.name,
+            g.mode.as_str(),
+            g.backends,
+            g.scenario,
+            g.session.describe()
+        );
+    }
     println!(
         "rules          {}",
         if cov.rules.is_empty() { "none".into() } else { cov.rules.iter().copied().collect::<Vec<_>>().join(", ") }
@@ -303,6 +318,12 @@ fn interact<R: BufRead, W: Write>(
         c.say(&format!("serving for this lab: {}", list.join(", ")));
         if c.published {
             c.say("while this lab runs, `pki-lab probe SCENARIO` in another terminal reaches these servers");
+        }
+        if let Some((name, addr)) = servers.iter().find(|(n, _)| n.contains(':')) {
+            c.say(&format!(
+                "a lab's own server or gateway is reached by its port: `{name}` is `pki-lab probe localhost:{}`",
+                addr.port()
+            ));
         }
     }
     if start > 0 {

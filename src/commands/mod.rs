@@ -21,6 +21,7 @@ use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};
 use crate::labdir;
 use crate::profile::Expect;
+pub(crate) use gateway::backend_client as gateway_backend_client;
 pub(crate) use probe::options as probe_options;
 
 /// Runs one command; `Ok(code)` is the process exit code.

@@ -30,6 +30,49 @@ impl Program {
     }
 }
 
+/// What a `probe` may name besides a scenario: one of the lab's own `servers:` or `gateways:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointKind {
+    Server,
+    Gateway,
+}
+
+impl EndpointKind {
+    /// The prefix of the probe target: `server:NAME`, `gateway:NAME`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::Server => "server",
+            EndpointKind::Gateway => "gateway",
+        }
+    }
+}
+
+/// `server:NAME` or `gateway:NAME` as a probe target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub kind: EndpointKind,
+    pub name: String,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind.as_str(), self.name)
+    }
+}
+
+impl Endpoint {
+    /// `server:cache` → a server named `cache`; anything else → `None`.
+    pub fn parse(target: &str) -> Option<Endpoint> {
+        let (prefix, name) = target.split_once(':')?;
+        let kind = match prefix {
+            "server" => EndpointKind::Server,
+            "gateway" => EndpointKind::Gateway,
+            _ => return None,
+        };
+        Some(Endpoint { kind, name: name.to_string() })
+    }
+}
+
 /// A command as written in the lab, checked once at load time.
 #[derive(Debug, Clone)]
 pub struct CommandTemplate {
@@ -42,6 +85,8 @@ pub struct CommandTemplate {
     /// Scenario names the command refers to: the probe target, an inspect target, or a
     /// `{lab}/scenarios/NAME/…` path.
     pub scenarios: Vec<String>,
+    /// The lab server or gateway a probe names (`probe server:NAME`, `probe gateway:NAME`).
+    pub endpoint: Option<Endpoint>,
 }
 
 /// A command ready to run.
@@ -84,24 +129,33 @@ impl CommandTemplate {
                 }
             }
         }
-        // Parse with stand-ins so that flags and their values are checked now, not mid-lab.
-        let stand_in: Vec<String> = words
-            .iter()
-            .map(|w| {
-                fill(w, &mut |name| Some(if BUILTIN_VARS.contains(&name) { format!("/{name}") } else { "1".into() }))
-            })
-            .collect();
+        // Parse with stand-ins so that flags and their values are checked now, not mid-lab: a
+        // number (`--requests {n}`, also a fine host or file name), else an address
+        // (`--source {ip}`).
+        let stand_in = |value: &str| -> Vec<String> {
+            words
+                .iter()
+                .map(|w| {
+                    fill(w, &mut |name| {
+                        Some(if BUILTIN_VARS.contains(&name) { format!("/{name}") } else { value.to_string() })
+                    })
+                })
+                .collect()
+        };
+        let numbers = stand_in("1");
         // An input may also stand for a whole flag (`probe tls13-only {flag}`): if the command
         // does not hold together with a value there, try it without those words.
-        let mut scenarios = check_words(&words, &stand_in).or_else(|first| {
-            let (orig, filled): (Vec<String>, Vec<String>) = words
-                .iter()
-                .zip(&stand_in)
-                .filter(|(w, _)| !is_input_word(w))
-                .map(|(w, s)| (w.clone(), s.clone()))
-                .unzip();
-            check_words(&orig, &filled).map_err(|_| first)
-        })?;
+        let Refs { mut scenarios, endpoint } = check_words(&words, &numbers)
+            .or_else(|first| check_words(&words, &stand_in("127.0.0.1")).map_err(|_| first))
+            .or_else(|first| {
+                let (orig, filled): (Vec<String>, Vec<String>) = words
+                    .iter()
+                    .zip(&numbers)
+                    .filter(|(w, _)| !is_input_word(w))
+                    .map(|(w, s)| (w.clone(), s.clone()))
+                    .unzip();
+                check_words(&orig, &filled).map_err(|_| first)
+            })?;
         for w in &words {
             if let Some(name) = w.split("{lab}/scenarios/").nth(1).and_then(|rest| rest.split('/').next())
                 && !name.is_empty()
@@ -110,7 +164,7 @@ impl CommandTemplate {
                 scenarios.push(name.to_string());
             }
         }
-        Ok(CommandTemplate { text: words.join(" "), words, program, placeholders, scenarios })
+        Ok(CommandTemplate { text: words.join(" "), words, program, placeholders, scenarios, endpoint })
     }
 
     /// Fills in the placeholders from `vars` and parses the result.
@@ -135,8 +189,10 @@ impl CommandTemplate {
         let shown = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
         let invocation = parse_words(&words)?;
         // An input must not turn the command into another one (a second target, --all).
+        let is_own_target =
+            |t: &String| self.scenarios.contains(t) || self.endpoint.as_ref().is_some_and(|e| e.to_string() == *t);
         if let Invocation::Probe(a) = &invocation
-            && (a.all || !a.expect.is_empty() || a.targets.len() != 1 || !self.scenarios.contains(&a.targets[0]))
+            && (a.all || !a.expect.is_empty() || a.targets.len() != 1 || !is_own_target(&a.targets[0]))
         {
             return Err(format!("`pki-lab {shown}` is not the probe this step runs (`pki-lab {}`)", self.text));
         }
@@ -144,10 +200,18 @@ impl CommandTemplate {
     }
 }
 
+/// What a command refers to in its lab.
+struct Refs {
+    scenarios: Vec<String>,
+    endpoint: Option<Endpoint>,
+}
+
 /// Parses `filled` (the words with stand-ins for placeholders) and checks what only a lab
-/// forbids; returns the scenarios named. `words` are the same words as written.
-fn check_words(words: &[String], filled: &[String]) -> Result<Vec<String>, String> {
+/// forbids; returns the scenarios, servers and gateways named. `words` are the same words as
+/// written.
+fn check_words(words: &[String], filled: &[String]) -> Result<Refs, String> {
     let mut scenarios = Vec::new();
+    let mut endpoint = None;
     match parse_words(filled)? {
         Invocation::Probe(a) => {
             if a.all {
@@ -157,6 +221,16 @@ fn check_words(words: &[String], filled: &[String]) -> Result<Vec<String>, Strin
                 return Err("`--expect` has no place in a lab command: say what to expect under `expect:`".into());
             }
             match a.targets.as_slice() {
+                [t] if words.contains(t) && Endpoint::parse(t).is_some() => {
+                    let e = Endpoint::parse(t);
+                    if let Some(e) = &e
+                        && e.name.is_empty()
+                    {
+                        let kind = e.kind.as_str();
+                        return Err(format!("probe `{t}`: name one of the lab's {kind}s (`probe {kind}:NAME`)"));
+                    }
+                    endpoint = e;
+                }
                 [t] if crate::probe::parse_target(t).is_none() && words.contains(t) => scenarios.push(t.clone()),
                 [t] => {
                     return Err(format!(
@@ -171,13 +245,19 @@ fn check_words(words: &[String], filled: &[String]) -> Result<Vec<String>, Strin
         }
         Invocation::Inspect(a) => {
             let t = &a.target;
+            if let Some(e) = Endpoint::parse(t) {
+                return Err(format!(
+                    "inspect `{t}`: `{}:NAME` is for probe; inspect reads a file or a scenario's chain",
+                    e.kind.as_str()
+                ));
+            }
             if words.contains(t) && !t.contains('/') && !t.ends_with(".pem") && !t.ends_with(".crt") {
                 scenarios.push(t.clone());
             }
         }
         Invocation::Verify(_) => {}
     }
-    Ok(scenarios)
+    Ok(Refs { scenarios, endpoint })
 }
 
 fn parse_words(words: &[String]) -> Result<Invocation, String> {
@@ -346,5 +426,22 @@ mod tests {
         assert!(e.contains("did you mean `probe`?"), "{e}");
         let e = CommandTemplate::parse("probe expired --bogus").expect_err("fails");
         assert_eq!(e, "unexpected argument `--bogus` found");
+    }
+
+    #[test]
+    fn probes_may_name_a_lab_server_or_gateway() {
+        let t = CommandTemplate::parse("probe gateway:rr --resume --connections 6").expect("works");
+        assert_eq!(t.endpoint, Some(Endpoint { kind: EndpointKind::Gateway, name: "rr".into() }));
+        assert!(t.scenarios.is_empty());
+        let (shown, _) = t.expand(&|_| None).expect("expands");
+        assert_eq!(shown, "pki-lab probe gateway:rr --resume --connections 6");
+        let t = CommandTemplate::parse("probe server:cache {flag} --connections 2").expect("works");
+        assert_eq!(t.endpoint.map(|e| e.to_string()).as_deref(), Some("server:cache"));
+        let t = CommandTemplate::parse("probe gateway:hash --source {ip}").expect("an address stands in for {ip}");
+        assert_eq!(t.placeholders, ["ip"]);
+        let e = CommandTemplate::parse("probe server:").expect_err("fails");
+        assert_eq!(e, "probe `server:`: name one of the lab's servers (`probe server:NAME`)");
+        let e = CommandTemplate::parse("inspect gateway:rr").expect_err("fails");
+        assert!(e.starts_with("inspect `gateway:rr`: `gateway:NAME` is for probe"), "{e}");
     }
 }

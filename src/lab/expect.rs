@@ -112,10 +112,12 @@ pub fn compare(expect: &Expect, obs: &Observation) -> Vec<Finding> {
     out
 }
 
+/// A value as the learner wrote it: text without quotes, lists as `[a, b]`.
 fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "null".into(),
+        Value::Array(items) => format!("[{}]", items.iter().map(scalar_text).collect::<Vec<_>>().join(", ")),
         other => other.to_string(),
     }
 }
@@ -130,16 +132,17 @@ fn same(want: &Value, got: &Value) -> bool {
     }
 }
 
-/// One step of a value path: a key, an index, or a `[key=value]` selector.
+/// One step of a value path: a key, an index, a `[key=value]` selector, or `[]`: every item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
     Key(String),
     Index(usize),
     Select(String, String),
+    All,
 }
 
-/// Parses `a.b[1].c[rule=name.no-san].d`. Keys are letters, digits and `_`; selector values
-/// may contain dots.
+/// Parses `a.b[1].c[rule=name.no-san].d` and `a[].b`. Keys are letters, digits and `_`;
+/// selector values may contain dots.
 pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     let mut out = Vec::new();
     let bytes: Vec<char> = path.chars().collect();
@@ -161,8 +164,12 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
                         return Err(bad("a selector reads `[key=value]`"));
                     }
                     out.push(Segment::Select(k.to_string(), v.to_string()));
+                } else if inner.is_empty() {
+                    out.push(Segment::All);
                 } else {
-                    out.push(Segment::Index(inner.parse().map_err(|_| bad("an index is a number or `key=value`"))?));
+                    out.push(Segment::Index(
+                        inner.parse().map_err(|_| bad("an index is a number, `key=value`, or empty for every item"))?,
+                    ));
                 }
                 i = close + 1;
                 continue;
@@ -184,13 +191,16 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     Ok(out)
 }
 
-/// The value at `path` in `json`, or why there is none. `count` after a list is its length.
+/// The value at `path` in `json`, or why there is none. `count` after a list is its length;
+/// `[]` maps the rest of the path over every item of a list (null where an item lacks it).
 pub fn lookup(json: &Value, path: &str) -> Result<Value, String> {
-    let segments = parse_path(path)?;
+    walk(json, &parse_path(path)?, String::new())
+}
+
+fn walk(json: &Value, segments: &[Segment], mut walked: String) -> Result<Value, String> {
     let mut count;
     let mut cur = json;
-    let mut walked = String::new();
-    for seg in &segments {
+    for (i, seg) in segments.iter().enumerate() {
         let here = if walked.is_empty() { "the report".to_string() } else { format!("`{walked}`") };
         cur = match seg {
             Segment::Key(k) if k == "count" && cur.is_array() => {
@@ -214,6 +224,16 @@ pub fn lookup(json: &Value, path: &str) -> Result<Value, String> {
                     .iter()
                     .find(|item| item.get(k).is_some_and(|x| scalar_text(x) == *v))
                     .ok_or_else(|| format!("no item of {here} has {k} = {v}"))?
+            }
+            Segment::All => {
+                let items = cur.as_array().ok_or_else(|| format!("{here} is not a list"))?;
+                let rest = &segments[i + 1..];
+                let each = items
+                    .iter()
+                    .enumerate()
+                    .map(|(n, item)| walk(item, rest, format!("{walked}[{n}]")).unwrap_or(Value::Null))
+                    .collect();
+                return Ok(Value::Array(each));
             }
         };
     }
@@ -379,7 +399,7 @@ pub fn shape_of(segments: &[Segment]) -> String {
                 }
                 out.push_str(k);
             }
-            Segment::Index(_) | Segment::Select(..) => out.push_str("[]"),
+            Segment::Index(_) | Segment::Select(..) | Segment::All => out.push_str("[]"),
         }
     }
     out
@@ -435,6 +455,22 @@ mod tests {
         assert_eq!(lookup(&j, "r.count").expect("works"), json!(2));
         assert_eq!(lookup(&j, "r[5].n").expect_err("fails"), "`r` has 2 item(s), no [5]");
         assert_eq!(lookup(&j, "q").expect_err("fails"), "the report has no `q`");
+    }
+
+    #[test]
+    fn empty_brackets_take_the_rest_of_the_path_from_every_item() {
+        let j = json!({"c": [{"h": "full", "s": ["b1", "b1"]}, {"h": "resumed", "s": ["b2"]}, {"s": []}]});
+        assert_eq!(
+            parse_path("c[].h").expect("works"),
+            [Segment::Key("c".into()), Segment::All, Segment::Key("h".into())]
+        );
+        assert_eq!(lookup(&j, "c[].h").expect("works"), json!(["full", "resumed", null]));
+        assert_eq!(lookup(&j, "c[].s[0]").expect("works"), json!(["b1", "b2", null]));
+        assert_eq!(lookup(&j, "c[].s.count").expect("works"), json!([2, 1, 0]));
+        assert_eq!(lookup(&j, "c[]").expect("works"), j["c"]);
+        assert_eq!(lookup(&j, "c[0].h[]").expect_err("fails"), "`c[0].h` is not a list");
+        assert!(same(&json!(["full", "resumed", null]), &lookup(&j, "c[].h").expect("works")));
+        assert_eq!(scalar_text(&json!([["b1"], "full", 2, null])), "[[b1], full, 2, null]");
     }
 
     #[test]

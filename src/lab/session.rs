@@ -1,6 +1,7 @@
 //! A lab in progress: the lab directory, the learner's work directory, a test server for each
 //! scenario of the lab (on free ports, started and stopped by the session, so no `pki-lab serve`
-//! is needed), and the steps' commands run in process, each giving an [`Observation`].
+//! is needed), the lab's own servers and gateways with their session settings, and the steps'
+//! commands run in process, each giving an [`Observation`].
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,15 +11,17 @@ use rustls::pki_types::CertificateRevocationListDer;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::Lab;
-use super::command::{CommandTemplate, Invocation};
+use super::command::{CommandTemplate, Endpoint, Invocation};
 use super::expect::Observation;
+use super::{Lab, LabGateway, LabServer};
 use crate::cli::{InspectArgs, ProbeArgs, VerifyArgs};
 use crate::engine::{self, Trust};
 use crate::error::{Error, Result};
+use crate::gateway::{self, Backend, GatewayOptions, Mode};
 use crate::manifest::Manifest;
 use crate::rules::{self, Step};
 use crate::serve::{self, Running, ServeOptions};
+use crate::session::SessionOptions;
 use crate::{fsutil, labdir};
 
 /// A command that could not run, and why.
@@ -39,15 +42,38 @@ pub struct Session {
     crls: Vec<CertificateRevocationListDer<'static>>,
     rt: tokio::runtime::Runtime,
     running: Option<Running>,
+    /// The lab's `servers:` and `gateways:`.
+    endpoints: Vec<Started>,
     published: bool,
 }
+
+/// A lab server or gateway, running.
+struct Started {
+    /// `server:NAME` or `gateway:NAME`, as a probe names it.
+    label: String,
+    scenario: String,
+    addr: SocketAddr,
+    /// The server, or the gateway's backends.
+    servers: Vec<Running>,
+    gateway: Option<gateway::Running>,
+}
+
+/// Virtual nodes per backend and the health-check interval of a lab gateway, as `pki-lab
+/// gateway` has them by default.
+const GATEWAY_VNODES: usize = 100;
+const GATEWAY_HEALTH: Duration = Duration::from_secs(1);
 
 impl Session {
     /// Starts the servers of `lab` for the lab in `dir` and creates `work`. Rules are evaluated
     /// at `pinned`, or at the current time of each command.
     pub fn start(dir: &Path, lab: &Lab, work: &Path, pinned: Option<OffsetDateTime>) -> Result<Session> {
         let manifest = labdir::load_manifest(dir)?;
-        for name in &lab.scenarios {
+        let wanted = lab
+            .scenarios
+            .iter()
+            .chain(lab.servers.iter().map(|s| &s.scenario))
+            .chain(lab.gateways.iter().map(|g| &g.scenario));
+        for name in wanted {
             if !manifest.scenarios.iter().any(|s| &s.name == name) {
                 return Err(Error::Usage(format!(
                     "lab `{}` uses scenario `{name}`, which the lab in {} does not have\n  hint: `pki-lab init --renew` re-issues every scenario of the catalogue",
@@ -61,6 +87,8 @@ impl Session {
             .enable_all()
             .build()
             .map_err(|e| Error::Usage(format!("starting the async runtime: {e}")))?;
+        // The work directory first: a shared ticket key lives there.
+        fsutil::create_dir(work)?;
         let running = if lab.scenarios.is_empty() {
             None
         } else {
@@ -68,7 +96,15 @@ impl Session {
                 ServeOptions { port_base: 0, scenarios: lab.scenarios.clone(), log: false, ..Default::default() };
             Some(rt.block_on(serve::start(dir, &manifest, &opts))?)
         };
-        fsutil::create_dir(work)?;
+        let mut endpoints = Vec::new();
+        for s in &lab.servers {
+            let started = rt.block_on(start_server(dir, &manifest, s, work));
+            endpoints.push(started.map_err(|e| in_lab(lab, &format!("server:{}", s.name), e))?);
+        }
+        for g in &lab.gateways {
+            let started = rt.block_on(start_gateway(dir, &manifest, g, work));
+            endpoints.push(started.map_err(|e| in_lab(lab, &format!("gateway:{}", g.name), e))?);
+        }
         Ok(Session {
             dir: dir.to_path_buf(),
             work: work.to_path_buf(),
@@ -78,6 +114,7 @@ impl Session {
             manifest,
             rt,
             running,
+            endpoints,
             published: false,
         })
     }
@@ -94,10 +131,15 @@ impl Session {
         &self.work
     }
 
-    /// Where each scenario of the lab is served.
+    /// Where each scenario of the lab is served, then each of its servers and gateways
+    /// (`server:NAME`, `gateway:NAME`).
     pub fn servers(&self) -> Vec<(String, SocketAddr)> {
-        let Some(r) = &self.running else { return vec![] };
-        r.ports.scenarios.keys().filter_map(|name| r.addr(name).map(|a| (name.clone(), a))).collect()
+        let mut out: Vec<(String, SocketAddr)> = match &self.running {
+            Some(r) => r.ports.scenarios.keys().filter_map(|name| r.addr(name).map(|a| (name.clone(), a))).collect(),
+            None => vec![],
+        };
+        out.extend(self.endpoints.iter().map(|e| (e.label.clone(), e.addr)));
+        out
     }
 
     /// Writes `<lab>/serve.json` so that `pki-lab probe SCENARIO` in another terminal reaches
@@ -154,16 +196,30 @@ impl Session {
     }
 
     fn probe(&self, args: ProbeArgs) -> Result<Observation> {
-        let name = args.targets.first().cloned().unwrap_or_default();
+        let target = args.targets.first().cloned().unwrap_or_default();
+        // A lab server or gateway is reported by its own name; a scenario by the scenario's.
+        let (name, addr, label) = match Endpoint::parse(&target) {
+            Some(_) => {
+                let e = self
+                    .endpoints
+                    .iter()
+                    .find(|e| e.label == target)
+                    .ok_or_else(|| Error::Usage(format!("{target} is not a server or gateway of this lab")))?;
+                (e.scenario.clone(), e.addr, Some(target))
+            }
+            None => {
+                let addr = self
+                    .running
+                    .as_ref()
+                    .and_then(|r| r.addr(&target))
+                    .ok_or_else(|| Error::Usage(format!("scenario {target} is not served by this lab")))?;
+                (target, addr, None)
+            }
+        };
         let entry = self.manifest.scenarios.iter().find(|s| s.name == name).ok_or_else(|| Error::UnknownScenario {
             name: name.clone(),
             suggestion: crate::error::suggest(&name, self.manifest.scenarios.iter().map(|s| s.name.as_str())),
         })?;
-        let addr = self
-            .running
-            .as_ref()
-            .and_then(|r| r.addr(&name))
-            .ok_or_else(|| Error::Usage(format!("scenario {name} is not served by this lab")))?;
         let mut trust = self.trust.clone();
         if let Some(ca) = &args.ca {
             let roots = engine::read_certs(ca)?;
@@ -185,7 +241,10 @@ impl Session {
         };
         let host = args.host.clone().unwrap_or_else(|| self.manifest.host.clone());
         let opts = crate::commands::probe_options(&args, &host, client, self.now())?;
-        let report = self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts));
+        let report = match &label {
+            Some(label) => self.rt.block_on(crate::probe::probe(label, None, addr, &trust, &opts)),
+            None => self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts)),
+        };
         let failed = report.verdict.failed.clone();
         let broken_at = failed
             .iter()
@@ -274,7 +333,98 @@ impl Session {
         if let Some(r) = self.running.take() {
             self.rt.block_on(r.shutdown());
         }
+        for e in std::mem::take(&mut self.endpoints) {
+            self.rt.block_on(async {
+                if let Some(g) = e.gateway {
+                    g.shutdown().await;
+                }
+                for r in e.servers {
+                    r.shutdown().await;
+                }
+            });
+        }
     }
+}
+
+/// Says which lab and which of its servers or gateways could not start.
+fn in_lab(lab: &Lab, what: &str, e: Error) -> Error {
+    Error::Usage(format!("lab `{}`: {what} could not start: {e}", lab.id))
+}
+
+/// One server of the scenario, with its session settings, reporting its name as the server.
+async fn serve_one(
+    dir: &Path,
+    manifest: &Manifest,
+    scenario: &str,
+    id: &str,
+    session: SessionOptions,
+) -> Result<(Running, SocketAddr)> {
+    let opts = ServeOptions {
+        port_base: 0,
+        scenarios: vec![scenario.to_string()],
+        log: false,
+        sni_router: false,
+        session,
+        server_id: Some(id.to_string()),
+        ..ServeOptions::default()
+    };
+    let r = serve::start(dir, manifest, &opts).await?;
+    let addr = r.addr(scenario).ok_or_else(|| Error::Usage(format!("server {id} did not start")))?;
+    Ok((r, addr))
+}
+
+async fn start_server(dir: &Path, manifest: &Manifest, s: &LabServer, work: &Path) -> Result<Started> {
+    let (r, addr) = serve_one(dir, manifest, &s.scenario, &s.name, s.session.options(work)).await?;
+    Ok(Started {
+        label: format!("server:{}", s.name),
+        scenario: s.scenario.clone(),
+        addr,
+        servers: vec![r],
+        gateway: None,
+    })
+}
+
+/// Backends `backend-1` … `backend-N` (as `pki-lab gateway` names them), then the gateway.
+async fn start_gateway(dir: &Path, manifest: &Manifest, g: &LabGateway, work: &Path) -> Result<Started> {
+    let mut servers = Vec::new();
+    let mut backends = Vec::new();
+    for i in 1..=g.backends {
+        let id = format!("backend-{i}");
+        let (r, addr) = serve_one(dir, manifest, &g.scenario, &id, g.session.options(work)).await?;
+        servers.push(r);
+        backends.push(Backend { id, addr });
+    }
+    let (tls, backend_tls) = if g.mode == Mode::TerminateSticky {
+        let entry = manifest
+            .scenarios
+            .iter()
+            .find(|s| s.name == g.scenario)
+            .ok_or_else(|| Error::Usage(format!("scenario {} is not in the lab", g.scenario)))?;
+        // The gateway's own session state is in its memory, whatever its backends do.
+        let tls = serve::server_config(dir, entry, &SessionOptions::default())?;
+        (Some(tls), Some(crate::commands::gateway_backend_client(dir)?))
+    } else {
+        (None, None)
+    };
+    let gw = gateway::start(GatewayOptions {
+        bind: std::net::IpAddr::from([127, 0, 0, 1]),
+        port: 0,
+        mode: g.mode,
+        backends,
+        vnodes: GATEWAY_VNODES,
+        health_interval: GATEWAY_HEALTH,
+        tls,
+        backend_tls,
+        log: false,
+    })
+    .await?;
+    Ok(Started {
+        label: format!("gateway:{}", g.name),
+        scenario: g.scenario.clone(),
+        addr: gw.addr,
+        servers,
+        gateway: Some(gw),
+    })
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {

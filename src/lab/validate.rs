@@ -5,13 +5,18 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::command::{BUILTIN_VARS, CommandTemplate, Program};
+use super::command::{BUILTIN_VARS, CommandTemplate, EndpointKind, Program};
 use super::diag::{Diags, SpannedMap, yaml_error};
 use super::expect::{Expect, is_known_shape, parse_path, shape_of, shapes};
-use super::{Action, Check, Input, Lab, Level, Question, Step, Task, id_of_file, normalize};
+use super::{
+    Action, Check, Input, Lab, LabGateway, LabServer, LabTickets, Level, Question, SessionSpec, Step, Task, id_of_file,
+    normalize,
+};
 use crate::error::{Result, suggest};
+use crate::gateway::Mode;
 use crate::profile::Catalogue;
 use crate::rules::{self, Step as HandshakeStep};
+use crate::session::SessionStore;
 
 type S<T> = Spanned<T>;
 
@@ -26,8 +31,49 @@ struct RawLab {
     prerequisites: Vec<S<String>>,
     #[serde(default)]
     scenarios: Vec<S<String>>,
+    #[serde(default)]
+    servers: Vec<S<RawServer>>,
+    #[serde(default)]
+    gateways: Vec<S<RawGateway>>,
     steps: S<Vec<S<RawStep>>>,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawServer {
+    name: S<String>,
+    scenario: S<String>,
+    #[serde(default)]
+    session_store: Option<S<String>>,
+    #[serde(default)]
+    tickets: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawGateway {
+    name: S<String>,
+    mode: S<String>,
+    #[serde(default)]
+    backends: Option<S<u32>>,
+    scenario: S<String>,
+    #[serde(default)]
+    session_store: Option<S<String>>,
+    #[serde(default)]
+    tickets: Option<S<String>>,
+}
+
+/// What a lab serves, by the names its commands use.
+struct Declared {
+    scenarios: Vec<String>,
+    servers: Vec<String>,
+    gateways: Vec<String>,
+}
+
+/// Backends a lab gateway may have.
+const MAX_BACKENDS: u32 = 8;
+/// Backends when a lab gateway does not say.
+const DEFAULT_BACKENDS: u32 = 3;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -178,21 +224,66 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Opt
         catalogue.as_ref().map(|c| c.profiles().iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
     let mut scenarios: Vec<String> = Vec::new();
     for s in &raw.scenarios {
-        if !names.contains(&s.value.as_str()) {
-            d.on(
-                s,
-                format!(
-                    "unknown scenario `{}`{} (`pki-lab scenarios` lists them)",
-                    s.value,
-                    did_you_mean(&s.value, names.iter().copied())
-                ),
-            );
-        } else if scenarios.contains(&s.value) {
+        if !known_scenario(s, &names, d) {
+            continue;
+        }
+        if scenarios.contains(&s.value) {
             d.on(s, format!("scenario `{}` is listed twice", s.value));
         } else {
             scenarios.push(s.value.clone());
         }
     }
+    let mut taken: Vec<(String, u64)> = Vec::new();
+    // Names as declared, so that a server with a bad setting is not also an unknown name.
+    let (mut server_names, mut gateway_names) = (Vec::new(), Vec::new());
+    let mut servers = Vec::new();
+    for s in &raw.servers {
+        let r = &s.value;
+        let name_ok = check_name(&r.name, &mut taken, d);
+        server_names.push(r.name.value.clone());
+        let scenario_ok = known_scenario(&r.scenario, &names, d);
+        let session = check_session(r.session_store.as_ref(), r.tickets.as_ref(), d);
+        if let (true, true, Some(session)) = (name_ok, scenario_ok, session) {
+            servers.push(LabServer { name: r.name.value.clone(), scenario: r.scenario.value.clone(), session });
+        }
+    }
+    let mut gateways = Vec::new();
+    for g in &raw.gateways {
+        let r = &g.value;
+        let name_ok = check_name(&r.name, &mut taken, d);
+        gateway_names.push(r.name.value.clone());
+        let modes = <Mode as clap::ValueEnum>::value_variants();
+        let mode = modes.iter().copied().find(|m| m.as_str() == r.mode.value);
+        if mode.is_none() {
+            let all: Vec<&str> = modes.iter().map(|m| m.as_str()).collect();
+            d.on(
+                &r.mode,
+                format!(
+                    "unknown gateway mode `{}`{} (expected one of: {})",
+                    r.mode.value,
+                    did_you_mean(&r.mode.value, all.iter().copied()),
+                    all.join(", ")
+                ),
+            );
+        }
+        let backends = r.backends.as_ref().map_or(DEFAULT_BACKENDS, |b| b.value);
+        let backends_ok = (1..=MAX_BACKENDS).contains(&backends);
+        if let Some(b) = r.backends.as_ref().filter(|_| !backends_ok) {
+            d.on(b, format!("`backends: {}`: a lab gateway has 1 to {MAX_BACKENDS} backends", b.value));
+        }
+        let scenario_ok = known_scenario(&r.scenario, &names, d);
+        let session = check_session(r.session_store.as_ref(), r.tickets.as_ref(), d);
+        if let (true, Some(mode), true, true, Some(session)) = (name_ok, mode, backends_ok, scenario_ok, session) {
+            gateways.push(LabGateway {
+                name: r.name.value.clone(),
+                mode,
+                backends,
+                scenario: r.scenario.value.clone(),
+                session,
+            });
+        }
+    }
+    let declared = Declared { scenarios, servers: server_names, gateways: gateway_names };
     if raw.steps.value.is_empty() {
         d.on(&raw.steps, "`steps` is empty: a lab needs at least one step");
     }
@@ -205,7 +296,7 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Opt
         } else {
             seen.push((s.value.id.value.clone(), step_loc));
         }
-        if let Some(step) = check_step(s, &scenarios, d) {
+        if let Some(step) = check_step(s, &declared, d) {
             steps.push(step);
         }
     }
@@ -216,13 +307,92 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Opt
         level,
         goal: raw.goal.value.trim().to_string(),
         prerequisites: raw.prerequisites.into_iter().map(|p| p.value).collect(),
-        scenarios,
+        scenarios: declared.scenarios,
+        servers,
+        gateways,
         steps,
         source: file.to_string(),
     })
 }
 
-fn check_step(s: S<RawStep>, scenarios: &[String], d: &mut Diags) -> Option<Step> {
+/// Whether `s` names a scenario of the catalogue; reports it when not.
+fn known_scenario(s: &S<String>, names: &[&str], d: &mut Diags) -> bool {
+    if names.contains(&s.value.as_str()) {
+        return true;
+    }
+    d.on(
+        s,
+        format!(
+            "unknown scenario `{}`{} (`pki-lab scenarios` lists them)",
+            s.value,
+            did_you_mean(&s.value, names.iter().copied())
+        ),
+    );
+    false
+}
+
+/// A server or gateway name: kebab-case and not used by another server or gateway of the lab.
+fn check_name(name: &S<String>, taken: &mut Vec<(String, u64)>, d: &mut Diags) -> bool {
+    if !kebab(&name.value) {
+        d.on(name, format!("name `{}`: use lower-case letters, digits and `-`", name.value));
+        return false;
+    }
+    if let Some((_, line)) = taken.iter().find(|(n, _)| *n == name.value) {
+        d.on(
+            name,
+            format!("`{}` already names a server or gateway (line {line}); each needs its own name", name.value),
+        );
+        return false;
+    }
+    taken.push((name.value.clone(), name.referenced.line()));
+    true
+}
+
+/// `session-store` and `tickets` of a server or gateway.
+fn check_session(store: Option<&S<String>>, tickets: Option<&S<String>>, d: &mut Diags) -> Option<SessionSpec> {
+    let mut ok = true;
+    let mut spec = SessionSpec::default();
+    if let Some(s) = store {
+        match s.value.parse::<SessionStore>() {
+            Ok(SessionStore::Redis(url)) if url.trim_start_matches("redis://").is_empty() => {
+                d.on(s, "`session-store: redis://`: give the Redis server's host and port (`redis://127.0.0.1:6379`)");
+                ok = false;
+            }
+            Ok(store) => spec.store = store,
+            Err(_) => {
+                d.on(
+                    s,
+                    format!(
+                        "unknown session-store `{}`{} (expected memory, none or a redis://HOST:PORT URL)",
+                        s.value,
+                        did_you_mean(&s.value, ["memory", "none"])
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    if let Some(t) = tickets {
+        match LabTickets::parse(&t.value) {
+            Some(x) => spec.tickets = x,
+            None => {
+                d.on(
+                    t,
+                    format!(
+                        "unknown tickets setting `{}`{} (expected one of: {})",
+                        t.value,
+                        did_you_mean(&t.value, LabTickets::ALL.iter().copied()),
+                        LabTickets::ALL.join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(spec)
+}
+
+fn check_step(s: S<RawStep>, declared: &Declared, d: &mut Diags) -> Option<Step> {
     let r = s.value;
     let id = &r.id;
     if !kebab(&id.value) {
@@ -292,7 +462,7 @@ fn check_step(s: S<RawStep>, scenarios: &[String], d: &mut Diags) -> Option<Step
                 need(d, "expect");
             }
             match (command, expect) {
-                (Some(c), Some(e)) => check_check(c, e, &[], scenarios, d).map(Action::Run),
+                (Some(c), Some(e)) => check_check(c, e, &[], declared, d).map(Action::Run),
                 _ => None,
             }
         }
@@ -306,7 +476,7 @@ fn check_step(s: S<RawStep>, scenarios: &[String], d: &mut Diags) -> Option<Step
                 }
                 Some(c) => {
                     let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-                    let check = check_check(&c.value.command, &c.value.expect, &names, scenarios, d);
+                    let check = check_check(&c.value.command, &c.value.expect, &names, declared, d);
                     if let Some(check) = &check {
                         for input in &inputs {
                             if !check.command.placeholders.contains(&input.name) {
@@ -432,7 +602,7 @@ fn check_check(
     command: &S<String>,
     expect: &S<RawExpect>,
     inputs: &[&str],
-    scenarios: &[String],
+    declared: &Declared,
     d: &mut Diags,
 ) -> Option<Check> {
     let template = match CommandTemplate::parse(&command.value) {
@@ -457,8 +627,28 @@ fn check_check(
             format!("unknown placeholder `{{{name}}}`{} (a command may use {what})", did_you_mean(name, candidates)),
         );
     }
+    if let Some(e) = &template.endpoint {
+        let (list, key) = match e.kind {
+            EndpointKind::Server => (&declared.servers, "servers"),
+            EndpointKind::Gateway => (&declared.gateways, "gateways"),
+        };
+        if list.is_empty() {
+            d.on(command, format!("`{e}`: this lab has no `{key}:`; declare the {} there", e.kind.as_str()));
+        } else if !list.contains(&e.name) {
+            d.on(
+                command,
+                format!(
+                    "unknown {} `{}`{} (this lab's {key}: {})",
+                    e.kind.as_str(),
+                    e.name,
+                    did_you_mean(&e.name, list.iter().map(String::as_str)),
+                    list.join(", ")
+                ),
+            );
+        }
+    }
     for s in &template.scenarios {
-        if !scenarios.contains(s) {
+        if !declared.scenarios.contains(s) {
             let all = Catalogue::builtin().ok();
             let known = all.as_ref().is_some_and(|c| c.get(s).is_ok());
             if known {
