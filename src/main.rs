@@ -3,6 +3,7 @@
 use clap::Parser;
 
 fn main() {
+    sigpipe::reset();
     let cli = pki_lab::cli::Cli::parse();
     match pki_lab::commands::run(cli) {
         Ok(code) => std::process::exit(code),

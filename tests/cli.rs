@@ -175,3 +175,20 @@ fn verify_on_the_files_agrees_with_the_manifest_for_every_scenario() {
     }
     assert!(differ.is_empty(), "{differ:#?}");
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `pki-lab man | head -1`: the reader goes away after one line; no panic message.
+    let mut child = pki_lab()
+        .arg("man")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 8];
+    std::io::Read::read_exact(&mut out, &mut first).expect("some output");
+    drop(out);
+    let o = child.wait_with_output().expect("wait");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&o.stderr));
+}
