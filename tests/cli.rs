@@ -178,9 +178,16 @@ fn verify_on_the_files_agrees_with_the_manifest_for_every_scenario() {
 
 #[test]
 fn output_into_a_closed_pipe_ends_quietly() {
-    // `pki-lab man | head -1`: the reader goes away after one line; no panic message.
+    // `pki-lab inspect big.pem --json | head -c 8`: far more than a pipe buffer, and the reader
+    // goes away after a few bytes. The command must end without a panic message.
+    let (tmp, dir) = new_lab(&[]);
+    let one = std::fs::read_to_string(dir.join("scenarios/many-sans/cert.pem")).expect("cert");
+    let big = tmp.path().join("big.pem");
+    std::fs::write(&big, one.repeat(10)).expect("write");
     let mut child = pki_lab()
-        .arg("man")
+        .arg("--dir")
+        .arg(&dir)
+        .args(["inspect", "--json", big.to_str().expect("utf-8")])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
