@@ -530,8 +530,17 @@ pub fn load_ports(path: &Path) -> Result<Ports> {
         "cannot read {} ({e}): is `pki-lab serve` running for this lab?\n  hint: start it with `pki-lab serve`, or probe host:port",
         path.display()
     )))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::Parse { context: path.display().to_string(), message: e.to_string() })
+    let ports: Ports = serde_json::from_str(&text)
+        .map_err(|e| Error::Parse { context: path.display().to_string(), message: e.to_string() })?;
+    // A server killed without a chance to clean up leaves its file behind.
+    if Path::new("/proc").is_dir() && !Path::new(&format!("/proc/{}", ports.pid)).exists() {
+        return Err(Error::Usage(format!(
+            "{} names `pki-lab serve` pid {}, which is no longer running\n  hint: start it again with `pki-lab serve`",
+            path.display(),
+            ports.pid
+        )));
+    }
+    Ok(ports)
 }
 
 /// Serves one ready configuration on `addr` (port 0 picks a free one), answering like a

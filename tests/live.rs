@@ -310,3 +310,15 @@ fn each_handshake_is_logged_with_its_parameters_and_outcome() {
     assert!(expired.contains("sni=localhost"), "{expired}");
     assert!(expired.contains("error=AlertReceived(CertificateExpired) alert-received=CertificateExpired"), "{expired}");
 }
+
+#[test]
+fn a_ports_file_left_by_a_killed_server_is_reported_as_stale() {
+    let mut s = Served::start(&["--quiet", "valid"]);
+    assert_eq!(s.run(&["probe", "valid", "--expect", "pass"]).status.code(), Some(0));
+    let _ = s.child.kill(); // SIGKILL: no chance to remove serve.json
+    let _ = s.child.wait();
+    assert!(s.dir.join("serve.json").is_file());
+    let o = s.run(&["probe", "valid"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("which is no longer running"), "{}", stderr(&o));
+}
