@@ -23,6 +23,7 @@ use crate::labdir;
 use crate::profile::Expect;
 pub(crate) use gateway::backend_client as gateway_backend_client;
 pub(crate) use probe::options as probe_options;
+pub(crate) use verify::report as verify_report;
 
 /// Runs one command; `Ok(code)` is the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {

@@ -9,25 +9,41 @@ use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::labdir;
 
-#[derive(serde::Serialize)]
-struct VerifyReport {
-    cert: String,
-    host: String,
-    at: String,
-    verification: Vec<crate::engine::RuleResult>,
-    failed: Vec<&'static str>,
-    rustls: String,
+/// What `pki-lab verify --json` prints.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct VerifyReport {
+    pub cert: String,
+    pub host: String,
+    pub at: String,
+    pub verification: Vec<crate::engine::RuleResult>,
+    pub failed: Vec<&'static str>,
+    pub rustls: String,
 }
 
-pub(crate) fn verify(dir: &Path, args: VerifyArgs, now: OffsetDateTime) -> Result<i32> {
+impl VerifyReport {
+    /// The human form.
+    pub(crate) fn text(&self) -> String {
+        let mut t = format!("verify {} for {} at {}\n", self.cert, self.host, self.at);
+        t.push_str(&crate::engine::render_text(&self.verification));
+        if self.failed.is_empty() {
+            t.push_str(&format!("verdict  PASS (rustls: {})\n", self.rustls));
+        } else {
+            t.push_str(&format!("verdict  FAIL {} (rustls: {})\n", self.failed.join(", "), self.rustls));
+        }
+        t
+    }
+}
+
+/// Runs the engine and rustls on the files `args` names, at `--at` or `now`; `lab` lends its
+/// root (unless `--ca`) and its other CAs to explain failures.
+pub(crate) fn report(lab: Option<&Path>, args: &VerifyArgs, now: OffsetDateTime) -> Result<VerifyReport> {
     use crate::engine;
     let at = match &args.at {
-        Some(t) => OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
+        Some(t) => OffsetDateTime::parse(t.trim(), &Rfc3339).map_err(|e| {
             Error::Usage(format!("--at: expected an RFC 3339 time such as 2027-01-01T00:00:00Z, found `{t}` ({e})"))
         })?,
         None => now,
     };
-    let lab = labdir::is_lab(dir).then_some(dir);
     let (presented, trust) =
         engine::verify_files(&args.cert, args.chain.as_deref(), args.ca.as_deref(), &args.crls, lab)?;
     let results = engine::evaluate(&presented, &args.host, &trust, at);
@@ -35,32 +51,26 @@ pub(crate) fn verify(dir: &Path, args: VerifyArgs, now: OffsetDateTime) -> Resul
         u64::try_from(at.unix_timestamp()).unwrap_or(0),
     ));
     let rustls = crate::outcome::rustls_verify(&presented, &trust.roots, &trust.crls, &args.host, unix)?;
-    let failed = engine::failed(&results);
-    let expected: Vec<&str> = args.expect.iter().map(String::as_str).filter(|e| *e != "pass").collect();
-    let ok = {
-        let (mut a, mut b) = (failed.clone(), expected.clone());
-        a.sort_unstable();
-        b.sort_unstable();
-        a == b
-    };
+    Ok(VerifyReport {
+        cert: args.cert.display().to_string(),
+        host: args.host.clone(),
+        at: labdir::rfc3339(at),
+        failed: engine::failed(&results),
+        verification: results,
+        rustls,
+    })
+}
+
+pub(crate) fn verify(dir: &Path, args: VerifyArgs, now: OffsetDateTime) -> Result<i32> {
+    let report = report(labdir::is_lab(dir).then_some(dir), &args, now)?;
+    let mut expected: Vec<&str> = args.expect.iter().map(String::as_str).filter(|e| *e != "pass").collect();
+    let mut failed = report.failed.clone();
+    expected.sort_unstable();
+    failed.sort_unstable();
     if args.json {
-        let report = VerifyReport {
-            cert: args.cert.display().to_string(),
-            host: args.host.clone(),
-            at: labdir::rfc3339(at),
-            verification: results,
-            failed,
-            rustls,
-        };
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?);
     } else {
-        println!("verify {} for {} at {}", args.cert.display(), args.host, labdir::rfc3339(at));
-        print!("{}", engine::render_text(&results));
-        if failed.is_empty() {
-            println!("verdict  PASS (rustls: {rustls})");
-        } else {
-            println!("verdict  FAIL {} (rustls: {rustls})", failed.join(", "));
-        }
+        print!("{}", report.text());
     }
-    Ok(if ok { 0 } else { 1 })
+    Ok(if failed == expected { 0 } else { 1 })
 }

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use rustls::pki_types::CertificateRevocationListDer;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::command::{CommandTemplate, Endpoint, Invocation};
 use super::expect::Observation;
@@ -264,41 +263,14 @@ impl Session {
     }
 
     fn verify(&self, args: VerifyArgs) -> Result<Observation> {
-        let at = match &args.at {
-            Some(t) => OffsetDateTime::parse(t.trim(), &Rfc3339).map_err(|e| {
-                Error::Usage(format!("--at: expected an RFC 3339 time such as 2027-01-01T00:00:00Z, found `{t}` ({e})"))
-            })?,
-            None => self.now(),
-        };
-        let (presented, trust) =
-            engine::verify_files(&args.cert, args.chain.as_deref(), args.ca.as_deref(), &args.crls, Some(&self.dir))?;
-        let results = engine::evaluate(&presented, &args.host, &trust, at);
-        let unix = rustls::pki_types::UnixTime::since_unix_epoch(Duration::from_secs(
-            u64::try_from(at.unix_timestamp()).unwrap_or(0),
-        ));
-        let rustls = crate::outcome::rustls_verify(&presented, &trust.roots, &trust.crls, &args.host, unix)?;
-        let failed: Vec<String> = engine::failed(&results).into_iter().map(String::from).collect();
-        let mut text = format!("verify {} for {} at {}\n", args.cert.display(), args.host, labdir::rfc3339(at));
-        text.push_str(&engine::render_text(&results));
-        if failed.is_empty() {
-            text.push_str(&format!("verdict  PASS (rustls: {rustls})\n"));
-        } else {
-            text.push_str(&format!("verdict  FAIL {} (rustls: {rustls})\n", failed.join(", ")));
-        }
-        let json = serde_json::json!({
-            "cert": args.cert.display().to_string(),
-            "host": args.host,
-            "at": labdir::rfc3339(at),
-            "verification": to_json(&results)?,
-            "failed": failed,
-            "rustls": rustls,
-        });
+        let report = crate::commands::verify_report(Some(&self.dir), &args, self.now())?;
+        let failed: Vec<String> = report.failed.iter().map(|f| f.to_string()).collect();
         let broken_at = failed.iter().filter_map(|id| rules::find(id)).map(|r| r.step).min();
         Ok(Observation {
             command: String::new(),
             exit: i32::from(!failed.is_empty()),
-            json,
-            text,
+            json: to_json(&report)?,
+            text: report.text(),
             failed: Some(failed),
             broken_at,
         })
