@@ -135,6 +135,20 @@ impl LabCa {
         })
     }
 
+    /// The random tag that names this lab's CAs (`pki-lab Root CA 3f9a2c` → `3f9a2c`), so
+    /// that the CAs of two labs can be told apart; empty if the root's name has none.
+    pub fn tag(&self) -> String {
+        x509_parser::parse_x509_certificate(&self.root.der)
+            .ok()
+            .and_then(|(_, c)| {
+                c.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok().map(str::to_string))
+            })
+            .and_then(|cn| {
+                cn.strip_prefix("pki-lab Root CA ").map(|t| t.split_whitespace().next().unwrap_or("").to_string())
+            })
+            .unwrap_or_default()
+    }
+
     /// The CAs with their file stems, for writing.
     pub fn all(&self) -> [(&'static str, &CaCert); 3] {
         [(ROOT, &self.root), (INTERMEDIATE, &self.intermediate), (ROGUE, &self.rogue)]

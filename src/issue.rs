@@ -78,7 +78,7 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
     let mut own_cas: Vec<CaCert> = Vec::new();
     for spec in &profile.cas {
         let parent = own_cas.last().or(top).ok_or_else(|| Error::Usage(ctx("no issuer for cas")))?;
-        let made = scenario_ca(spec, parent, default_key, now).map_err(|e| match e {
+        let made = scenario_ca(spec, parent, default_key, &lab.tag(), now).map_err(|e| match e {
             Error::Rcgen { context, source } => Error::Rcgen { context: ctx(&context), source },
             other => other,
         })?;
@@ -211,9 +211,11 @@ fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Res
     Ok(p)
 }
 
-fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, now: OffsetDateTime) -> Result<CaCert> {
+/// A CA made for one scenario, named like the profile says plus the lab's tag.
+fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, tag: &str, now: OffsetDateTime) -> Result<CaCert> {
     let key = spec.key.unwrap_or(key_type).generate()?;
-    let mut p = ca::ca_params(&spec.name, spec.path_len, &spec.validity, now);
+    let name = format!("{} {tag}", spec.name);
+    let mut p = ca::ca_params(name.trim_end(), spec.path_len, &spec.validity, now);
     if !spec.ca {
         p.is_ca = IsCa::ExplicitNoCa;
     }

@@ -105,7 +105,7 @@ fn crls_from_only_the_lab_cas_do_not_fail_paths_through_scenario_cas() {
     let results = engine::evaluate(&served(&dir, "path-length"), "localhost", &trust, now);
     let rev = result(&results, "revocation.revoked");
     assert_eq!(rev.status, Status::Pass, "{}", rev.evidence);
-    assert!(rev.evidence.contains("no CRL from CN=pki-lab Sub CA"), "{}", rev.evidence);
+    assert!(rev.evidence.contains(&format!("no CRL from CN=pki-lab Sub CA {}", tag(&dir))), "{}", rev.evidence);
     assert!(rev.evidence.contains("CRL of CN=pki-lab Root CA"), "{}", rev.evidence);
 
     // The revoked leaf is named with its date and reason.
@@ -236,7 +236,7 @@ fn the_clock_is_an_argument() {
     assert!(e.starts_with("leaf CN=not-yet-valid.localhost not before ") && e.ends_with(", in 1 day"), "{e}");
     let r = engine::evaluate(&served(&dir, "expired-intermediate"), "localhost", &trust, now);
     let e = &result(&r, "validity.expired").evidence;
-    assert!(e.starts_with("intermediate CN=pki-lab Expired Intermediate CA not after "), "{e}");
+    assert!(e.starts_with(&format!("intermediate CN=pki-lab Expired Intermediate CA {} not after ", tag(&dir))), "{e}");
 }
 
 #[test]
@@ -251,7 +251,8 @@ fn evidence_names_the_offending_certificate_name_or_oid() {
         res.evidence.clone()
     };
     let e = evidence("name-constraints", "chain.name-constraints");
-    assert!(e.contains("DNS:outside.test is outside the permitted subtrees of intermediate CN=pki-lab Constrained Intermediate CA (localhost, 127.0.0.0/8, ::1/128)"), "{e}");
+    let t = tag(&dir);
+    assert!(e.contains(&format!("DNS:outside.test is outside the permitted subtrees of intermediate CN=pki-lab Constrained Intermediate CA {t} (localhost, 127.0.0.0/8, ::1/128)")), "{e}");
     assert!(!e.contains("of root"), "outside.test is inside the root's permitted names: {e}");
     assert!(!e.contains("DNS:localhost") && !e.contains("IP:"), "only the offending name: {e}");
     let e = evidence("unknown-critical-extension", "extension.unknown-critical");
@@ -260,11 +261,16 @@ fn evidence_names_the_offending_certificate_name_or_oid() {
         "leaf CN=unknown-critical-extension.localhost has critical extension 1.3.6.1.4.1.55738.1.1, which clients do not know"
     );
     let e = evidence("path-length", "chain.path-length");
-    assert_eq!(e, "intermediate CN=pki-lab PathLen 0 CA has pathLenConstraint 0 but 1 CA below it (CN=pki-lab Sub CA)");
+    assert_eq!(
+        e,
+        format!(
+            "intermediate CN=pki-lab PathLen 0 CA {t} has pathLenConstraint 0 but 1 CA below it (CN=pki-lab Sub CA {t})"
+        )
+    );
     let e = evidence("issuer-not-ca", "chain.issuer-not-ca");
     assert!(
         e.starts_with(
-            "intermediate CN=pki-lab Not A CA has basicConstraints CA:FALSE yet signs leaf CN=issuer-not-ca.localhost"
+            &format!("intermediate CN=pki-lab Not A CA {t} has basicConstraints CA:FALSE yet signs leaf CN=issuer-not-ca.localhost")
         ),
         "{e}"
     );
@@ -351,4 +357,11 @@ fn verify_files_reads_a_lab_and_can_swap_the_trusted_root() {
     // An empty chain is a verdict of "cannot evaluate" on every rule, not a panic.
     let r = engine::evaluate(&[], "localhost", &trust, now);
     assert!(r.iter().all(|x| x.status == Status::NotApplicable && x.evidence.contains("no certificate")));
+}
+
+/// The lab's tag, which every CA name of the lab ends with.
+fn tag(dir: &std::path::Path) -> String {
+    let t = pki_lab::ca::LabCa::load(&dir.join("ca")).expect("lab CAs").tag();
+    assert_eq!(t.len(), 6, "a 6-hex-digit tag: {t}");
+    t
 }
