@@ -118,68 +118,57 @@ pub struct ConnectionSummary {
 /// What one observing connection saw.
 #[derive(Debug, Clone)]
 struct Observed {
-    version: Option<String>,
-    cipher_suite: Option<String>,
-    group: Option<String>,
-    alpn: Option<String>,
-    handshake: Option<String>,
-    handshake_ms: Option<f64>,
-    error: Option<String>,
+    hello: Hello,
     secure: Secure,
 }
 
 impl Observed {
-    fn failed(error: String) -> Observed {
+    /// A connection that failed before or during its handshake; `base` holds what was offered.
+    fn failed(base: &Hello, error: String) -> Observed {
         Observed {
-            version: None,
-            cipher_suite: None,
-            group: None,
-            alpn: None,
-            handshake: None,
-            handshake_ms: None,
-            error: Some(error),
+            hello: Hello { error: Some(error), ..base.clone() },
             secure: Secure { responses: vec![], error: None },
         }
     }
 
     fn summary(&self) -> ConnectionSummary {
         ConnectionSummary {
-            handshake: self.handshake.clone(),
-            handshake_ms: self.handshake_ms,
+            handshake: self.hello.handshake.clone(),
+            handshake_ms: self.hello.handshake_ms,
             servers: self.secure.responses.iter().filter_map(|r| r.server.clone()).collect(),
             responses: self.secure.responses.len(),
-            error: self.error.clone().or_else(|| self.secure.error.clone()),
+            error: self.hello.error.clone().or_else(|| self.secure.error.clone()),
         }
     }
 }
 
-/// One observing connection: handshake, then `requests` HTTP requests on it.
+/// One observing connection: handshake, then `requests` HTTP requests on it. `base` holds what
+/// the client offers; the rest of the hello is filled in from the connection.
 async fn observe(
     addr: SocketAddr,
     opts: &ProbeOptions,
     config: Arc<ClientConfig>,
     requests: usize,
     jar: &CookieJar,
+    base: &Hello,
 ) -> Observed {
     let t0 = Instant::now();
     match connect(addr, &opts.host, config, opts.timeout, opts.source).await {
-        Err(e) => Observed::failed(e),
+        Err(e) => Observed::failed(base, e),
         Ok(mut tls) => {
-            let handshake_ms = Some(ms(t0));
             let conn = tls.get_ref().1;
-            let mut o = Observed {
+            let hello = Hello {
                 version: conn.protocol_version().map(|v| format!("{v:?}")),
                 cipher_suite: conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())),
-                group: conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name())),
+                key_exchange_group: conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name())),
                 alpn: conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned()),
                 handshake: Some(handshake_kind(conn.handshake_kind())),
-                handshake_ms,
-                error: None,
-                secure: Secure { responses: vec![], error: None },
+                handshake_ms: Some(ms(t0)),
+                ..base.clone()
             };
-            o.secure = exchange(&mut tls, &opts.host, requests, opts.timeout, opts.close, jar).await;
+            let secure = exchange(&mut tls, &opts.host, requests, opts.timeout, opts.close, jar).await;
             let _ = tls.shutdown().await;
-            o
+            Observed { hello, secure }
         }
     }
 }
@@ -257,32 +246,31 @@ pub async fn probe(
     // 1. The observing connection(s).
     let observer = Arc::new(DangerObserveOnly { provider: provider.clone(), seen: Mutex::default() });
     let recorder = Arc::new(ClientCertRecorder { identity: identity.clone(), asked: AtomicBool::new(false) });
-    let offered: Vec<String> = versions.iter().map(|v| format!("{:?}", v.version)).collect();
+    let base = Hello {
+        offered_versions: versions.iter().map(|v| format!("{:?}", v.version)).collect(),
+        version: None,
+        cipher_suite: None,
+        key_exchange_group: None,
+        sni: opts.host.clone(),
+        alpn: None,
+        handshake: None,
+        handshake_ms: None,
+        error: None,
+    };
     let (count, per_connection) =
         if opts.close { (opts.requests.max(1), 1) } else { (opts.connections.max(1), opts.requests) };
     let mut connections = Vec::new();
     let jar = CookieJar::default();
     match client_config(&provider, &versions, Verifier::Observe(observer.clone()), recorder.clone(), opts) {
-        Err(e) => connections.push(Observed::failed(e)),
+        Err(e) => connections.push(Observed::failed(&base, e)),
         Ok(config) => {
             for _ in 0..count {
-                connections.push(observe(addr, opts, config.clone(), per_connection, &jar).await);
+                connections.push(observe(addr, opts, config.clone(), per_connection, &jar, &base).await);
             }
         }
     }
-    let first = connections.first().cloned().unwrap_or_else(|| Observed::failed("no connection".into()));
-    let hello = Hello {
-        offered_versions: offered,
-        version: first.version.clone(),
-        cipher_suite: first.cipher_suite.clone(),
-        key_exchange_group: first.group.clone(),
-        sni: opts.host.clone(),
-        alpn: first.alpn.clone(),
-        handshake: first.handshake.clone(),
-        handshake_ms: first.handshake_ms,
-        error: first.error.clone(),
-    };
-    let secure = first.secure.clone();
+    let first = connections.first().cloned().unwrap_or_else(|| Observed::failed(&base, "no connection".into()));
+    let (hello, secure) = (first.hello, first.secure);
     let seen = observer.seen.lock().map(|s| s.clone()).unwrap_or_default();
 
     // 2. The strict connection: what rustls itself says.
