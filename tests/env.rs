@@ -5,8 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use common::*;
 
@@ -25,8 +24,9 @@ const VARS: &[&str] = &[
     "DENO_CERT",
 ];
 
+/// `pki-lab serve valid expired` on free ports in a fresh lab; killed on drop.
 struct Served {
-    child: Child,
+    _daemon: Daemon,
     port: u16,
     _tmp: tempfile::TempDir,
     dir: PathBuf,
@@ -35,32 +35,9 @@ struct Served {
 impl Served {
     fn start() -> Served {
         let (tmp, dir) = new_lab(&[]);
-        let ports_file = tmp.path().join("ports.json");
-        let child = pki_lab()
-            .arg("--dir")
-            .arg(&dir)
-            .args(["serve", "valid", "expired", "--quiet", "--port-base", "0", "--ports-file"])
-            .arg(&ports_file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn serve");
-        let t0 = Instant::now();
-        while !ports_file.exists() {
-            assert!(t0.elapsed() < Duration::from_secs(30), "serve did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let ports: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&ports_file).expect("ports")).expect("json");
-        let port = ports["scenarios"]["valid"].as_u64().expect("valid served") as u16;
-        Served { child, port, _tmp: tmp, dir }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let daemon = Daemon::spawn(&dir, &["serve", "valid", "expired", "--quiet", "--port-base", "0"]);
+        let port = daemon.ports["scenarios"]["valid"].as_u64().expect("valid served") as u16;
+        Served { _daemon: daemon, port, _tmp: tmp, dir }
     }
 }
 

@@ -6,14 +6,14 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::*;
 
-/// A running `pki-lab serve` on free ports; stopped with SIGTERM on drop.
+/// A running `pki-lab serve` on free ports in a fresh lab; killed on drop.
 struct Served {
-    child: Child,
+    daemon: Daemon,
     ports: serde_json::Value,
     _tmp: tempfile::TempDir,
     dir: PathBuf,
@@ -22,25 +22,11 @@ struct Served {
 impl Served {
     fn start(extra: &[&str]) -> Served {
         let (tmp, dir) = new_lab(&[]);
-        let ports_file = tmp.path().join("ports.json");
-        let log = std::fs::File::create(tmp.path().join("serve.log")).expect("log");
-        let child = pki_lab()
-            .arg("--dir")
-            .arg(&dir)
-            .args(["serve", "--port-base", "0", "--ports-file"])
-            .arg(&ports_file)
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn serve");
-        let t0 = Instant::now();
-        while !ports_file.exists() {
-            assert!(t0.elapsed() < Duration::from_secs(30), "serve did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let ports = serde_json::from_str(&std::fs::read_to_string(&ports_file).expect("ports")).expect("json");
-        Served { child, ports, _tmp: tmp, dir }
+        let mut args = vec!["serve", "--port-base", "0"];
+        args.extend_from_slice(extra);
+        let daemon = Daemon::spawn(&dir, &args);
+        let ports = daemon.ports.clone();
+        Served { daemon, ports, _tmp: tmp, dir }
     }
 
     fn port(&self, scenario: &str) -> u16 {
@@ -51,20 +37,14 @@ impl Served {
         run(&self.dir, args)
     }
 
+    /// SIGTERM, then the exit status.
     fn stop(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        self.child.wait().expect("wait")
+        let _ = Command::new("kill").args(["-TERM", &self.daemon.child.id().to_string()]).status();
+        self.daemon.child.wait().expect("wait")
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self._tmp.path().join("serve.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.daemon.log()
     }
 }
 
@@ -315,8 +295,7 @@ fn each_handshake_is_logged_with_its_parameters_and_outcome() {
 fn a_ports_file_left_by_a_killed_server_is_reported_as_stale() {
     let mut s = Served::start(&["--quiet", "valid"]);
     assert_eq!(s.run(&["probe", "valid", "--expect", "pass"]).status.code(), Some(0));
-    let _ = s.child.kill(); // SIGKILL: no chance to remove serve.json
-    let _ = s.child.wait();
+    s.daemon.kill(); // SIGKILL: no chance to remove serve.json
     assert!(s.dir.join("serve.json").is_file());
     let o = s.run(&["probe", "valid"]);
     assert_eq!(o.status.code(), Some(2));
