@@ -5,7 +5,7 @@ use clap::Parser;
 fn main() {
     quiet_on_broken_pipe();
     let cli = pki_lab::cli::Cli::parse();
-    match pki_lab::commands::run(cli) {
+    match pki_lab::cli::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("error: {e}");

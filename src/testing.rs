@@ -34,7 +34,7 @@
 //! # }
 //! ```
 //!
-//! The root is name-constrained like a lab's ([`crate::ca::DEFAULT_PERMITTED`]: `localhost`,
+//! The root is name-constrained like a lab's ([`crate::pki::ca::DEFAULT_PERMITTED`]: `localhost`,
 //! `*.test`, loopback and private addresses, …), so a certificate from a test can never be
 //! mistaken for a real site's. See `examples/` for complete tests.
 
@@ -46,12 +46,12 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use time::OffsetDateTime;
 
-use crate::ca::{self, CaOptions, LabCa};
+use crate::catalogue::template::{Catalogue, Profile};
 use crate::error::{Error, Result};
-use crate::issue::{self, Anchor, Request};
-use crate::keys::KeyType;
-use crate::names;
-use crate::profile::{Catalogue, Profile};
+use crate::pki::ca::{self, CaOptions, LabCa};
+use crate::pki::issue::{self, Anchor, Request};
+use crate::pki::keys::KeyType;
+use crate::pki::names;
 use crate::serve::{self, Running, ServeOptions};
 
 /// An in-memory lab CA: a name-constrained root, an intermediate, a rogue root, and the
@@ -224,7 +224,7 @@ impl TestCert {
 
     /// Writes cert.pem, chain.pem and key.pem (0600) into `dir`, for servers configured by file.
     pub fn write_to(&self, dir: &std::path::Path) -> Result<()> {
-        use crate::fsutil::{self, PUBLIC, SECRET};
+        use crate::labdir::fsutil::{self, PUBLIC, SECRET};
         fsutil::create_dir(dir)?;
         fsutil::write_atomic(&dir.join("cert.pem"), self.cert_pem().as_bytes(), PUBLIC)?;
         fsutil::write_atomic(&dir.join("chain.pem"), self.chain_pem().as_bytes(), PUBLIC)?;
@@ -242,7 +242,7 @@ impl TestCert {
             self.private_key()?,
             &self.profile.serve.versions,
             client_roots,
-            &crate::session::SessionOptions::default(),
+            &crate::serve::session::SessionOptions::default(),
         )
     }
 
@@ -307,7 +307,7 @@ mod tests {
         let tcp = tokio::net::TcpStream::connect(server.addr()).await.map_err(|e| e.to_string())?;
         let name = rustls::pki_types::ServerName::try_from("localhost").map_err(|e| e.to_string())?;
         let tls_err = |e: std::io::Error| match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-            Some(t) => crate::outcome::rustls_error_name(t),
+            Some(t) => crate::verdict::outcome::rustls_error_name(t),
             None => e.to_string(),
         };
         let mut tls = tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.map_err(tls_err)?;

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use pki_lab::ca::parse_certs;
-use pki_lab::outcome::rustls_verify;
+use pki_lab::pki::ca::parse_certs;
+use pki_lab::verdict::outcome::rustls_verify;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateRevocationListDer, UnixTime};
 
@@ -76,7 +76,7 @@ fn every_scenario_gets_exactly_its_claimed_verdict_from_openssl_and_rustls() {
 fn controls_pass_and_each_broken_scenario_names_one_known_rule() {
     let (_tmp, dir) = new_lab(&[]);
     let m = manifest(&dir);
-    let rules: Vec<&str> = pki_lab::rules::RULES.iter().map(|r| r.id).collect();
+    let rules: Vec<&str> = pki_lab::catalogue::rules::RULES.iter().map(|r| r.id).collect();
     for s in m["scenarios"].as_array().expect("scenarios") {
         match s["rule"].as_str() {
             None => {

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use pki_lab::ca::{CaOptions, LabCa};
-use pki_lab::engine::{self, RuleResult, Status, Trust};
-use pki_lab::keys::KeyType;
+use pki_lab::catalogue::rules::{RULES, Step};
+use pki_lab::catalogue::template::Catalogue;
 use pki_lab::labdir::{self, InitOptions};
-use pki_lab::profile::Catalogue;
-use pki_lab::rules::{RULES, Step};
+use pki_lab::pki::ca::{CaOptions, LabCa};
+use pki_lab::pki::keys::KeyType;
+use pki_lab::verdict::engine::{self, RuleResult, Status, Trust};
 use rcgen::{CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyPair, SerialNumber};
 use rustls::pki_types::{CertificateDer, ServerName};
 use time::{Duration, OffsetDateTime};
@@ -361,7 +361,7 @@ fn verify_files_reads_a_lab_and_can_swap_the_trusted_root() {
 
 /// The lab's tag, which every CA name of the lab ends with.
 fn tag(dir: &std::path::Path) -> String {
-    let t = pki_lab::ca::LabCa::load(&dir.join("ca")).expect("lab CAs").tag();
+    let t = pki_lab::pki::ca::LabCa::load(&dir.join("ca")).expect("lab CAs").tag();
     assert_eq!(t.len(), 6, "a 6-hex-digit tag: {t}");
     t
 }

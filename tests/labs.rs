@@ -75,7 +75,7 @@ fn shipped_labs_cover_every_rule_with_a_scenario_and_all_five_steps() {
         rules.extend(cov.rules);
         steps.extend(cov.steps);
     }
-    let catalogue = pki_lab::profile::Catalogue::builtin().expect("catalogue");
+    let catalogue = pki_lab::catalogue::template::Catalogue::builtin().expect("catalogue");
     let broken: BTreeSet<&str> = catalogue.profiles().iter().filter_map(|p| p.breaks.as_deref()).collect();
     let missing: Vec<&&str> = broken.iter().filter(|r| !rules.contains(**r)).collect();
     assert!(missing.is_empty(), "rules with a scenario that no lab checks: {missing:?}");
@@ -465,7 +465,7 @@ fn value_paths_know_every_field_of_real_reports() {
 fn lab_servers_and_gateways_run_with_their_own_session_settings_and_are_probed_by_name() {
     use pki_lab::lab::command::CommandTemplate;
     use pki_lab::lab::{LabTickets, SessionSpec};
-    use pki_lab::session::SessionStore;
+    use pki_lab::serve::session::SessionStore;
     let (_tmp, dir) = new_lab(&[]);
     let yaml = "id: own-servers\ntitle: t\nlevel: beginner\ngoal: g\nscenarios: [valid]\nservers:\n  - {name: a, scenario: valid}\n  - {name: b, scenario: valid, session-store: none, tickets: shared}\ngateways:\n  - {name: g, mode: passthrough-rr, backends: 2, scenario: valid, session-store: none, tickets: shared}\nsteps:\n  - {id: x, kind: explain, text: x}\n";
     let l = lab::validate::parse(yaml, "own-servers.yaml", &[]).expect("lab");

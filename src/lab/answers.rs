@@ -58,7 +58,7 @@ struct RawAnswers {
 
 /// Reads an answers file for `lab`.
 pub fn load(path: &Path, lab: &Lab) -> Result<Answers> {
-    let text = crate::fsutil::read_to_string(path)?;
+    let text = crate::labdir::fsutil::read_to_string(path)?;
     parse(&text, &path.display().to_string(), lab)
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::command::Program;
-use crate::rules::Step;
+use crate::catalogue::rules::Step;
 
 /// The expectation of a `run` step or a task's `check`; every field given must hold.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Lab;
 use crate::error::{Error, Result};
-use crate::fsutil;
+use crate::labdir::fsutil;
 
 pub const SCHEMA: &str = "pki-lab/lab-progress/v1";
 

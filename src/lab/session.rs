@@ -13,15 +13,15 @@ use time::OffsetDateTime;
 use super::command::{CommandTemplate, Endpoint, Invocation};
 use super::expect::Observation;
 use super::{Lab, LabGateway, LabServer};
+use crate::catalogue::rules::{self, Step};
 use crate::cli::{InspectArgs, ProbeArgs, VerifyArgs};
-use crate::engine::{self, Trust};
 use crate::error::{Error, Result};
-use crate::gateway::{self, Backend, GatewayOptions, Mode};
-use crate::manifest::Manifest;
-use crate::rules::{self, Step};
+use crate::labdir::manifest::Manifest;
+use crate::serve::gateway::{self, Backend, GatewayOptions, Mode};
+use crate::serve::session::SessionOptions;
 use crate::serve::{self, Running, ServeOptions};
-use crate::session::SessionOptions;
-use crate::{fsutil, labdir};
+use crate::verdict::engine::{self, Trust};
+use crate::{labdir, labdir::fsutil};
 
 /// A command that could not run, and why.
 #[derive(Debug, Clone)]
@@ -239,7 +239,7 @@ impl Session {
             None => None,
         };
         let host = args.host.clone().unwrap_or_else(|| self.manifest.host.clone());
-        let opts = crate::commands::probe_options(&args, &host, client, self.now())?;
+        let opts = crate::cli::probe_options(&args, &host, client, self.now())?;
         let report = match &label {
             Some(label) => self.rt.block_on(crate::probe::probe(label, None, addr, &trust, &opts)),
             None => self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts)),
@@ -263,7 +263,7 @@ impl Session {
     }
 
     fn verify(&self, args: VerifyArgs) -> Result<Observation> {
-        let report = crate::commands::verify_report(Some(&self.dir), &args, self.now())?;
+        let report = crate::cli::verify_report(Some(&self.dir), &args, self.now())?;
         let failed: Vec<String> = report.failed.iter().map(|f| f.to_string()).collect();
         let broken_at = failed.iter().filter_map(|id| rules::find(id)).map(|r| r.step).min();
         Ok(Observation {
@@ -374,7 +374,7 @@ async fn start_gateway(dir: &Path, manifest: &Manifest, g: &LabGateway, work: &P
             .ok_or_else(|| Error::Usage(format!("scenario {} is not in the lab", g.scenario)))?;
         // The gateway's own session state is in its memory, whatever its backends do.
         let tls = serve::server_config(dir, entry, &SessionOptions::default())?;
-        (Some(tls), Some(crate::commands::gateway_backend_client(dir)?))
+        (Some(tls), Some(crate::cli::gateway_backend_client(dir)?))
     } else {
         (None, None)
     };

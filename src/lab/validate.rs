@@ -12,11 +12,11 @@ use super::{
     Action, Check, Input, Lab, LabGateway, LabServer, LabTickets, Level, Question, SessionSpec, Step, Task, id_of_file,
     normalize,
 };
+use crate::catalogue::rules::{self, Step as HandshakeStep};
+use crate::catalogue::template::Catalogue;
 use crate::error::{Result, suggest};
-use crate::gateway::Mode;
-use crate::profile::Catalogue;
-use crate::rules::{self, Step as HandshakeStep};
-use crate::session::SessionStore;
+use crate::serve::gateway::Mode;
+use crate::serve::session::SessionStore;
 
 type S<T> = Spanned<T>;
 

@@ -1,0 +1,503 @@
+//! The scenario catalogue: one declarative YAML profile per scenario, under `templates/`.
+//!
+//! The built-in profiles are embedded in the binary at build time (see `build.rs`); a user can
+//! copy one, change it and load it with [`Catalogue::with_dir`]. A profile says which rule it
+//! breaks (or none, for controls), how its certificates are made, what the server sends, and
+//! what real clients do with it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::catalogue::rules::{self, Step};
+use crate::error::{Error, Result, suggest};
+use crate::pki::keys::KeyType;
+
+/// One scenario, as written in `templates/<name>.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Profile {
+    /// Scenario name; must equal the file name without `.yaml`.
+    pub name: String,
+    /// One line for the catalogue table.
+    pub summary: String,
+    /// The rule id this scenario breaks (see `rules.rs`); absent for controls.
+    #[serde(default)]
+    pub breaks: Option<String>,
+    /// Which CA issues the first certificate below it.
+    #[serde(default)]
+    pub issuer: IssuerRef,
+    /// Extra CA certificates made for this scenario only, from the top down, below `issuer`.
+    #[serde(default)]
+    pub cas: Vec<CaSpec>,
+    #[serde(default)]
+    pub leaf: LeafSpec,
+    #[serde(default)]
+    pub serve: ServeSpec,
+    /// A client certificate to issue alongside (for mutual-TLS scenarios).
+    #[serde(default)]
+    pub client_cert: Option<ClientCertSpec>,
+    /// What real clients do with this scenario.
+    pub expect: Expect,
+}
+
+/// The lab CAs a profile can name as its issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IssuerRef {
+    /// The trusted root itself.
+    Root,
+    /// The lab's intermediate CA (signed by the root); the usual issuer.
+    #[default]
+    Intermediate,
+    /// The rogue root no client trusts.
+    RogueRoot,
+    /// The leaf signs itself.
+    #[serde(rename = "self")]
+    SelfSigned,
+}
+
+/// A CA certificate made for one scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CaSpec {
+    /// Subject common name.
+    pub name: String,
+    /// basicConstraints CA:TRUE (false makes an "issuer that is not a CA").
+    #[serde(default = "yes")]
+    pub ca: bool,
+    #[serde(default)]
+    pub path_len: Option<u8>,
+    #[serde(default = "Validity::ca")]
+    pub validity: Validity,
+    /// DNS names and IP ranges (CIDR) the CA may issue for; empty means unconstrained.
+    #[serde(default)]
+    pub permitted: Vec<String>,
+    /// Key algorithm; absent means the lab's `--key-type`.
+    #[serde(default)]
+    pub key: Option<KeyType>,
+}
+
+/// The end-entity certificate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LeafSpec {
+    /// Key algorithm; absent means the lab's `--key-type`.
+    #[serde(default)]
+    pub key: Option<KeyType>,
+    /// Subject common name; `{name}` is replaced by the scenario name.
+    #[serde(default = "LeafSpec::default_cn")]
+    pub cn: String,
+    /// subjectAltName entries (DNS names or IP addresses); `{name}` is replaced.
+    #[serde(default = "LeafSpec::default_sans")]
+    pub sans: Vec<String>,
+    /// Pad the SAN list with generated `.test` names up to this many entries.
+    #[serde(default)]
+    pub san_count: Option<usize>,
+    #[serde(default)]
+    pub validity: Validity,
+    /// basicConstraints CA:TRUE on the leaf.
+    #[serde(default)]
+    pub ca: bool,
+    /// extendedKeyUsage purposes; empty leaves the extension out.
+    #[serde(default = "LeafSpec::default_eku")]
+    pub eku: Vec<Eku>,
+    /// Add a critical extension with this (private, unknown) OID.
+    #[serde(default)]
+    pub critical_extension: Option<String>,
+    /// Flip a bit of the signature after signing.
+    #[serde(default)]
+    pub tamper_signature: bool,
+    /// The hash of the issuer's signature: `sha1` re-signs the leaf with sha1WithRSAEncryption
+    /// (the issuer must have an RSA key).
+    #[serde(default)]
+    pub signature_hash: Option<SignatureHash>,
+    /// List the leaf's serial in its issuer's CRL.
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+impl Default for LeafSpec {
+    fn default() -> Self {
+        LeafSpec {
+            key: None,
+            cn: Self::default_cn(),
+            sans: Self::default_sans(),
+            san_count: None,
+            validity: Validity::default(),
+            ca: false,
+            eku: Self::default_eku(),
+            critical_extension: None,
+            tamper_signature: false,
+            signature_hash: None,
+            revoked: false,
+        }
+    }
+}
+
+impl LeafSpec {
+    fn default_cn() -> String {
+        "{name}.localhost".into()
+    }
+    fn default_sans() -> Vec<String> {
+        ["localhost", "{name}.localhost", "127.0.0.1", "::1"].map(String::from).to_vec()
+    }
+    fn default_eku() -> Vec<Eku> {
+        vec![Eku::ServerAuth]
+    }
+}
+
+/// A hash other than the issuer's default for the leaf's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureHash {
+    Sha1,
+}
+
+/// extendedKeyUsage purposes a profile can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Eku {
+    ServerAuth,
+    ClientAuth,
+    CodeSigning,
+    EmailProtection,
+}
+
+/// notBefore and notAfter, relative to the moment of issue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Validity {
+    pub not_before: RelTime,
+    pub not_after: RelTime,
+}
+
+impl Default for Validity {
+    /// Leaves: from an hour ago (clock skew) for 90 days.
+    fn default() -> Self {
+        Validity { not_before: RelTime::seconds(-3600), not_after: RelTime::seconds(90 * 86400) }
+    }
+}
+
+impl Validity {
+    /// CAs: from a year ago (so `verify --at` can move back to any scenario's validity window)
+    /// for ten years.
+    pub fn ca() -> Self {
+        Validity { not_before: RelTime::seconds(-365 * 86400), not_after: RelTime::seconds(3650 * 86400) }
+    }
+}
+
+/// A time relative to "now": `-1h`, `+90d`, `30m`, `0`. Units: s, m, h, d, w, y (365 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RelTime(i64);
+
+impl RelTime {
+    pub const fn seconds(s: i64) -> Self {
+        RelTime(s)
+    }
+    pub fn at(self, now: OffsetDateTime) -> OffsetDateTime {
+        now + Duration::seconds(self.0)
+    }
+}
+
+impl TryFrom<String> for RelTime {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        parse_rel_time(&s).ok_or_else(|| {
+            format!("expected a relative time such as `-1h`, `+90d` or `0`, found `{s}` (units: s, m, h, d, w, y)")
+        })
+    }
+}
+
+impl From<RelTime> for String {
+    fn from(t: RelTime) -> String {
+        let (sign, v) = if t.0 < 0 { ("-", -t.0) } else { ("+", t.0) };
+        for (unit, secs) in [("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)] {
+            if v != 0 && v % secs == 0 {
+                return format!("{sign}{}{unit}", v / secs);
+            }
+        }
+        format!("{sign}{v}s")
+    }
+}
+
+fn parse_rel_time(s: &str) -> Option<RelTime> {
+    let s = s.trim();
+    if s == "0" || s == "now" {
+        return Some(RelTime(0));
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'-' => (-1, &s[1..]),
+        b'+' => (1, &s[1..]),
+        _ => (1, s),
+    };
+    let unit_at = rest.find(|c: char| !c.is_ascii_digit())?;
+    let (num, unit) = rest.split_at(unit_at);
+    let n: i64 = num.parse().ok()?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        "w" => 7 * 86400,
+        "y" => 365 * 86400,
+        _ => return None,
+    };
+    n.checked_mul(secs)?.checked_mul(sign).map(RelTime)
+}
+
+/// What the test server does with the scenario.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeSpec {
+    /// Which certificates the server sends.
+    #[serde(default)]
+    pub chain: ChainPolicy,
+    /// Which private key the server signs the handshake with.
+    #[serde(default)]
+    pub key: KeyPolicy,
+    /// TLS versions the server accepts; empty means 1.2 and 1.3.
+    #[serde(default)]
+    pub versions: Vec<TlsVersion>,
+    /// Ask for a client certificate that chains to the lab root.
+    #[serde(default)]
+    pub client_auth: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChainPolicy {
+    /// The leaf and every CA below the root (what a correct server sends).
+    #[default]
+    Full,
+    /// The leaf alone.
+    LeafOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyPolicy {
+    /// The key the certificate was issued for.
+    #[default]
+    Own,
+    /// A different key of the same type: CertificateVerify cannot match the certificate.
+    Mismatched,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TlsVersion {
+    #[serde(rename = "1.2")]
+    Tls12,
+    #[serde(rename = "1.3")]
+    Tls13,
+}
+
+/// A client certificate made alongside the scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientCertSpec {
+    #[serde(default)]
+    pub issuer: IssuerRef,
+    /// `pki-lab probe` presents this certificate by default (otherwise only with --client-cert).
+    #[serde(default)]
+    pub present: bool,
+}
+
+/// What real clients report. `openssl-verify`, `rustls-verify` and `curl` are checked by the
+/// test suite against the real programs; `python` and `go` come from their sources and
+/// documentation (`../shared/reference/clients.md`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Expect {
+    /// `openssl verify` code (0 = OK) with `-auth_level 2 -verify_hostname localhost -purpose sslserver`.
+    pub openssl_verify: i32,
+    /// rustls `WebPkiServerVerifier` outcome: `ok`, a `CertificateError` variant name, or
+    /// `Other(<webpki::Error variant>)`.
+    pub rustls_verify: String,
+    /// What a rustls client connecting to `pki-lab serve` reports, where it differs from
+    /// `rustls-verify` (key mismatch, client certificates).
+    #[serde(default)]
+    pub rustls_handshake: Option<String>,
+    /// Exit code (0 ok, 35 handshake, 56 receive, 60 verification) of
+    /// `curl --cacert ca.pem https://localhost:PORT/` against `pki-lab serve`, adding
+    /// `--crlfile crls.pem` for scenarios with a `crl` file and `--cert/--key` of the scenario's
+    /// client certificate where the probe presents one.
+    pub curl: i32,
+    /// Python `ssl` error text.
+    pub python: String,
+    /// Go `crypto/tls` error text.
+    pub go: String,
+}
+
+impl Profile {
+    /// Parses one profile; `source` names the file in error messages.
+    pub fn from_yaml(text: &str, source: &str) -> Result<Profile> {
+        let profile: Profile = serde_saphyr::from_str(text).map_err(|e| yaml_error(&e, source))?;
+        profile.validate(source)?;
+        Ok(profile)
+    }
+
+    fn validate(&self, source: &str) -> Result<()> {
+        let invalid = |message: String| Error::Invalid { file: source.to_string(), message };
+        if let Some(stem) = Path::new(source).file_stem().and_then(|s| s.to_str())
+            && stem != self.name
+        {
+            return Err(invalid(format!("profile name `{}` differs from its file name `{stem}`", self.name)));
+        }
+        if !self.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return Err(invalid(format!("name `{}`: use lower-case letters, digits and `-`", self.name)));
+        }
+        if let Some(rule) = &self.breaks
+            && rules::find(rule).is_none()
+        {
+            let hint = suggest(rule, rules::RULES.iter().map(|r| r.id))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(invalid(format!("breaks: unknown rule `{rule}`{hint}")));
+        }
+        if self.breaks.is_none() && (self.expect.openssl_verify != 0 || self.expect.rustls_verify != "ok") {
+            return Err(invalid("a control (no `breaks:`) must expect openssl-verify 0 and rustls-verify ok".into()));
+        }
+        if self.issuer == IssuerRef::SelfSigned && !self.cas.is_empty() {
+            return Err(invalid("issuer `self` cannot have `cas:` below it".into()));
+        }
+        for sans in &self.leaf.sans {
+            if sans.is_empty() {
+                return Err(invalid("leaf.sans: empty name".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The handshake step at which this scenario fails (controls: none).
+    pub fn step(&self) -> Option<Step> {
+        self.breaks.as_deref().and_then(rules::find).map(|r| r.step)
+    }
+
+    /// The rustls outcome a client connecting to the live server sees.
+    pub fn rustls_handshake(&self) -> &str {
+        self.expect.rustls_handshake.as_deref().unwrap_or(&self.expect.rustls_verify)
+    }
+
+    /// The leaf's SANs with `{name}` filled in and padding applied.
+    pub fn leaf_sans(&self) -> Vec<String> {
+        let mut sans: Vec<String> = self.leaf.sans.iter().map(|s| self.fill(s)).collect();
+        if let Some(n) = self.leaf.san_count {
+            let mut i = 0;
+            while sans.len() < n {
+                i += 1;
+                sans.push(format!("host-{i}.{}.test", self.name));
+            }
+        }
+        sans
+    }
+
+    pub fn leaf_cn(&self) -> String {
+        self.fill(&self.leaf.cn)
+    }
+
+    fn fill(&self, s: &str) -> String {
+        s.replace("{name}", &self.name)
+    }
+}
+
+/// A YAML error rendered with file, line, column and a snippet (without a second `error:`).
+pub fn yaml_error(e: &serde_saphyr::Error, source: &str) -> Error {
+    let rendered = e.render_with_options(serde_saphyr::render_options! { source_name: Some(source) });
+    Error::Yaml { rendered: rendered.strip_prefix("error: ").unwrap_or(&rendered).to_string() }
+}
+
+fn yes() -> bool {
+    true
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+}
+
+/// The set of profiles a lab is issued from, in catalogue order.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    profiles: Vec<Profile>,
+}
+
+impl Catalogue {
+    /// The profiles shipped in `templates/`.
+    pub fn builtin() -> Result<Catalogue> {
+        let mut profiles = Vec::new();
+        for (file, text) in embedded::TEMPLATES {
+            profiles.push(Profile::from_yaml(text, &format!("templates/{file}"))?);
+        }
+        Ok(Catalogue::sorted(profiles))
+    }
+
+    /// The built-in profiles plus every `*.yaml` in `dir`; a file with a built-in name replaces it.
+    pub fn with_dir(dir: &Path) -> Result<Catalogue> {
+        let mut by_name: BTreeMap<String, Profile> =
+            Catalogue::builtin()?.profiles.into_iter().map(|p| (p.name.clone(), p)).collect();
+        let entries = std::fs::read_dir(dir).map_err(Error::io("reading profiles from", dir))?;
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+            let text = std::fs::read_to_string(&path).map_err(Error::io("reading", &path))?;
+            let p = Profile::from_yaml(&text, &path.display().to_string())?;
+            by_name.insert(p.name.clone(), p);
+        }
+        Ok(Catalogue::sorted(by_name.into_values().collect()))
+    }
+
+    /// Controls first (`valid`, the reference, leading), then in the order their rules are met,
+    /// then by name.
+    fn sorted(mut profiles: Vec<Profile>) -> Catalogue {
+        profiles.sort_by_key(|p| {
+            let pos = p.breaks.as_deref().and_then(rules::position).map_or(0, |i| i + 1);
+            (pos, p.name != "valid", p.name.clone())
+        });
+        Catalogue { profiles }
+    }
+
+    pub fn profiles(&self) -> &[Profile] {
+        &self.profiles
+    }
+
+    /// A profile by name, or an error that suggests the closest name.
+    pub fn get(&self, name: &str) -> Result<&Profile> {
+        self.profiles.iter().find(|p| p.name == name).ok_or_else(|| Error::UnknownScenario {
+            name: name.to_string(),
+            suggestion: suggest(name, self.profiles.iter().map(|p| p.name.as_str())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_parse_and_print() {
+        assert_eq!(parse_rel_time("-1h"), Some(RelTime(-3600)));
+        assert_eq!(parse_rel_time("+90d"), Some(RelTime(90 * 86400)));
+        assert_eq!(parse_rel_time("30m"), Some(RelTime(1800)));
+        assert_eq!(parse_rel_time("0"), Some(RelTime(0)));
+        assert_eq!(parse_rel_time("1x"), None);
+        assert_eq!(parse_rel_time("d"), None);
+        assert_eq!(String::from(RelTime(-86400)), "-1d");
+    }
+
+    #[test]
+    fn builtin_catalogue_loads_and_every_rule_in_it_exists() {
+        let cat = Catalogue::builtin().expect("built-in profiles parse");
+        assert!(cat.profiles().len() >= 20);
+        assert!(cat.get("valid").is_ok());
+    }
+
+    #[test]
+    fn unknown_field_is_reported_with_line_and_column() {
+        let text = "name: x\nsummary: s\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0, python: '', go: ''}\nbraeks: a\n";
+        let err = Profile::from_yaml(text, "x.yaml").expect_err("unknown field").to_string();
+        assert!(err.contains("x.yaml:4:1") || err.contains("line 4 column 1"), "{err}");
+    }
+}

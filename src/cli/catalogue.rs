@@ -1,0 +1,102 @@
+//! `pki-lab scenarios` and `pki-lab inspect`: reading the catalogue and its certificates.
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use super::row;
+use crate::catalogue::template::Catalogue;
+use crate::cli::output::table;
+use crate::cli::{InspectArgs, ScenariosArgs};
+use crate::error::{Error, Result, suggest};
+use crate::inspect as describe;
+use crate::labdir;
+use crate::labdir::manifest::Manifest;
+
+/// One scenario as `pki-lab scenarios` shows it; `--json` prints a list of these, whether
+/// they come from the built-in catalogue or from a lab's manifest.
+#[derive(Debug, serde::Serialize)]
+struct Entry<'a> {
+    name: &'a str,
+    step: Option<crate::catalogue::rules::Step>,
+    rule: Option<&'a str>,
+    summary: &'a str,
+    expect: &'a crate::catalogue::template::Expect,
+}
+
+pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
+    // An existing lab is the truth (it may hold custom profiles); otherwise the built-in catalogue.
+    let manifest: Option<Manifest> = labdir::is_lab(dir).then(|| labdir::load_manifest(dir)).transpose()?;
+    let catalogue = Catalogue::builtin()?;
+    let entries: Vec<Entry<'_>> = match &manifest {
+        Some(m) => m
+            .scenarios
+            .iter()
+            .map(|s| Entry {
+                name: &s.name,
+                step: s.step,
+                rule: s.rule.as_deref(),
+                summary: &s.summary,
+                expect: &s.expect,
+            })
+            .collect(),
+        None => catalogue
+            .profiles()
+            .iter()
+            .map(|p| Entry {
+                name: &p.name,
+                step: p.step(),
+                rule: p.breaks.as_deref(),
+                summary: &p.summary,
+                expect: &p.expect,
+            })
+            .collect(),
+    };
+    if args.json {
+        let json = serde_json::to_string_pretty(&entries).map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> =
+        entries.iter().map(|e| row(e.name, e.step.map(|s| s.as_str()), e.rule, e.summary, e.expect)).collect();
+    print!("{}", table(&["SCENARIO", "STEP", "RULE", "EXPECTED", "SUMMARY"], &rows));
+    Ok(0)
+}
+
+pub(crate) fn inspect(dir: &Path, args: InspectArgs, now: OffsetDateTime) -> Result<i32> {
+    let path = resolve_cert_target(dir, &args.target)?;
+    let text = crate::labdir::fsutil::read_to_string(&path)?;
+    let chain = describe::describe_pem_bundle(&text, now)
+        .map_err(|message| Error::Parse { context: path.display().to_string(), message })?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&chain).map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+    } else {
+        println!("{}", path.display());
+        print!("{}", describe::render_text(&chain));
+    }
+    Ok(0)
+}
+
+/// A path to a PEM file, or a scenario name resolved to the chain its server sends.
+fn resolve_cert_target(dir: &Path, target: &str) -> Result<PathBuf> {
+    let as_path = PathBuf::from(target);
+    if as_path.is_file() {
+        return Ok(as_path);
+    }
+    if target.contains('/') || target.ends_with(".pem") || target.ends_with(".crt") {
+        return Err(Error::Io {
+            action: "reading",
+            path: as_path,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    let m = labdir::load_manifest(dir)?;
+    match m.scenarios.iter().find(|s| s.name == target) {
+        Some(s) => Ok(dir.join(&s.files.chain)),
+        None => Err(Error::UnknownScenario {
+            name: target.to_string(),
+            suggestion: suggest(target, m.scenarios.iter().map(|s| s.name.as_str())),
+        }),
+    }
+}

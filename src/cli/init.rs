@@ -1,0 +1,66 @@
+//! `pki-lab init`, and the receipt that `serve` also prints when it makes a lab.
+
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use crate::catalogue::template::Catalogue;
+use crate::cli::InitArgs;
+use crate::error::Result;
+use crate::labdir::{self, InitOptions};
+use crate::pki::ca::{CaOptions, DEFAULT_PERMITTED};
+
+pub(crate) fn init(dir: &Path, args: InitArgs, now: OffsetDateTime) -> Result<i32> {
+    let permitted = if args.no_name_constraints {
+        eprintln!(
+            "warning: the root will not be name-constrained: anyone holding the lab's keys could impersonate any site to a machine that trusts it"
+        );
+        None
+    } else {
+        let mut p: Vec<String> = DEFAULT_PERMITTED.iter().map(|s| s.to_string()).collect();
+        p.extend(args.permit.iter().cloned());
+        // Fail on a bad --permit before touching the disk.
+        crate::pki::ca::name_constraints(&p)?;
+        Some(p)
+    };
+    let catalogue = match &args.profiles {
+        Some(d) => Catalogue::with_dir(d)?,
+        None => Catalogue::builtin()?,
+    };
+    let opts =
+        InitOptions { ca: CaOptions { key_type: args.key_type, permitted }, force: args.force, renew: args.renew };
+    let report = labdir::init(dir, &catalogue, &opts, now)?;
+    print_receipt(&report);
+    Ok(0)
+}
+
+pub(crate) fn print_receipt(r: &labdir::InitReport) {
+    let m = &r.manifest;
+    let verb = if r.renewed {
+        "re-issued the scenarios of the lab in"
+    } else if r.replaced {
+        "replaced the lab in"
+    } else {
+        "created a lab in"
+    };
+    let dir = r.dir.display();
+    eprintln!("{verb} {dir}");
+    eprintln!("  trust     {dir}/ca.pem  (SHA-256 {})", m.ca.root_sha256);
+    match &m.ca.permitted {
+        Some(p) => eprintln!("  limited   the root may only issue for: {}", p.join(", ")),
+        None => eprintln!("  limited   not at all (--no-name-constraints)"),
+    }
+    let controls = m.scenarios.iter().filter(|s| s.rule.is_none()).count();
+    eprintln!(
+        "  issued    {} scenarios ({} controls, {} broken) in {dir}/scenarios, key type {}",
+        m.scenarios.len(),
+        controls,
+        m.scenarios.len() - controls,
+        m.key_type
+    );
+    if let Some(v) = m.scenarios.iter().find(|s| s.name == "valid") {
+        eprintln!("  valid     until {} (renew with `pki-lab init --renew`)", v.not_after);
+    }
+    eprintln!("  manifest  {dir}/manifest.json");
+    eprintln!("next: `pki-lab scenarios` to see the catalogue, `pki-lab inspect expired` to read one");
+}

@@ -1,0 +1,278 @@
+//! `pki-lab issue`: a certificate for the user's names under the lab CA (or a signed CSR),
+//! written as cert.pem, key.pem, chain.pem, fullchain.pem [, cert.p12, crl.pem], with a receipt.
+
+use std::path::Path;
+
+use rustls::pki_types::CertificateDer;
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use super::init::print_receipt;
+use crate::catalogue::template::{Catalogue, RelTime};
+use crate::cli::IssueArgs;
+use crate::error::{Error, Result};
+use crate::labdir::fsutil::{self, PUBLIC, SECRET};
+use crate::labdir::{self, InitOptions, rfc3339};
+use crate::pki::ca::{self, CaOptions, LabCa};
+use crate::pki::issue::{self, Anchor, Request};
+use crate::pki::names::{self, Name};
+
+/// What `--json` prints.
+#[derive(Debug, Serialize)]
+struct Receipt {
+    names: Vec<String>,
+    like: Option<String>,
+    breaks: Option<String>,
+    serial: String,
+    not_before: String,
+    not_after: String,
+    dir: String,
+    files: Vec<String>,
+}
+
+pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<i32> {
+    // Everything that can be refused is refused before anything is written, the lab included.
+    let catalogue = Catalogue::builtin()?;
+    let password = args
+        .password
+        .clone()
+        .or_else(|| std::env::var("PKI_LAB_P12_PASSWORD").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| crate::pki::p12::DEFAULT_PASSWORD.to_string());
+    let validity = validity(&args, now)?;
+    let (names, csr) = match &args.csr {
+        Some(path) => {
+            let (req, names) = issue::csr_names(&fsutil::read_to_string(path)?, &path.display().to_string())?;
+            (names, Some(req))
+        }
+        None => (names::parse_all(&args.names)?, None),
+    };
+    let like = match csr {
+        Some(_) => None,
+        None => Some(catalogue.get(&args.like)?.clone()),
+    };
+    if let Some(p) = &like
+        && validity.is_some()
+        && p.breaks.as_deref().is_some_and(|r| r.starts_with("validity."))
+    {
+        return Err(Error::Usage(format!(
+            "--like {} sets the validity itself (its defect); drop --days, --not-before and --not-after",
+            p.name
+        )));
+    }
+    let permitted = if labdir::is_lab(dir) {
+        labdir::load_manifest(dir)?.ca.permitted
+    } else {
+        Some(ca::DEFAULT_PERMITTED.iter().map(|s| s.to_string()).collect())
+    };
+    names::check_permitted(&names, permitted.as_deref())?;
+
+    let first = names.first().ok_or_else(|| Error::Usage("no names to issue for".into()))?;
+    let out = args.out.clone().unwrap_or_else(|| dir.join("issued").join(first.file_stem()));
+    let mut files: Vec<&str> = vec!["cert.pem", "chain.pem", "fullchain.pem"];
+    if csr.is_none() {
+        files.push("key.pem");
+    }
+    if args.p12 {
+        files.push("cert.p12");
+    }
+    if like.as_ref().is_some_and(|p| p.leaf.revoked) {
+        files.push("crl.pem");
+    }
+    if !args.force {
+        let existing: Vec<String> =
+            files.iter().map(|f| out.join(f)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
+        if !existing.is_empty() {
+            return Err(Error::Usage(format!(
+                "refusing to overwrite {}\n  hint: pass --force to replace them (the private key too), or choose another --out",
+                existing.join(", ")
+            )));
+        }
+    }
+
+    if !labdir::is_lab(dir) {
+        eprintln!("no lab in {}: creating one first", dir.display());
+        let opts = InitOptions { ca: CaOptions::default(), force: false, renew: false };
+        print_receipt(&labdir::init(dir, &catalogue, &opts, now)?);
+    }
+    let lab = LabCa::load(&dir.join("ca"))?;
+    fsutil::create_dir(&out)?;
+
+    let pems = |certs: &[CertificateDer<'_>]| certs.iter().map(|c| ca::pem_cert(c)).collect::<String>();
+    let written = |f: &str| out.join(f);
+    let (path, served, anchor_pem, serial, not_before, not_after) = match (csr, &like) {
+        (Some(req), _) => {
+            let (from, until) = validity.unwrap_or((now - Duration::hours(1), now + Duration::days(90)));
+            let signed = issue::sign_csr(req, names.clone(), &lab.intermediate, args.client, (from, until))?;
+            let path = vec![signed.cert, lab.intermediate.der.clone()];
+            (path.clone(), path, Some(lab.root.pem.clone()), signed.serial, signed.not_before, signed.not_after)
+        }
+        (None, Some(profile)) => {
+            let req = Request { names: names.clone(), client: args.client, key: args.key_type, validity };
+            let tailored = issue::tailor(profile, &req, now)?;
+            let made = issue::issue(&tailored, &lab, args.key_type.unwrap_or_default(), now)?;
+            fsutil::write_atomic(&written("key.pem"), made.served_key_pem.as_bytes(), SECRET)?;
+            if let Some(who) = made.revoked_by {
+                let ca = if who == crate::catalogue::template::IssuerRef::Root { &lab.root } else { &lab.intermediate };
+                let crl = issue::crl(ca, std::slice::from_ref(&made.serial), now)?;
+                fsutil::write_atomic(&written("crl.pem"), crl.as_bytes(), PUBLIC)?;
+            }
+            let anchor = match made.anchor {
+                Anchor::Root => Some(lab.root.pem.clone()),
+                Anchor::RogueRoot => Some(lab.rogue.pem.clone()),
+                Anchor::None => None,
+            };
+            if args.p12 {
+                let mut chain = made.path.clone();
+                if let Some(a) = &anchor {
+                    chain.extend(ca::parse_certs(a, "the root")?);
+                }
+                let alias = first.to_string();
+                let bytes = crate::pki::p12::key_store(&alias, &made.served_key_pem, &chain, &password)?;
+                fsutil::write_atomic(&written("cert.p12"), &bytes, SECRET)?;
+            }
+            (made.path, made.served, anchor, made.serial, made.not_before, made.not_after)
+        }
+        (None, None) => return Err(Error::Usage("nothing to issue".into())),
+    };
+    fsutil::write_atomic(&written("cert.pem"), pems(&path[..1]).as_bytes(), PUBLIC)?;
+    fsutil::write_atomic(&written("chain.pem"), pems(&served).as_bytes(), PUBLIC)?;
+    let mut full = pems(&path);
+    if let Some(a) = &anchor_pem {
+        full.push_str(a);
+    }
+    fsutil::write_atomic(&written("fullchain.pem"), full.as_bytes(), PUBLIC)?;
+
+    print_issue_receipt(
+        dir,
+        &out,
+        &names,
+        like.as_ref(),
+        &path,
+        &files,
+        args.p12.then_some(&password),
+        (not_before, not_after),
+        now,
+    );
+    if args.json {
+        let receipt = Receipt {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            like: like.as_ref().map(|p| p.name.clone()),
+            breaks: like.as_ref().and_then(|p| p.breaks.clone()),
+            serial: labdir::hex_colon(&serial.to_bytes()),
+            not_before: rfc3339(not_before),
+            not_after: rfc3339(not_after),
+            dir: out.display().to_string(),
+            files: files.iter().map(|f| out.join(f).display().to_string()).collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&receipt).map_err(|e| Error::Usage(e.to_string()))?);
+    }
+    Ok(0)
+}
+
+/// `--days` or `--not-before`/`--not-after`, as absolute times; `None` keeps the profile's.
+fn validity(args: &IssueArgs, now: OffsetDateTime) -> Result<Option<(OffsetDateTime, OffsetDateTime)>> {
+    if let Some(days) = args.days {
+        if days == 0 {
+            return Err(Error::Usage("--days: expected at least 1, found 0".into()));
+        }
+        return Ok(Some((now - Duration::hours(1), now + Duration::days(i64::from(days)))));
+    }
+    if args.not_before.is_none() && args.not_after.is_none() {
+        return Ok(None);
+    }
+    let from = match &args.not_before {
+        Some(t) => parse_time(t, "--not-before", now)?,
+        None => now - Duration::hours(1),
+    };
+    let until = match &args.not_after {
+        Some(t) => parse_time(t, "--not-after", now)?,
+        None => from + Duration::days(90),
+    };
+    if until <= from {
+        return Err(Error::Usage(format!(
+            "--not-after ({}) must be later than --not-before ({})",
+            rfc3339(until),
+            rfc3339(from)
+        )));
+    }
+    Ok(Some((from, until)))
+}
+
+fn parse_time(s: &str, flag: &str, now: OffsetDateTime) -> Result<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    RelTime::try_from(s.to_string()).map(|r| r.at(now)).map_err(|_| {
+        Error::Usage(format!(
+            "{flag}: expected an RFC 3339 time (2027-01-01T00:00:00Z) or a time relative to now (-1h, +30d), found `{s}`"
+        ))
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn print_issue_receipt(
+    lab: &Path,
+    out: &Path,
+    names: &[Name],
+    like: Option<&crate::catalogue::template::Profile>,
+    path: &[CertificateDer<'_>],
+    files: &[&str],
+    password: Option<&String>,
+    (from, until): (OffsetDateTime, OffsetDateTime),
+    now: OffsetDateTime,
+) {
+    let list = names.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
+    eprintln!("issued a certificate for {list}");
+    match like {
+        Some(p) if p.breaks.is_some() => eprintln!(
+            "  like      {}: {} — it breaks {} on purpose",
+            p.name,
+            p.summary,
+            p.breaks.as_deref().unwrap_or("")
+        ),
+        Some(p) if p.name != "valid" => eprintln!("  like      {}: {}", p.name, p.summary),
+        Some(_) => {}
+        None => eprintln!("  from      a certificate signing request (its key stays with you)"),
+    }
+    if let Some(p) = like
+        && p.breaks.as_deref() == Some("name.mismatch")
+    {
+        eprintln!("  names     the certificate names {}, not yours (that is the defect)", p.leaf_sans().join(", "));
+    }
+    let issuer = x509_parser::parse_x509_certificate(&path[0])
+        .map(|(_, c)| c.issuer().to_string())
+        .unwrap_or_else(|_| "?".into());
+    eprintln!("  signed by {issuer}");
+    let days = (until - from).whole_days();
+    let when = if until < now {
+        "; expired already"
+    } else if from > now {
+        "; not valid yet"
+    } else {
+        ""
+    };
+    eprintln!("  valid     {} .. {} ({days} days{when})", rfc3339(from), rfc3339(until));
+    let show = |f: &str, what: &str| {
+        if files.contains(&f) {
+            let line = format!("  {:<9} {}  {what}", f.trim_end_matches(".pem"), out.join(f).display());
+            eprintln!("{}", line.trim_end());
+        }
+    };
+    show("cert.pem", "");
+    show("key.pem", "(private key, mode 0600)");
+    show("chain.pem", "(certificate + intermediate: what a server sends)");
+    show("fullchain.pem", "(chain + root)");
+    if let Some(pw) = password {
+        let note = if pw == crate::pki::p12::DEFAULT_PASSWORD { ", the default" } else { "" };
+        eprintln!("  {:<9} {}  (password `{pw}`{note})", "p12", out.join("cert.p12").display());
+    }
+    show("crl.pem", "(a CRL listing this certificate as revoked)");
+    let ca = lab.join("ca.pem");
+    eprintln!(
+        "next: trust {} (`pki-lab trust install`, or `eval \"$(pki-lab env)\"` in this shell), then serve {} with {}",
+        ca.display(),
+        out.join("chain.pem").display(),
+        if files.contains(&"key.pem") { out.join("key.pem").display().to_string() } else { "your key".into() }
+    );
+}

@@ -1,0 +1,94 @@
+//! What each subcommand does: call the library, print results to stdout and receipts to stderr,
+//! return the exit code (0 as expected, 1 a check did not hold, 2 bad input).
+
+mod args;
+mod catalogue;
+mod completions;
+mod env;
+mod gateway;
+mod init;
+mod issue;
+mod lab;
+pub mod output;
+mod probe;
+mod serve;
+mod trust;
+mod verify;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub use args::*;
+
+use crate::catalogue::template::Expect;
+use crate::error::{Error, Result};
+use crate::labdir;
+pub(crate) use gateway::backend_client as gateway_backend_client;
+pub(crate) use probe::options as probe_options;
+pub(crate) use verify::report as verify_report;
+
+/// Runs one command; `Ok(code)` is the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let dir = cli.dir.unwrap_or_else(labdir::default_dir);
+    let now = clock()?;
+    match cli.command {
+        Command::Init(args) => init::init(&dir, args, now),
+        Command::Scenarios(args) => catalogue::scenarios(&dir, args),
+        Command::Inspect(args) => catalogue::inspect(&dir, args, now),
+        Command::Serve(args) => serve::serve(&dir, args, now),
+        Command::Probe(args) => probe::probe(&dir, args, now),
+        Command::Verify(args) => verify::verify(&dir, args, now),
+        Command::Gateway(args) => gateway::gateway(&dir, args, now),
+        Command::Issue(args) => issue::issue(&dir, args, now),
+        Command::Trust(args) => trust::trust(&dir, args),
+        Command::Env(args) => env::env(&dir, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
+        Command::Lab(args) => lab::lab(&dir, args, now),
+    }
+}
+
+/// The current time, or `PKI_LAB_NOW` (RFC 3339) so that tests and reproducible runs can pin it.
+pub fn clock() -> Result<OffsetDateTime> {
+    match std::env::var("PKI_LAB_NOW") {
+        Ok(v) if !v.is_empty() => OffsetDateTime::parse(&v, &Rfc3339).map_err(|e| {
+            Error::Usage(format!(
+                "PKI_LAB_NOW: expected an RFC 3339 time such as 2026-11-26T10:00:00Z, found `{v}` ({e})"
+            ))
+        }),
+        _ => Ok(OffsetDateTime::now_utc()),
+    }
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("starting the async runtime: {e}")))
+}
+
+/// One row of the catalogue table.
+pub(crate) fn row(name: &str, step: Option<&str>, rule: Option<&str>, summary: &str, expect: &Expect) -> Vec<String> {
+    let outcome = if rule.is_none() {
+        "pass".to_string()
+    } else {
+        let mut o = format!("openssl {}, rustls {}", expect.openssl_verify, expect.rustls_verify);
+        if let Some(h) = &expect.rustls_handshake {
+            o = format!("openssl {}, rustls handshake {h}", expect.openssl_verify);
+        }
+        o
+    };
+    vec![
+        name.to_string(),
+        step.unwrap_or("-").to_string(),
+        rule.unwrap_or("(control)").to_string(),
+        outcome,
+        summary.to_string(),
+    ]
+}
+
+/// A `--flag SECONDS` value as a duration.
+pub(crate) fn seconds(s: f64, flag: &str) -> Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(s)
+        .map_err(|_| Error::Usage(format!("{flag}: expected a positive number of seconds, found {s}")))
+}

@@ -1,0 +1,189 @@
+//! `pki-lab probe`: resolve targets, probe them concurrently, compare with expectations.
+
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use super::runtime;
+use crate::cli::ProbeArgs;
+use crate::cli::output::table;
+use crate::error::{Error, Result, suggest};
+use crate::labdir;
+
+/// One thing to probe, resolved.
+struct ProbeTarget {
+    label: String,
+    scenario: Option<crate::labdir::manifest::ScenarioEntry>,
+    host: String,
+    port: u16,
+    connect_host: String,
+}
+
+pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<i32> {
+    use crate::{probe, serve, verdict::engine};
+    let lab = labdir::is_lab(dir);
+    let manifest = if lab { Some(labdir::load_manifest(dir)?) } else { None };
+    let scenario_names: Vec<String> = if args.all {
+        let m = manifest.as_ref().ok_or_else(|| Error::NoLab { dir: dir.to_path_buf() })?;
+        let ports = serve::load_ports(&serve::ports_path(dir))?;
+        m.scenarios.iter().filter(|s| ports.scenarios.contains_key(&s.name)).map(|s| s.name.clone()).collect()
+    } else {
+        args.targets.clone()
+    };
+
+    let mut targets = Vec::new();
+    let mut ports_cache: Option<serve::Ports> = None;
+    for t in &scenario_names {
+        if let Some((host, port)) = probe::parse_target(t) {
+            targets.push(ProbeTarget {
+                label: t.clone(),
+                scenario: None,
+                host: args.host.clone().unwrap_or_else(|| host.clone()),
+                port,
+                connect_host: host,
+            });
+            continue;
+        }
+        let m = manifest.as_ref().ok_or_else(|| Error::NoLab { dir: dir.to_path_buf() })?;
+        let entry = m.scenarios.iter().find(|s| &s.name == t).ok_or_else(|| Error::UnknownScenario {
+            name: t.clone(),
+            suggestion: suggest(t, m.scenarios.iter().map(|s| s.name.as_str())),
+        })?;
+        if ports_cache.is_none() {
+            ports_cache = Some(serve::load_ports(&serve::ports_path(dir))?);
+        }
+        let ports = ports_cache.as_ref().ok_or_else(|| Error::Usage("ports".into()))?;
+        let port = *ports.scenarios.get(t).ok_or_else(|| {
+            Error::Usage(format!(
+                "scenario {t} is not being served\n  hint: start it with `pki-lab serve {t}` (or serve all)"
+            ))
+        })?;
+        targets.push(ProbeTarget {
+            label: t.clone(),
+            scenario: Some(entry.clone()),
+            host: args.host.clone().unwrap_or_else(|| m.host.clone()),
+            port,
+            connect_host: ports.bind.to_string(),
+        });
+    }
+
+    // What the probe trusts: --ca, or the lab root; the lab's other CAs help explain failures.
+    let lab_trust = if lab { Some(engine::lab_trust(dir)?) } else { None };
+    let roots = match &args.ca {
+        Some(f) => crate::pki::ca::parse_certs(&crate::labdir::fsutil::read_to_string(f)?, &f.display().to_string())?,
+        None => lab_trust.as_ref().map(|t| t.roots.clone()).ok_or_else(|| {
+            Error::Usage(format!("no --ca given and no lab in {} to trust\n  hint: pass --ca FILE", dir.display()))
+        })?,
+    };
+    let known = lab_trust.as_ref().map(|t| t.known.clone()).unwrap_or_default();
+    let user_crls = crate::probe::load_crls(&args.crls)?;
+    let lab_crls = if lab {
+        crate::probe::load_crls(&[dir.join("root.crl.pem"), dir.join("intermediate.crl.pem")])?
+    } else {
+        vec![]
+    };
+    let user_identity = args.client_cert.as_deref().map(crate::probe::load_identity).transpose()?;
+    let rt = runtime()?;
+    let reports: Vec<crate::probe::Report> = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, t) in targets.iter().enumerate() {
+            let addr = tokio::net::lookup_host((t.connect_host.as_str(), t.port))
+                .await
+                .map_err(|e| Error::Usage(format!("cannot resolve {}: {e}", t.connect_host)))?
+                .next()
+                .ok_or_else(|| Error::Usage(format!("{} has no address", t.connect_host)))?;
+            // Scenario targets check revocation against the lab's CRLs unless --crl is given.
+            let crls = if !user_crls.is_empty() || t.scenario.is_none() { user_crls.clone() } else { lab_crls.clone() };
+            let trust = engine::Trust { roots: roots.clone(), known: known.clone(), crls };
+            let client = match (&user_identity, &t.scenario) {
+                (Some(id), _) => Some(id.clone()),
+                (None, Some(s)) if s.serve.probe_client_cert => match &s.files.client_chain {
+                    Some(_) => Some(crate::probe::load_identity(&dir.join(format!("scenarios/{}/client", s.name)))?),
+                    None => None,
+                },
+                _ => None,
+            };
+            let opts = options(&args, &t.host, client, now)?;
+            let label = t.label.clone();
+            let scenario = t.scenario.as_ref().map(|s| s.name.clone());
+            set.spawn(async move { (i, crate::probe::probe(&label, scenario.as_deref(), addr, &trust, &opts).await) });
+        }
+        let mut out = Vec::new();
+        while let Some(r) = set.join_next().await {
+            out.push(r.map_err(|e| Error::Usage(format!("probe task failed: {e}")))?);
+        }
+        out.sort_by_key(|(i, _)| *i);
+        Ok::<_, Error>(out.into_iter().map(|(_, r)| r).collect())
+    })?;
+
+    // Compare each report with --expect, or with its scenario's rule under --all.
+    let mut all_ok = true;
+    let mut rows = Vec::new();
+    for (t, r) in targets.iter().zip(&reports) {
+        let expected: Vec<String> = if !args.expect.is_empty() {
+            args.expect.clone()
+        } else if args.all {
+            t.scenario.as_ref().and_then(|s| s.rule.clone()).into_iter().collect()
+        } else {
+            vec![]
+        };
+        let ok = crate::probe::matches(r, &expected);
+        all_ok &= ok;
+        rows.push(vec![
+            r.scenario.clone().unwrap_or_else(|| r.target.clone()),
+            if expected.is_empty() { "pass".into() } else { expected.join(",") },
+            if r.verdict.failed.is_empty() { "pass".into() } else { r.verdict.failed.join(",") },
+            r.verdict.rustls.clone(),
+            if ok { "ok".into() } else { "DIFFERS".into() },
+        ]);
+    }
+    if args.json {
+        let json = if reports.len() == 1 && !args.all {
+            serde_json::to_string_pretty(&reports[0])
+        } else {
+            serde_json::to_string_pretty(&reports)
+        }
+        .map_err(|e| Error::Usage(e.to_string()))?;
+        println!("{json}");
+    } else {
+        if !args.all || args.verbose {
+            for r in &reports {
+                println!("{}", crate::probe::render_text(r));
+            }
+        }
+        if reports.len() > 1 {
+            print!("{}", table(&["TARGET", "EXPECTED", "OBSERVED", "RUSTLS", "MATCH"], &rows));
+        }
+    }
+    Ok(if all_ok { 0 } else { 1 })
+}
+
+/// The probe options the command-line flags ask for (also what lab steps run).
+pub(crate) fn options(
+    args: &ProbeArgs,
+    host: &str,
+    client: Option<crate::probe::ClientIdentity>,
+    now: OffsetDateTime,
+) -> Result<crate::probe::ProbeOptions> {
+    let timeout = super::seconds(args.timeout, "--timeout")?;
+    let versions = if args.tls12 {
+        vec![&rustls::version::TLS12]
+    } else if args.tls13 {
+        vec![&rustls::version::TLS13]
+    } else {
+        vec![]
+    };
+    Ok(crate::probe::ProbeOptions {
+        versions,
+        client,
+        requests: args.requests,
+        timeout,
+        // --resume alone means "come back once".
+        connections: if args.resume && args.connections == 1 { 2 } else { args.connections },
+        resume: args.resume,
+        close: args.close,
+        source: args.source,
+        keylog: args.keylog.clone(),
+        ..crate::probe::ProbeOptions::new(host, now)
+    })
+}

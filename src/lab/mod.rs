@@ -1,0 +1,441 @@
+//! Lab exercises: the schema of `labs/*.yaml`, the labs built into the binary, and loading a
+//! lab by id or path. `labs/README.md` documents the format for authors.
+//!
+//! A lab is a list of steps a learner works through: `explain` (read), `run` (a pki-lab command
+//! whose observation is checked), `question` (multiple choice or short answer) and `task` (the
+//! learner changes something; a `check` command verifies it). [`validate`] turns the YAML into a
+//! [`Lab`] or reports every problem with file, line and column; [`session`] runs commands
+//! against servers it starts itself; [`grade`] checks steps and answers; [`progress`] remembers
+//! where a learner stopped.
+//!
+//! ```no_run
+//! let lab = pki_lab::lab::find("expired-and-not-yet-valid")?;
+//! for step in &lab.steps {
+//!     println!("{} {}", step.action.kind(), step.id);
+//! }
+//! # Ok::<(), pki_lab::Error>(())
+//! ```
+
+pub mod answers;
+pub mod command;
+pub mod diag;
+pub mod expect;
+pub mod grade;
+pub mod progress;
+pub mod session;
+pub mod validate;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::catalogue::rules::{self, Step as HandshakeStep};
+use crate::error::{Error, Result, suggest};
+use crate::serve::session::{SessionOptions, SessionStore, Tickets};
+use command::CommandTemplate;
+use expect::Expect;
+
+/// One lab, validated.
+#[derive(Debug, Clone)]
+pub struct Lab {
+    /// Stable id, kebab-case; the file is named `<id>.yaml` or `NN-<id>.yaml`.
+    pub id: String,
+    pub title: String,
+    pub level: Level,
+    /// What the learner can do at the end, in a sentence or two.
+    pub goal: String,
+    /// Ids of labs to do first.
+    pub prerequisites: Vec<String>,
+    /// Scenarios the lab serves (and whose files it reads) while it runs.
+    pub scenarios: Vec<String>,
+    /// Further servers, each with its own session settings; probed as `server:NAME`.
+    pub servers: Vec<LabServer>,
+    /// Gateways, each in front of its own backends; probed as `gateway:NAME`.
+    pub gateways: Vec<LabGateway>,
+    pub steps: Vec<Step>,
+    /// Where it was read from: `labs/<file>` for a built-in lab, else the path given.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Beginner,
+    Intermediate,
+    Advanced,
+}
+
+impl Level {
+    pub const ALL: &[&str] = &["beginner", "intermediate", "advanced"];
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "beginner" => Some(Level::Beginner),
+            "intermediate" => Some(Level::Intermediate),
+            "advanced" => Some(Level::Advanced),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Level::ALL[self as usize]
+    }
+}
+
+/// A server a lab starts besides its scenarios (`servers:`), with its own session settings. It
+/// reports its `name` as the server that answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabServer {
+    pub name: String,
+    /// The scenario whose certificate and settings it serves.
+    pub scenario: String,
+    pub session: SessionSpec,
+}
+
+/// A gateway a lab starts (`gateways:`) in front of `backends` servers of one scenario, named
+/// `backend-1` … `backend-N`, each with the same session settings (their own cache, their own
+/// ticket key unless `tickets: shared`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabGateway {
+    pub name: String,
+    pub mode: crate::serve::gateway::Mode,
+    pub backends: u32,
+    pub scenario: String,
+    pub session: SessionSpec,
+}
+
+/// Where a lab server keeps its resumable sessions, as the lab file says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionSpec {
+    pub store: SessionStore,
+    pub tickets: LabTickets,
+}
+
+/// `tickets:` of a lab server or gateway.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LabTickets {
+    #[default]
+    Off,
+    /// Each server process its own key.
+    PerServer,
+    /// One key file in the lab's work directory ([`TICKET_KEY_FILE`]), shared by every server
+    /// and backend of the lab that says `shared`.
+    Shared,
+}
+
+impl LabTickets {
+    pub const ALL: &[&str] = &["off", "per-server", "shared"];
+
+    pub fn parse(s: &str) -> Option<LabTickets> {
+        match s {
+            "off" => Some(LabTickets::Off),
+            "per-server" => Some(LabTickets::PerServer),
+            "shared" => Some(LabTickets::Shared),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        LabTickets::ALL[self as usize]
+    }
+}
+
+/// The shared ticket key of a lab, in its work directory.
+pub const TICKET_KEY_FILE: &str = "ticket.key";
+
+impl SessionSpec {
+    /// The server options, with a shared ticket key kept in `work`.
+    pub fn options(&self, work: &Path) -> SessionOptions {
+        SessionOptions {
+            store: self.store.clone(),
+            tickets: match self.tickets {
+                LabTickets::Off => Tickets::Off,
+                LabTickets::PerServer => Tickets::PerServer,
+                LabTickets::Shared => Tickets::Shared(work.join(TICKET_KEY_FILE)),
+            },
+        }
+    }
+
+    /// `memory, tickets off` and the like, for listings.
+    pub fn describe(&self) -> String {
+        let store = match &self.store {
+            SessionStore::Memory => "memory cache".to_string(),
+            SessionStore::None => "no cache".to_string(),
+            SessionStore::Redis(url) => format!("cache in {url}"),
+        };
+        let tickets = match self.tickets {
+            LabTickets::Off => "no tickets",
+            LabTickets::PerServer => "tickets (own key)",
+            LabTickets::Shared => "tickets (shared key)",
+        };
+        format!("{store}, {tickets}")
+    }
+}
+
+/// One step of a lab.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    /// What to read, do or answer. `{lab}` and `{work}` are replaced when shown.
+    pub text: String,
+    /// Revealed one at a time on request.
+    pub hints: Vec<String>,
+    /// Shown once the step is done.
+    pub explanation: Option<String>,
+    pub action: Action,
+}
+
+/// What a step asks of the learner.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Read and continue.
+    Explain,
+    /// Run a command and check what it observes.
+    Run(Check),
+    Question(Question),
+    Task(Task),
+}
+
+impl Action {
+    pub const KINDS: &[&str] = &["explain", "run", "question", "task"];
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Explain => "explain",
+            Action::Run(_) => "run",
+            Action::Question(_) => "question",
+            Action::Task(_) => "task",
+        }
+    }
+}
+
+/// A command and what it must observe.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub command: CommandTemplate,
+    pub expect: Expect,
+}
+
+/// Multiple choice (with `choices`) or short answer.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub choices: Vec<String>,
+    pub answer: String,
+    /// Other spellings accepted for a short answer.
+    pub accept: Vec<String>,
+}
+
+impl Question {
+    /// Whether `given` is right: the answer or an accepted spelling, compared without case,
+    /// surrounding space or a final full stop; for multiple choice also the letter or number of
+    /// the right choice (`b`, `2`).
+    pub fn is_correct(&self, given: &str) -> bool {
+        let given = normalize(given);
+        if given.is_empty() {
+            return false;
+        }
+        if let Some(i) = self.choices.iter().position(|c| normalize(c) == normalize(&self.answer)) {
+            let letter = char::from(b'a' + u8::try_from(i % 26).unwrap_or(0)).to_string();
+            if given == letter || given == (i + 1).to_string() {
+                return true;
+            }
+        }
+        std::iter::once(&self.answer).chain(&self.accept).any(|a| normalize(a) == given)
+    }
+
+    /// `a) …` labels for the choices.
+    pub fn labelled_choices(&self) -> Vec<String> {
+        self.choices
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{}) {c}", char::from(b'a' + u8::try_from(i % 26).unwrap_or(0))))
+            .collect()
+    }
+}
+
+/// Lower case, single spaces, no surrounding space or final full stop.
+pub fn normalize(s: &str) -> String {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    joined.trim_end_matches('.').trim().to_string()
+}
+
+/// The learner changes something; `check` verifies it.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// Values the learner gives (a path, a host name, a time), used as `{name}` in the check.
+    pub inputs: Vec<Input>,
+    pub check: Check,
+}
+
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub name: String,
+    /// The question put to the learner.
+    pub prompt: String,
+    /// Used when the learner gives nothing; may use `{lab}` and `{work}`.
+    pub default: Option<String>,
+}
+
+/// The rules and handshake steps a lab exercises, from its checks.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Coverage {
+    pub rules: BTreeSet<&'static str>,
+    pub steps: BTreeSet<HandshakeStep>,
+}
+
+impl Lab {
+    /// The checks of its run steps and tasks.
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.steps.iter().filter_map(|s| match &s.action {
+            Action::Run(c) => Some(c),
+            Action::Task(t) => Some(&t.check),
+            _ => None,
+        })
+    }
+
+    /// The rules its checks expect to fail or pass by name, and the handshake steps they look at.
+    pub fn coverage(&self) -> Coverage {
+        let mut cov = Coverage::default();
+        for check in self.checks() {
+            for id in check.expect.failed.iter().flatten() {
+                if let Some(rule) = rules::find(id) {
+                    cov.rules.insert(rule.id);
+                    cov.steps.insert(rule.step);
+                }
+            }
+            if (check.expect.pass.is_some() || check.expect.failed.is_some())
+                && check.command.program != command::Program::Inspect
+            {
+                cov.steps.insert(HandshakeStep::Verification);
+            }
+            if let Some(Some(step)) = check.expect.step {
+                cov.steps.insert(step);
+            }
+            for (path, _) in &check.expect.values {
+                if let Some(step) = expect::step_of_path(check.command.program, path) {
+                    cov.steps.insert(step);
+                }
+            }
+        }
+        cov
+    }
+
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Whether a server or gateway of the lab keeps its sessions in Redis (so the lab needs a
+    /// Redis server to run).
+    pub fn uses_redis(&self) -> bool {
+        self.servers
+            .iter()
+            .map(|s| &s.session)
+            .chain(self.gateways.iter().map(|g| &g.session))
+            .any(|s| matches!(s.store, SessionStore::Redis(_)))
+    }
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/labs.rs"));
+}
+
+/// `01-the-five-steps.yaml` → `the-five-steps`.
+pub fn id_of_file(file: &str) -> &str {
+    let stem = file.strip_suffix(".yaml").unwrap_or(file);
+    match stem.split_once('-') {
+        Some((n, rest)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => stem,
+    }
+}
+
+/// Ids of the built-in labs, in curriculum order.
+pub fn builtin_ids() -> Vec<&'static str> {
+    embedded::LABS.iter().map(|(f, _)| id_of_file(f)).collect()
+}
+
+/// Every built-in lab, in curriculum order.
+pub fn builtin() -> Result<Vec<Lab>> {
+    let ids = builtin_ids();
+    embedded::LABS.iter().map(|(file, text)| validate::parse(text, &format!("labs/{file}"), &ids)).collect()
+}
+
+/// A built-in lab by id, or a lab file by path (anything with a `/` or ending in `.yaml`).
+pub fn find(id_or_path: &str) -> Result<Lab> {
+    if id_or_path.contains('/') || id_or_path.ends_with(".yaml") || Path::new(id_or_path).is_file() {
+        return load_file(Path::new(id_or_path));
+    }
+    let ids = builtin_ids();
+    match embedded::LABS.iter().find(|(f, _)| id_of_file(f) == id_or_path) {
+        Some((file, text)) => validate::parse(text, &format!("labs/{file}"), &ids),
+        None => {
+            let hint =
+                suggest(id_or_path, ids.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            Err(Error::Usage(format!(
+                "unknown lab `{id_or_path}`{hint}\n  hint: `pki-lab lab list` lists them; a lab file is given by its path"
+            )))
+        }
+    }
+}
+
+/// Reads and validates a lab file. Prerequisites may name built-in labs or labs next to it.
+pub fn load_file(path: &Path) -> Result<Lab> {
+    let text = crate::labdir::fsutil::read_to_string(path)?;
+    let mut known: Vec<String> = builtin_ids().into_iter().map(String::from).collect();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()).or(Some(Path::new(".")))
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        for e in entries.flatten() {
+            if let Some(name) = e.file_name().to_str().filter(|n| n.ends_with(".yaml")) {
+                known.push(id_of_file(name).to_string());
+            }
+        }
+    }
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    validate::parse(&text, &path.display().to_string(), &known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(choices: &[&str], answer: &str, accept: &[&str]) -> Question {
+        Question {
+            choices: choices.iter().map(|s| s.to_string()).collect(),
+            answer: answer.into(),
+            accept: accept.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn multiple_choice_accepts_text_letter_or_number() {
+        let question = q(&["notBefore", "notAfter"], "notAfter", &[]);
+        for given in ["notAfter", "  NOTAFTER. ", "b", "2"] {
+            assert!(question.is_correct(given), "{given}");
+        }
+        for given in ["a", "1", "notBefore", ""] {
+            assert!(!question.is_correct(given), "{given}");
+        }
+    }
+
+    #[test]
+    fn short_answers_accept_listed_spellings() {
+        let question = q(&[], "UnknownIssuer", &["unknown issuer"]);
+        assert!(question.is_correct("unknownissuer"));
+        assert!(question.is_correct("Unknown  Issuer"));
+        assert!(!question.is_correct("BadSignature"));
+    }
+
+    #[test]
+    fn file_names_may_carry_an_order_prefix() {
+        assert_eq!(id_of_file("01-the-five-steps.yaml"), "the-five-steps");
+        assert_eq!(id_of_file("mutual-tls.yaml"), "mutual-tls");
+        assert_eq!(id_of_file("tls-1-3.yaml"), "tls-1-3");
+    }
+
+    #[test]
+    fn every_builtin_lab_loads() {
+        let labs = builtin().expect("built-in labs validate");
+        assert!(labs.len() >= 15, "{} labs", labs.len());
+    }
+}

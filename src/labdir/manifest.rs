@@ -1,0 +1,98 @@
+//! `manifest.json`: the lab described for other programs. Versioned by `schema`; see the README
+//! section "The manifest" for every field. Fields are only ever added within a schema version.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::rules::Step;
+use crate::catalogue::template::{Expect, KeyPolicy, TlsVersion};
+use crate::pki::issue::Anchor;
+use crate::pki::keys::KeyType;
+
+/// Bumped when a field changes meaning or disappears.
+pub const SCHEMA: &str = "pki-lab/manifest/v1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`SCHEMA`] for this layout.
+    pub schema: String,
+    /// `pki-lab <version>` that wrote the file.
+    pub generator: String,
+    /// When the scenarios were issued (RFC 3339, UTC). Relative validities count from here.
+    pub issued_at: String,
+    /// The host name every scenario is verified against.
+    pub host: String,
+    /// Default key type of the lab (CAs and scenarios that pin none).
+    pub key_type: KeyType,
+    pub ca: CaInfo,
+    pub scenarios: Vec<ScenarioEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaInfo {
+    /// The root to trust (path relative to the lab directory).
+    pub root: String,
+    pub root_sha256: String,
+    pub intermediate: String,
+    /// The root nobody trusts.
+    pub rogue_root: String,
+    /// CRLs at the lab root, by issuer.
+    pub root_crl: String,
+    pub intermediate_crl: String,
+    /// Both CRLs in one file (`curl --crlfile`, which checks every certificate of the chain).
+    #[serde(default)]
+    pub crls: String,
+    /// Names and CIDR ranges the root may issue for; `null` when unconstrained.
+    pub permitted: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioEntry {
+    pub name: String,
+    pub summary: String,
+    /// The rule id this scenario breaks; `null` for controls.
+    pub rule: Option<String>,
+    /// The handshake step where it breaks; `null` for controls.
+    pub step: Option<Step>,
+    /// Which root the chain ends at: `root`, `rogue-root` or `none` (self-signed).
+    pub anchor: Anchor,
+    pub key_type: KeyType,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub sans: Vec<String>,
+    pub serve: ServeInfo,
+    pub files: Files,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServeInfo {
+    /// Number of certificates the server sends (leaf included).
+    pub chain_len: usize,
+    pub key: KeyPolicy,
+    /// Accepted TLS versions; empty means 1.2 and 1.3.
+    pub versions: Vec<TlsVersion>,
+    pub client_auth: bool,
+    /// `pki-lab probe` presents the scenario's client certificate by default.
+    #[serde(default)]
+    pub probe_client_cert: bool,
+}
+
+/// Paths relative to the lab directory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Files {
+    pub cert: String,
+    /// The key the server uses (0600).
+    pub key: String,
+    /// Exactly what the server sends.
+    pub chain: String,
+    /// The path up to and including its root (if any).
+    pub fullchain: String,
+    /// The certificate's own key, when the server signs with another (key-mismatch).
+    pub leaf_key: Option<String>,
+    /// The CRL that lists this leaf (revoked).
+    pub crl: Option<String>,
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
+    pub client_chain: Option<String>,
+}

@@ -1,0 +1,378 @@
+//! The lab directory: where `init` writes the CAs, the scenarios, the CRLs and the manifest.
+//!
+//! ```text
+//! <lab>/ca.pem                       the root to trust
+//! <lab>/root.crl.pem                 CRL of the root
+//! <lab>/intermediate.crl.pem         CRL of the intermediate (lists the revoked scenario)
+//! <lab>/manifest.json                every scenario, its files and expected outcomes
+//! <lab>/ca/{root,intermediate,rogue-root}.{pem,key}
+//! <lab>/scenarios/<name>/{cert,key,chain,fullchain}.pem [leaf-key.pem] [client/…]
+//! ```
+//!
+//! A lab is built complete in a staging directory beside the target and then renamed into
+//! place, so a failure half-way leaves either the old lab or none, never half of one.
+//!
+//! Stage 3: takes the issued scenarios from [`crate::pki`], writes them here with the manifest,
+//! and hands the files to `serve`, `probe`, `verify` and other projects' tests.
+
+pub mod fsutil;
+pub mod manifest;
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::catalogue::template::{Catalogue, IssuerRef};
+use crate::error::{Error, Result};
+use crate::pki::ca::{self, CaOptions, LabCa};
+use crate::pki::issue::{self, Anchor, Issued};
+use crate::pki::keys::KeyType;
+use fsutil::{PUBLIC, SECRET};
+use manifest::{CaInfo, Files, Manifest, ScenarioEntry, ServeInfo};
+
+/// The host name every scenario is issued for and verified against.
+pub const HOST: &str = "localhost";
+
+/// Where a lab lives when `--dir` is not given: `$PKI_LAB_HOME`, else the user's data directory.
+pub fn default_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("PKI_LAB_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(home);
+    }
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("pki-lab")
+}
+
+/// What `init` should do.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    pub ca: CaOptions,
+    /// Replace an existing lab, CA included.
+    pub force: bool,
+    /// Keep the existing CA and re-issue the scenarios under it.
+    pub renew: bool,
+}
+
+/// What `init` did, for the receipt.
+#[derive(Debug)]
+pub struct InitReport {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    pub renewed: bool,
+    pub replaced: bool,
+}
+
+/// True when `dir` holds a lab.
+pub fn is_lab(dir: &Path) -> bool {
+    dir.join("manifest.json").is_file() && dir.join("ca").join(format!("{}.key", ca::ROOT)).is_file()
+}
+
+/// Reads `<dir>/manifest.json`.
+pub fn load_manifest(dir: &Path) -> Result<Manifest> {
+    if !is_lab(dir) {
+        return Err(Error::NoLab { dir: dir.to_path_buf() });
+    }
+    let path = dir.join("manifest.json");
+    let text = fsutil::read_to_string(&path)?;
+    let m: Manifest = serde_json::from_str(&text)
+        .map_err(|e| Error::Parse { context: path.display().to_string(), message: e.to_string() })?;
+    if m.schema != manifest::SCHEMA {
+        return Err(Error::Parse {
+            context: path.display().to_string(),
+            message: format!("expected schema `{}`, found `{}`", manifest::SCHEMA, m.schema),
+        });
+    }
+    Ok(m)
+}
+
+/// Creates, replaces (`force`) or re-issues (`renew`) the lab in `dir`.
+pub fn init(dir: &Path, catalogue: &Catalogue, opts: &InitOptions, now: OffsetDateTime) -> Result<InitReport> {
+    let exists = is_lab(dir);
+    if exists && !opts.force && !opts.renew {
+        return Err(Error::LabExists { dir: dir.to_path_buf() });
+    }
+    if opts.renew && !exists {
+        return Err(Error::NoLab { dir: dir.to_path_buf() });
+    }
+    if !exists && dir.exists() && !is_empty_dir(dir) {
+        return Err(Error::Usage(format!(
+            "{} exists, is not empty and holds no lab; refusing to write into it\n  hint: pick an empty or new directory with --dir",
+            dir.display()
+        )));
+    }
+
+    let renewing = exists && opts.renew && !opts.force;
+    let (lab, key_type, permitted) = if renewing {
+        let old = load_manifest(dir)?;
+        (LabCa::load(&dir.join("ca"))?, old.key_type, old.ca.permitted)
+    } else {
+        (LabCa::create(&opts.ca, now)?, opts.ca.key_type, opts.ca.permitted.clone())
+    };
+
+    let staging = Staging::new(dir)?;
+    let manifest = write_lab(staging.path(), &lab, catalogue, key_type, permitted, now, renewing.then_some(dir))?;
+    staging.commit(dir, KEEP)?;
+    Ok(InitReport { dir: dir.to_path_buf(), manifest, renewed: renewing, replaced: exists && !renewing })
+}
+
+/// Writes a complete lab into the empty directory `out`. When `keep_ca_from` is set, the CA
+/// files are copied byte for byte from that lab instead of written from `lab`.
+fn write_lab(
+    out: &Path,
+    lab: &LabCa,
+    catalogue: &Catalogue,
+    key_type: KeyType,
+    permitted: Option<Vec<String>>,
+    now: OffsetDateTime,
+    keep_ca_from: Option<&Path>,
+) -> Result<Manifest> {
+    let ca_dir = out.join("ca");
+    fsutil::create_private_dir(&ca_dir)?;
+    for (stem, cert) in lab.all() {
+        let (pem_name, key_name) = (format!("{stem}.pem"), format!("{stem}.key"));
+        match keep_ca_from {
+            Some(old) => {
+                for (name, mode) in [(&pem_name, PUBLIC), (&key_name, SECRET)] {
+                    let src = old.join("ca").join(name);
+                    let bytes = std::fs::read(&src).map_err(Error::io("reading", &src))?;
+                    fsutil::write_new(&ca_dir.join(name), &bytes, mode)?;
+                }
+            }
+            None => {
+                fsutil::write_new(&ca_dir.join(&pem_name), cert.pem.as_bytes(), PUBLIC)?;
+                fsutil::write_new(&ca_dir.join(&key_name), cert.key_pem().as_bytes(), SECRET)?;
+            }
+        }
+    }
+    let root_pem = fsutil::read_to_string(&ca_dir.join(format!("{}.pem", ca::ROOT)))?;
+    fsutil::write_new(&out.join("ca.pem"), root_pem.as_bytes(), PUBLIC)?;
+
+    let issued = issue_all(catalogue, lab, key_type, now)?;
+
+    // CRLs: the root's lists nothing (it lets strict clients check the whole chain); the
+    // intermediate's lists every revoked leaf it issued.
+    let revoked_by = |who: IssuerRef| -> Vec<_> {
+        issued.iter().filter(|i| i.revoked_by == Some(who)).map(|i| i.serial.clone()).collect()
+    };
+    let root_crl = "root.crl.pem";
+    let inter_crl = "intermediate.crl.pem";
+    fsutil::write_new(
+        &out.join(root_crl),
+        issue::crl(&lab.root, &revoked_by(IssuerRef::Root), now)?.as_bytes(),
+        PUBLIC,
+    )?;
+    fsutil::write_new(
+        &out.join(inter_crl),
+        issue::crl(&lab.intermediate, &revoked_by(IssuerRef::Intermediate), now)?.as_bytes(),
+        PUBLIC,
+    )?;
+
+    // Both CRLs in one file, for clients that check every certificate of the chain (curl).
+    let both =
+        format!("{}{}", fsutil::read_to_string(&out.join(root_crl))?, fsutil::read_to_string(&out.join(inter_crl))?);
+    fsutil::write_new(&out.join("crls.pem"), both.as_bytes(), PUBLIC)?;
+
+    let scen_dir = out.join("scenarios");
+    fsutil::create_private_dir(&scen_dir)?;
+    let mut entries = Vec::new();
+    for (profile, item) in catalogue.profiles().iter().zip(&issued) {
+        let files = write_scenario(&scen_dir.join(&item.name), lab, item)?;
+        let crl = item.revoked_by.map(|who| match who {
+            IssuerRef::Root => root_crl.to_string(),
+            _ => inter_crl.to_string(),
+        });
+        entries.push(ScenarioEntry {
+            name: item.name.clone(),
+            summary: profile.summary.clone(),
+            rule: profile.breaks.clone(),
+            step: profile.step(),
+            anchor: item.anchor,
+            key_type: profile.leaf.key.unwrap_or(key_type),
+            serial: hex_colon(&item.serial.to_bytes()),
+            not_before: rfc3339(item.not_before),
+            not_after: rfc3339(item.not_after),
+            sans: profile.leaf_sans(),
+            serve: ServeInfo {
+                chain_len: item.served.len(),
+                key: profile.serve.key,
+                versions: profile.serve.versions.clone(),
+                client_auth: profile.serve.client_auth,
+                probe_client_cert: profile.client_cert.as_ref().is_some_and(|c| c.present),
+            },
+            files: Files { crl, ..files },
+            expect: profile.expect.clone(),
+        });
+    }
+
+    let manifest = Manifest {
+        schema: manifest::SCHEMA.to_string(),
+        generator: format!("pki-lab {}", env!("CARGO_PKG_VERSION")),
+        issued_at: rfc3339(now),
+        host: HOST.to_string(),
+        key_type,
+        ca: CaInfo {
+            root: "ca.pem".into(),
+            root_sha256: sha256_hex(&lab.root.der),
+            intermediate: format!("ca/{}.pem", ca::INTERMEDIATE),
+            rogue_root: format!("ca/{}.pem", ca::ROGUE),
+            root_crl: root_crl.into(),
+            intermediate_crl: inter_crl.into(),
+            crls: "crls.pem".into(),
+            permitted,
+        },
+        scenarios: entries,
+    };
+    let json = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| Error::Parse { context: "manifest.json".into(), message: e.to_string() })?;
+    fsutil::write_new(&out.join("manifest.json"), format!("{json}\n").as_bytes(), PUBLIC)?;
+    Ok(manifest)
+}
+
+/// Issues every profile; each runs on its own thread so that slow (RSA) keys overlap.
+fn issue_all(catalogue: &Catalogue, lab: &LabCa, key_type: KeyType, now: OffsetDateTime) -> Result<Vec<Issued>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            catalogue.profiles().iter().map(|p| (p, s.spawn(move || issue::issue(p, lab, key_type, now)))).collect();
+        handles
+            .into_iter()
+            .map(|(p, h)| {
+                h.join().unwrap_or_else(|_| Err(Error::Usage(format!("issuing scenario {} panicked", p.name))))
+            })
+            .collect()
+    })
+}
+
+fn write_scenario(dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
+    fsutil::create_dir(dir)?;
+    let rel = |f: &str| format!("scenarios/{}/{f}", item.name);
+    let pems =
+        |certs: &[rustls::pki_types::CertificateDer<'_>]| certs.iter().map(|c| ca::pem_cert(c)).collect::<String>();
+
+    fsutil::write_new(&dir.join("cert.pem"), pems(&item.path[..1]).as_bytes(), PUBLIC)?;
+    fsutil::write_new(&dir.join("key.pem"), item.served_key_pem.as_bytes(), SECRET)?;
+    fsutil::write_new(&dir.join("chain.pem"), pems(&item.served).as_bytes(), PUBLIC)?;
+    let mut full = pems(&item.path);
+    match item.anchor {
+        Anchor::Root => full.push_str(&lab.root.pem),
+        Anchor::RogueRoot => full.push_str(&lab.rogue.pem),
+        Anchor::None => {}
+    }
+    fsutil::write_new(&dir.join("fullchain.pem"), full.as_bytes(), PUBLIC)?;
+
+    let mut files = Files {
+        cert: rel("cert.pem"),
+        key: rel("key.pem"),
+        chain: rel("chain.pem"),
+        fullchain: rel("fullchain.pem"),
+        leaf_key: None,
+        crl: None,
+        client_cert: None,
+        client_key: None,
+        client_chain: None,
+    };
+    if let Some(k) = &item.leaf_key_pem {
+        fsutil::write_new(&dir.join("leaf-key.pem"), k.as_bytes(), SECRET)?;
+        files.leaf_key = Some(rel("leaf-key.pem"));
+    }
+    if let Some(c) = &item.client {
+        let cdir = dir.join("client");
+        fsutil::create_dir(&cdir)?;
+        fsutil::write_new(&cdir.join("cert.pem"), pems(&c.chain[..1]).as_bytes(), PUBLIC)?;
+        fsutil::write_new(&cdir.join("key.pem"), c.key_pem.as_bytes(), SECRET)?;
+        fsutil::write_new(&cdir.join("chain.pem"), pems(&c.chain).as_bytes(), PUBLIC)?;
+        files.client_cert = Some(rel("client/cert.pem"));
+        files.client_key = Some(rel("client/key.pem"));
+        files.client_chain = Some(rel("client/chain.pem"));
+    }
+    Ok(files)
+}
+
+/// What a lab directory holds besides what `init` writes, carried over by `--renew` and
+/// `--force`: learners' lab progress, certificates made with `pki-lab issue`, and the port files
+/// of servers still running.
+const KEEP: &[&str] = &["labs", "issued", "serve.json", "gateway.json"];
+
+/// A directory next to the target that becomes the lab on `commit`, or disappears on drop.
+struct Staging {
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    fn new(target: &Path) -> Result<Staging> {
+        let parent = parent_of(target);
+        fsutil::create_dir(&parent)?;
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("lab");
+        let path = tempfile::Builder::new()
+            .prefix(&format!(".{name}.staging-"))
+            .tempdir_in(&parent)
+            .map_err(Error::io("creating a staging directory in", &parent))?
+            .keep();
+        fsutil::create_private_dir(&path)?;
+        Ok(Staging { path, committed: false })
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Puts the staged lab at `target`, moving any old one aside first, carrying `keep` over from
+    /// it, and deleting the rest after.
+    fn commit(mut self, target: &Path, keep: &[&str]) -> Result<()> {
+        let old = if target.exists() {
+            let aside = self.path.with_extension("old");
+            std::fs::rename(target, &aside).map_err(Error::io("moving the old lab aside from", target))?;
+            Some(aside)
+        } else {
+            None
+        };
+        if let Err(e) = std::fs::rename(&self.path, target) {
+            if let Some(aside) = &old {
+                let _ = std::fs::rename(aside, target);
+            }
+            return Err(Error::Io { action: "moving the new lab into", path: target.to_path_buf(), source: e });
+        }
+        self.committed = true;
+        if let Some(aside) = old {
+            for name in keep {
+                let from = aside.join(name);
+                if from.exists() {
+                    std::fs::rename(&from, target.join(name)).map_err(Error::io("carrying over", &from))?;
+                }
+            }
+            std::fs::remove_dir_all(&aside).map_err(Error::io("removing the old lab at", &aside))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+fn parent_of(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn is_empty_dir(p: &Path) -> bool {
+    std::fs::read_dir(p).map(|mut d| d.next().is_none()).unwrap_or(false)
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+pub fn hex_colon(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
+pub fn sha256_hex(der: &[u8]) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    d.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+}

@@ -1,0 +1,440 @@
+//! Profile → certificates: the leaf, the scenario's own CAs, the served chain, the client
+//! certificate, and the CRL entries of revoked leaves.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CertificateSigningRequestParams,
+    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyUsagePurpose,
+    RevocationReason, RevokedCertParams, SanType, SerialNumber,
+};
+use rustls::pki_types::CertificateDer;
+use time::{Duration, OffsetDateTime};
+
+use crate::catalogue::template::{
+    CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, Profile, RelTime, SignatureHash, Validity,
+};
+use crate::error::{Error, Result};
+use crate::pki::ca::{self, CaCert, LabCa};
+use crate::pki::keys::KeyType;
+use crate::pki::names::Name;
+
+/// Which root a scenario's chain ends at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anchor {
+    /// The lab root (`ca.pem`), which clients are told to trust.
+    Root,
+    /// The rogue root, which nobody trusts.
+    RogueRoot,
+    /// No root: the leaf is self-signed.
+    None,
+}
+
+/// Everything issued for one scenario.
+pub struct Issued {
+    pub name: String,
+    /// The leaf first, then each CA above it, bottom-up, up to (excluding) the anchor root.
+    pub path: Vec<CertificateDer<'static>>,
+    /// What the server sends: `path`, or the leaf alone.
+    pub served: Vec<CertificateDer<'static>>,
+    pub anchor: Anchor,
+    /// The key the server signs with (the leaf's own, or another for key-mismatch).
+    pub served_key_pem: String,
+    /// The leaf's own key, when the server uses another.
+    pub leaf_key_pem: Option<String>,
+    pub serial: SerialNumber,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// The lab CA whose CRL lists this leaf, if it is revoked.
+    pub revoked_by: Option<IssuerRef>,
+    pub client: Option<ClientCert>,
+}
+
+/// A client certificate for mutual-TLS scenarios.
+pub struct ClientCert {
+    /// The client certificate and the CAs above it (excluding the root).
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key_pem: String,
+    pub issuer: IssuerRef,
+}
+
+/// Issues one scenario under the lab CAs. `default_key` is used where the profile pins none.
+pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDateTime) -> Result<Issued> {
+    let ctx = |what: &str| format!("scenario {}: {what}", profile.name);
+    if profile.leaf.revoked && (profile.issuer == IssuerRef::SelfSigned || !profile.cas.is_empty()) {
+        return Err(Error::Invalid {
+            file: format!("templates/{}.yaml", profile.name),
+            message: "leaf.revoked needs the root or the intermediate as the leaf's issuer (they publish the CRLs)"
+                .into(),
+        });
+    }
+
+    // The CAs made for this scenario, top-down; each signs the next.
+    let (top, mut above, anchor): (Option<&CaCert>, Vec<CertificateDer<'static>>, Anchor) = match profile.issuer {
+        IssuerRef::Root => (Some(&lab.root), vec![], Anchor::Root),
+        IssuerRef::Intermediate => (Some(&lab.intermediate), vec![lab.intermediate.der.clone()], Anchor::Root),
+        IssuerRef::RogueRoot => (Some(&lab.rogue), vec![], Anchor::RogueRoot),
+        IssuerRef::SelfSigned => (None, vec![], Anchor::None),
+    };
+    let mut own_cas: Vec<CaCert> = Vec::new();
+    for spec in &profile.cas {
+        let parent = own_cas.last().or(top).ok_or_else(|| Error::Usage(ctx("no issuer for cas")))?;
+        let made = scenario_ca(spec, parent, default_key, &lab.tag(), now).map_err(|e| match e {
+            Error::Rcgen { context, source } => Error::Rcgen { context: ctx(&context), source },
+            other => other,
+        })?;
+        above.insert(0, made.der.clone());
+        own_cas.push(made);
+    }
+
+    let key_type = profile.leaf.key.unwrap_or(default_key);
+    let leaf_key = LeafKey::generate(key_type)?;
+    let mut params = leaf_params(profile, key_type, now)?;
+    let serial = params.serial_number.clone().unwrap_or_else(ca::random_serial);
+    params.serial_number = Some(serial.clone());
+    let signer = own_cas.last().or(top);
+    let leaf = match (signer, &leaf_key) {
+        (Some(ca), LeafKey::Pair(k)) => {
+            params.use_authority_key_identifier_extension = true;
+            params.signed_by(k, &ca.issuer)
+        }
+        (Some(ca), LeafKey::Weak { spki, .. }) => {
+            params.use_authority_key_identifier_extension = true;
+            params.signed_by(spki, &ca.issuer)
+        }
+        (None, LeafKey::Pair(k)) => params.self_signed(k),
+        (None, LeafKey::Weak { .. }) => {
+            return Err(Error::Usage(ctx("an rsa1024 leaf cannot sign itself; give it an issuer")));
+        }
+    }
+    .map_err(Error::rcgen(ctx("signing the leaf")))?;
+    let mut leaf_der = leaf.der().to_vec();
+    if profile.leaf.signature_hash == Some(SignatureHash::Sha1) {
+        let ca = signer.ok_or_else(|| Error::Usage(ctx("a SHA-1 signature needs an issuer")))?;
+        leaf_der = crate::pki::legacy::resign_sha1(&leaf_der, ca.issuer.key().serialized_der())?;
+    }
+    if profile.leaf.tamper_signature {
+        // The signature BIT STRING ends the certificate; its last byte is signature material.
+        if let Some(last) = leaf_der.last_mut() {
+            *last ^= 0x01;
+        }
+    }
+
+    let mut path = vec![CertificateDer::from(leaf_der)];
+    path.extend(above);
+    let served = match profile.serve.chain {
+        ChainPolicy::Full => path.clone(),
+        ChainPolicy::LeafOnly => path[..1].to_vec(),
+    };
+
+    let (served_key_pem, leaf_key_pem) = match profile.serve.key {
+        KeyPolicy::Own => (leaf_key.pem(), None),
+        KeyPolicy::Mismatched => (LeafKey::generate(key_type)?.pem(), Some(leaf_key.pem())),
+    };
+
+    let client = match &profile.client_cert {
+        Some(spec) => Some(client_cert(&profile.name, spec.issuer, lab, default_key, now)?),
+        None => None,
+    };
+
+    Ok(Issued {
+        name: profile.name.clone(),
+        path,
+        served,
+        anchor,
+        served_key_pem,
+        leaf_key_pem,
+        serial,
+        not_before: params.not_before,
+        not_after: params.not_after,
+        revoked_by: profile.leaf.revoked.then_some(profile.issuer),
+        client,
+    })
+}
+
+/// A leaf's key: made by aws-lc-rs through rcgen, or (RSA-1024) by [`crate::pki::legacy`].
+enum LeafKey {
+    Pair(rcgen::KeyPair),
+    Weak { pkcs8: Vec<u8>, spki: rcgen::SubjectPublicKeyInfo },
+}
+
+impl LeafKey {
+    fn generate(key_type: KeyType) -> Result<LeafKey> {
+        if key_type == KeyType::Rsa1024 {
+            let (pkcs8, spki) = crate::pki::legacy::generate_rsa1024()?;
+            let spki = rcgen::SubjectPublicKeyInfo::from_der(&spki).map_err(Error::rcgen("reading an RSA-1024 key"))?;
+            return Ok(LeafKey::Weak { pkcs8, spki });
+        }
+        key_type.generate().map(LeafKey::Pair)
+    }
+
+    fn pem(&self) -> String {
+        match self {
+            LeafKey::Pair(k) => k.serialize_pem(),
+            LeafKey::Weak { pkcs8, .. } => ca::pem_block("PRIVATE KEY", pkcs8),
+        }
+    }
+}
+
+fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Result<CertificateParams> {
+    let mut p = CertificateParams::default();
+    for san in profile.leaf_sans() {
+        let name = Name::parse(&san).map_err(|e| Error::Invalid {
+            file: format!("templates/{}.yaml", profile.name),
+            message: format!("leaf.sans: {e}"),
+        })?;
+        p.subject_alt_names.push(name.san()?);
+    }
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, profile.leaf_cn());
+    p.serial_number = Some(ca::random_serial());
+    p.not_before = profile.leaf.validity.not_before.at(now);
+    p.not_after = profile.leaf.validity.not_after.at(now);
+    p.is_ca = if profile.leaf.ca { IsCa::Ca(BasicConstraints::Unconstrained) } else { IsCa::NoCa };
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    if key_type.is_slow() {
+        // RSA leaves traditionally also allow key encipherment (TLS 1.2 RSA key transport).
+        p.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+    }
+    p.extended_key_usages = profile.leaf.eku.iter().map(|e| eku(*e)).collect();
+    if let Some(oid) = &profile.leaf.critical_extension {
+        let arcs = parse_oid(oid).ok_or_else(|| Error::Invalid {
+            file: format!("templates/{}.yaml", profile.name),
+            message: format!(
+                "leaf.critical-extension: expected a dotted OID such as 1.3.6.1.4.1.55738.1.1, found `{oid}`"
+            ),
+        })?;
+        // The value is an ASN.1 NULL: what it means does not matter, only that nobody knows it.
+        let mut ext = CustomExtension::from_oid_content(&arcs, vec![0x05, 0x00]);
+        ext.set_criticality(true);
+        p.custom_extensions.push(ext);
+    }
+    Ok(p)
+}
+
+/// A CA made for one scenario, named like the profile says plus the lab's tag.
+fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, tag: &str, now: OffsetDateTime) -> Result<CaCert> {
+    let key = spec.key.unwrap_or(key_type).generate()?;
+    let name = format!("{} {tag}", spec.name);
+    let mut p = ca::ca_params(name.trim_end(), spec.path_len, &spec.validity, now);
+    if !spec.ca {
+        p.is_ca = IsCa::ExplicitNoCa;
+    }
+    if !spec.permitted.is_empty() {
+        p.name_constraints = Some(ca::name_constraints(&spec.permitted)?);
+    }
+    p.use_authority_key_identifier_extension = true;
+    let cert = p.signed_by(&key, &parent.issuer).map_err(Error::rcgen(format!("signing CA `{}`", spec.name)))?;
+    CaCert::new(cert.der().clone(), key)
+}
+
+fn client_cert(
+    scenario: &str,
+    issuer: IssuerRef,
+    lab: &LabCa,
+    key_type: KeyType,
+    now: OffsetDateTime,
+) -> Result<ClientCert> {
+    let (ca, above): (&CaCert, Vec<CertificateDer<'static>>) = match issuer {
+        IssuerRef::Intermediate => (&lab.intermediate, vec![lab.intermediate.der.clone()]),
+        IssuerRef::Root => (&lab.root, vec![]),
+        IssuerRef::RogueRoot => (&lab.rogue, vec![]),
+        IssuerRef::SelfSigned => {
+            return Err(Error::Invalid {
+                file: format!("templates/{scenario}.yaml"),
+                message: "client-cert.issuer: `self` is not supported; use root, intermediate or rogue-root".into(),
+            });
+        }
+    };
+    let key = key_type.generate()?;
+    let mut p = CertificateParams::default();
+    p.distinguished_name = DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, format!("pki-lab client for {scenario}"));
+    p.serial_number = Some(ca::random_serial());
+    p.not_before = now - Duration::hours(1);
+    p.not_after = now + Duration::days(90);
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    p.use_authority_key_identifier_extension = true;
+    let cert = p
+        .signed_by(&key, &ca.issuer)
+        .map_err(Error::rcgen(format!("scenario {scenario}: signing the client certificate")))?;
+    let mut chain = vec![cert.der().clone()];
+    chain.extend(above);
+    Ok(ClientCert { chain, key_pem: key.serialize_pem(), issuer })
+}
+
+/// A CRL signed by `ca` listing `serials`, valid from an hour ago for 30 days.
+pub fn crl(ca: &CaCert, serials: &[SerialNumber], now: OffsetDateTime) -> Result<String> {
+    let params = CertificateRevocationListParams {
+        this_update: now - Duration::hours(1),
+        next_update: now + Duration::days(30),
+        crl_number: SerialNumber::from(u64::try_from(now.unix_timestamp()).unwrap_or(1)),
+        issuing_distribution_point: None,
+        revoked_certs: serials
+            .iter()
+            .map(|s| RevokedCertParams {
+                serial_number: s.clone(),
+                revocation_time: now - Duration::minutes(30),
+                reason_code: Some(RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: KeyIdMethod::Sha256,
+    };
+    params.signed_by(&ca.issuer).and_then(|c| c.pem()).map_err(Error::rcgen("signing a CRL"))
+}
+
+fn eku(e: Eku) -> ExtendedKeyUsagePurpose {
+    match e {
+        Eku::ServerAuth => ExtendedKeyUsagePurpose::ServerAuth,
+        Eku::ClientAuth => ExtendedKeyUsagePurpose::ClientAuth,
+        Eku::CodeSigning => ExtendedKeyUsagePurpose::CodeSigning,
+        Eku::EmailProtection => ExtendedKeyUsagePurpose::EmailProtection,
+    }
+}
+
+fn parse_oid(s: &str) -> Option<Vec<u64>> {
+    let arcs: Vec<u64> = s.split('.').map(|a| a.parse().ok()).collect::<Option<_>>()?;
+    (arcs.len() >= 3).then_some(arcs)
+}
+
+/// What to issue for names of the user's choosing (`pki-lab issue`, [`crate::testing`]).
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub names: Vec<Name>,
+    /// Add clientAuth to the extended key usages.
+    pub client: bool,
+    /// Key type, overriding the profile's.
+    pub key: Option<KeyType>,
+    /// Absolute notBefore and notAfter, overriding the profile's validity.
+    pub validity: Option<(OffsetDateTime, OffsetDateTime)>,
+}
+
+/// The profile `like` with the requested names put in place of its own, so that the certificate
+/// keeps exactly the scenario's defect. Scenarios whose defect *is* the names are special:
+/// `name.no-san` puts the (one) name in the CN only, `name.mismatch` keeps its wrong name, and
+/// extra names a profile adds on purpose (`outside.test` of `name-constraints`) are kept.
+pub fn tailor(like: &Profile, req: &Request, now: OffsetDateTime) -> Result<Profile> {
+    if req.names.is_empty() {
+        return Err(Error::Usage("give at least one name to issue for (e.g. `pki-lab issue app.test`)".into()));
+    }
+    let mut p = like.clone();
+    match like.breaks.as_deref() {
+        Some("name.no-san") => {
+            let [Name::Dns(dns)] = req.names.as_slice() else {
+                return Err(Error::Usage(format!(
+                    "--like {}: the certificate carries its name in the subject CN only, so give exactly one DNS name",
+                    like.name
+                )));
+            };
+            p.leaf.cn = dns.clone();
+            p.leaf.sans = vec![];
+        }
+        Some("name.mismatch") => {}
+        _ => {
+            let defaults = LeafSpec::default().sans;
+            let extra = like.leaf.sans.iter().filter(|s| !defaults.contains(s) && !s.contains("{name}")).cloned();
+            p.leaf.sans = req.names.iter().map(|n| n.to_string()).chain(extra).collect();
+            p.leaf.cn = common_name(&req.names);
+        }
+    }
+    if req.client && !p.leaf.eku.contains(&Eku::ClientAuth) {
+        p.leaf.eku.push(Eku::ClientAuth);
+    }
+    if req.names.iter().any(|n| matches!(n, Name::Email(_))) && !p.leaf.eku.contains(&Eku::EmailProtection) {
+        p.leaf.eku.push(Eku::EmailProtection);
+    }
+    if let Some(k) = req.key {
+        p.leaf.key = Some(k);
+    }
+    if let Some((from, until)) = req.validity {
+        if until <= from {
+            return Err(Error::Usage(format!(
+                "the certificate would end ({}) before it starts ({})",
+                crate::labdir::rfc3339(until),
+                crate::labdir::rfc3339(from)
+            )));
+        }
+        let rel = |t: OffsetDateTime| RelTime::seconds((t - now).whole_seconds());
+        p.leaf.validity = Validity { not_before: rel(from), not_after: rel(until) };
+    }
+    // The scenario's own client certificate belongs to its server, not to this request.
+    p.client_cert = None;
+    Ok(p)
+}
+
+/// The subject CN: the first DNS name, else the first email or URI. Never an IP address: with no
+/// DNS name in the SAN, OpenSSL checks a host-like CN against the DNS name constraints, and an
+/// address is not inside any DNS subtree.
+fn common_name(names: &[Name]) -> String {
+    let pick = names
+        .iter()
+        .find(|n| matches!(n, Name::Dns(_)))
+        .or_else(|| names.iter().find(|n| !matches!(n, Name::Ip(_))))
+        .map(|n| n.to_string())
+        .filter(|s| s.len() <= 64);
+    pick.unwrap_or_else(|| "pki-lab certificate".to_string())
+}
+
+/// A certificate signed for an external CSR.
+pub struct Signed {
+    pub cert: CertificateDer<'static>,
+    pub names: Vec<Name>,
+    pub serial: SerialNumber,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+/// The names a CSR asks for, to check them before signing.
+pub fn csr_names(pem: &str, source: &str) -> Result<(CertificateSigningRequestParams, Vec<Name>)> {
+    let req = CertificateSigningRequestParams::from_pem(pem)
+        .map_err(Error::rcgen(format!("{source}: reading the certificate signing request")))?;
+    let mut names = Vec::new();
+    for san in &req.params.subject_alt_names {
+        names.push(match san {
+            SanType::DnsName(s) => Name::parse(s.as_str())?,
+            SanType::IpAddress(ip) => Name::Ip(*ip),
+            SanType::Rfc822Name(s) => Name::parse(s.as_str())?,
+            SanType::URI(s) => Name::parse(s.as_str())?,
+            other => {
+                return Err(Error::Usage(format!("{source}: unsupported subjectAltName {other:?}")));
+            }
+        });
+    }
+    if names.is_empty() {
+        return Err(Error::Usage(format!(
+            "{source}: the request asks for no subjectAltName; clients ignore the subject CN\n  hint: add the names to the CSR (openssl req -addext \"subjectAltName=DNS:app.test\")"
+        )));
+    }
+    Ok((req, names))
+}
+
+/// Signs a CSR with `ca`, keeping its subject, names and key usages but choosing the serial,
+/// the validity and CA:FALSE here (rcgen's defaults would be a key hash and 1975–4096).
+pub fn sign_csr(
+    mut req: CertificateSigningRequestParams,
+    names: Vec<Name>,
+    ca: &CaCert,
+    client: bool,
+    validity: (OffsetDateTime, OffsetDateTime),
+) -> Result<Signed> {
+    let serial = ca::random_serial();
+    let p = &mut req.params;
+    p.serial_number = Some(serial.clone());
+    (p.not_before, p.not_after) = validity;
+    p.is_ca = IsCa::NoCa;
+    p.name_constraints = None;
+    p.use_authority_key_identifier_extension = true;
+    if p.key_usages.is_empty() {
+        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    }
+    p.key_usages.retain(|k| !matches!(k, KeyUsagePurpose::KeyCertSign | KeyUsagePurpose::CrlSign));
+    if p.extended_key_usages.is_empty() {
+        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    }
+    if client && !p.extended_key_usages.contains(&ExtendedKeyUsagePurpose::ClientAuth) {
+        p.extended_key_usages.push(ExtendedKeyUsagePurpose::ClientAuth);
+    }
+    let cert = req.signed_by(&ca.issuer).map_err(Error::rcgen("signing the CSR"))?;
+    Ok(Signed { cert: cert.der().clone(), names, serial, not_before: validity.0, not_after: validity.1 })
+}

@@ -1,0 +1,73 @@
+//! Key types and key generation.
+
+use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384, PKCS_ED25519, PKCS_RSA_SHA256, RsaKeySize};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The key algorithms pki-lab can issue. RSA below 2048 bits is absent on purpose: neither
+/// rustls nor aws-lc-rs can load such a key, so a server could not use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyType {
+    /// ECDSA on P-256 with SHA-256 (the default: fast and universally supported)
+    #[default]
+    P256,
+    /// ECDSA on P-384 with SHA-384
+    P384,
+    /// Ed25519 (not accepted by some older clients)
+    Ed25519,
+    /// RSA 2048 bits (slow to generate)
+    Rsa2048,
+    /// RSA 3072 bits (slower)
+    Rsa3072,
+    /// RSA 4096 bits (slowest: seconds on a small machine)
+    Rsa4096,
+    /// RSA 1024 bits: too weak on purpose, for the weak-key scenario's leaf only (made by
+    /// [`crate::pki::legacy`], since aws-lc-rs refuses such keys)
+    #[value(skip)]
+    Rsa1024,
+}
+
+impl KeyType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::P256 => "p256",
+            KeyType::P384 => "p384",
+            KeyType::Ed25519 => "ed25519",
+            KeyType::Rsa2048 => "rsa2048",
+            KeyType::Rsa3072 => "rsa3072",
+            KeyType::Rsa4096 => "rsa4096",
+            KeyType::Rsa1024 => "rsa1024",
+        }
+    }
+
+    /// RSA generation costs tens to thousands of milliseconds; callers run those in parallel.
+    pub fn is_slow(self) -> bool {
+        matches!(self, KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096 | KeyType::Rsa1024)
+    }
+
+    pub fn generate(self) -> Result<KeyPair> {
+        let ctx = || format!("generating a {} key", self.as_str());
+        match self {
+            KeyType::P256 => KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256),
+            KeyType::P384 => KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384),
+            KeyType::Ed25519 => KeyPair::generate_for(&PKCS_ED25519),
+            KeyType::Rsa2048 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_2048),
+            KeyType::Rsa3072 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_3072),
+            KeyType::Rsa4096 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_4096),
+            KeyType::Rsa1024 => {
+                return Err(Error::Usage(
+                    "rsa1024 can only be a scenario leaf's key (leaf.key), not a CA's or --key-type".into(),
+                ));
+            }
+        }
+        .map_err(Error::rcgen(ctx()))
+    }
+}
+
+impl std::fmt::Display for KeyType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

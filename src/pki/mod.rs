@@ -1,0 +1,12 @@
+//! Stage 2, the PKI: key generation, the lab's certificate authorities, names, and issuing a
+//! scenario's certificates from its template (with the legacy signers for SHA-1 and RSA-1024,
+//! and PKCS#12 key stores for Java and friends).
+//!
+//! Hands to [`crate::labdir`] the issued chains, keys and CRLs, in memory.
+
+pub mod ca;
+pub mod issue;
+pub mod keys;
+pub mod legacy;
+pub mod names;
+pub mod p12;

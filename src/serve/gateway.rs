@@ -1,0 +1,440 @@
+//! `pki-lab gateway`: a load balancer in front of several TLS backends, to see where a client's
+//! session lives and how a returning client reaches the same backend.
+//!
+//! Modes:
+//! - `passthrough-rr`: TCP passthrough, round-robin. The TLS session is with a backend; with
+//!   per-backend session caches a client resumes only when it lands on the same backend again.
+//! - `passthrough-hash`: TCP passthrough, consistent hashing on the client's IP address (sticky).
+//! - `terminate-sticky`: the gateway terminates TLS itself and forwards each HTTP request over its
+//!   own TLS connection to a backend, chosen by a sticky cookie. The client's session is with the
+//!   gateway, never with a backend.
+//!
+//! A backend that refuses connections is marked down, reported, and routed around; a health
+//! check brings it back.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ServerConfig};
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+use crate::error::{Error, Result};
+use crate::serve::http;
+
+/// How the gateway picks a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// TCP passthrough, round-robin
+    PassthroughRr,
+    /// TCP passthrough, consistent hashing on the client IP (sticky)
+    PassthroughHash,
+    /// TLS terminated at the gateway, sticky cookie per client
+    TerminateSticky,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::PassthroughRr => "passthrough-rr",
+            Mode::PassthroughHash => "passthrough-hash",
+            Mode::TerminateSticky => "terminate-sticky",
+        }
+    }
+}
+
+/// A backend the gateway forwards to.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub id: String,
+    pub addr: SocketAddr,
+}
+
+/// The cookie that pins a client to a backend in `terminate-sticky` mode.
+pub const COOKIE: &str = "pki_lab_backend";
+
+/// A consistent-hash ring with virtual nodes: each backend owns `vnodes` points, a key belongs to
+/// the first point clockwise from its hash. Removing one of N backends moves only its own keys,
+/// about 1/N of them, to its neighbours.
+#[derive(Debug, Clone)]
+pub struct Ring {
+    points: Vec<(u64, usize)>,
+}
+
+impl Ring {
+    pub fn new(ids: &[String], vnodes: usize) -> Ring {
+        let mut points: Vec<(u64, usize)> = ids
+            .iter()
+            .enumerate()
+            .flat_map(|(i, id)| (0..vnodes).map(move |v| (hash64(format!("{id}#{v}").as_bytes()), i)))
+            .collect();
+        points.sort_unstable();
+        Ring { points }
+    }
+
+    /// The backend index for `key`, skipping backends for which `up` says no.
+    pub fn pick(&self, key: &[u8], up: impl Fn(usize) -> bool) -> Option<usize> {
+        if self.points.is_empty() {
+            return None;
+        }
+        let h = hash64(key);
+        let start = self.points.partition_point(|(p, _)| *p < h);
+        (0..self.points.len()).map(|i| self.points[(start + i) % self.points.len()].1).find(|b| up(*b))
+    }
+}
+
+/// A stable 64-bit hash (the first 8 bytes of SHA-256): the same key maps to the same point on
+/// every run and every machine, unlike std's randomly keyed hasher.
+pub fn hash64(data: &[u8]) -> u64 {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d.as_ref()[..8]);
+    u64::from_be_bytes(b)
+}
+
+#[derive(Debug)]
+struct Pool {
+    backends: Vec<Backend>,
+    up: Vec<AtomicBool>,
+    next: AtomicUsize,
+    ring: Ring,
+    log: bool,
+}
+
+impl Pool {
+    fn is_up(&self, i: usize) -> bool {
+        self.up.get(i).is_some_and(|u| u.load(Ordering::Relaxed))
+    }
+
+    /// Backends to try, in order, for this connection.
+    fn candidates(&self, mode: Mode, client: IpAddr) -> Vec<usize> {
+        let n = self.backends.len();
+        let first = match mode {
+            Mode::PassthroughHash => self.ring.pick(client.to_string().as_bytes(), |i| self.is_up(i)),
+            _ => {
+                let start = self.next.fetch_add(1, Ordering::Relaxed);
+                (0..n).map(|k| (start + k) % n).find(|i| self.is_up(*i))
+            }
+        };
+        let mut order: Vec<usize> = first.into_iter().collect();
+        // If every backend looks down, still try them all: one may have come back.
+        order.extend((0..n).filter(|i| Some(*i) != first));
+        order
+    }
+
+    fn mark(&self, i: usize, up: bool, why: &str) {
+        if let Some(flag) = self.up.get(i)
+            && flag.swap(up, Ordering::Relaxed) != up
+            && self.log
+        {
+            let b = &self.backends[i];
+            let state = if up { "up again" } else { "DOWN" };
+            eprintln!("{} gateway: backend {} ({}) {state}{why}", now(), b.id, b.addr);
+        }
+    }
+
+    async fn connect(&self, i: usize) -> std::io::Result<TcpStream> {
+        let addr = self.backends[i].addr;
+        match tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => {
+                self.mark(i, true, "");
+                let _ = s.set_nodelay(true);
+                Ok(s)
+            }
+            Ok(Err(e)) => {
+                self.mark(i, false, &format!(": {e}"));
+                Err(e)
+            }
+            Err(_) => {
+                self.mark(i, false, ": connect timed out");
+                Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))
+            }
+        }
+    }
+}
+
+fn now() -> String {
+    crate::labdir::rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// How to run the gateway.
+pub struct GatewayOptions {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub mode: Mode,
+    pub backends: Vec<Backend>,
+    /// Virtual nodes per backend on the hash ring.
+    pub vnodes: usize,
+    /// How often a down backend is tried again.
+    pub health_interval: Duration,
+    /// The gateway's own TLS server configuration (terminate mode).
+    pub tls: Option<Arc<ServerConfig>>,
+    /// How the gateway connects to backends (terminate mode): trusts the lab root.
+    pub backend_tls: Option<Arc<ClientConfig>>,
+    pub log: bool,
+}
+
+/// A running gateway.
+pub struct Running {
+    pub addr: SocketAddr,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    pub async fn shutdown(mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+pub async fn start(opts: GatewayOptions) -> Result<Running> {
+    if opts.backends.is_empty() {
+        return Err(Error::Usage("the gateway needs at least one backend".into()));
+    }
+    if opts.mode == Mode::TerminateSticky && (opts.tls.is_none() || opts.backend_tls.is_none()) {
+        return Err(Error::Usage("terminate-sticky needs the gateway's certificate and a client configuration".into()));
+    }
+    let listener = TcpListener::bind((opts.bind, opts.port))
+        .await
+        .map_err(|e| Error::Usage(format!("cannot listen on {}:{} for the gateway: {e}", opts.bind, opts.port)))?;
+    let addr = listener.local_addr().map_err(|e| Error::Usage(e.to_string()))?;
+    let ids: Vec<String> = opts.backends.iter().map(|b| b.id.clone()).collect();
+    let pool = Arc::new(Pool {
+        up: opts.backends.iter().map(|_| AtomicBool::new(true)).collect(),
+        ring: Ring::new(&ids, opts.vnodes),
+        backends: opts.backends.clone(),
+        next: AtomicUsize::new(0),
+        log: opts.log,
+    });
+    let mut tasks = JoinSet::new();
+    tasks.spawn(health(pool.clone(), opts.health_interval));
+    let shared =
+        Arc::new(Shared { pool, mode: opts.mode, tls: opts.tls.clone(), backend_tls: opts.backend_tls.clone() });
+    tasks.spawn(async move {
+        let mut conns = JoinSet::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, peer)) => {
+                        let _ = tcp.set_nodelay(true);
+                        let shared = shared.clone();
+                        conns.spawn(async move { shared.handle(tcp, peer).await });
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            }
+        }
+    });
+    Ok(Running { addr, tasks })
+}
+
+/// Tries down backends again every `interval`.
+async fn health(pool: Arc<Pool>, interval: Duration) {
+    loop {
+        tokio::time::sleep(interval).await;
+        for i in 0..pool.backends.len() {
+            if !pool.is_up(i)
+                && let Ok(Ok(_)) = tokio::time::timeout(interval, TcpStream::connect(pool.backends[i].addr)).await
+            {
+                pool.mark(i, true, " (health check)");
+            }
+        }
+    }
+}
+
+struct Shared {
+    pool: Arc<Pool>,
+    mode: Mode,
+    tls: Option<Arc<ServerConfig>>,
+    backend_tls: Option<Arc<ClientConfig>>,
+}
+
+impl Shared {
+    async fn handle(&self, tcp: TcpStream, peer: SocketAddr) {
+        match self.mode {
+            Mode::PassthroughRr | Mode::PassthroughHash => self.passthrough(tcp, peer).await,
+            Mode::TerminateSticky => self.terminate(tcp, peer).await,
+        }
+    }
+
+    async fn passthrough(&self, mut client: TcpStream, peer: SocketAddr) {
+        for i in self.pool.candidates(self.mode, peer.ip()) {
+            let Ok(mut backend) = self.pool.connect(i).await else { continue };
+            if self.pool.log {
+                eprintln!("{} gateway: {peer} -> {} ({})", now(), self.pool.backends[i].id, self.mode.as_str());
+            }
+            // Bytes both ways until either side closes; copy_bidirectional applies backpressure.
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut backend).await;
+            return;
+        }
+        if self.pool.log {
+            eprintln!("{} gateway: {peer}: no backend reachable", now());
+        }
+    }
+
+    async fn terminate(&self, tcp: TcpStream, peer: SocketAddr) {
+        let (Some(tls), Some(backend_tls)) = (&self.tls, &self.backend_tls) else { return };
+        let Ok(Ok(stream)) =
+            tokio::time::timeout(Duration::from_secs(10), TlsAcceptor::from(tls.clone()).accept(tcp)).await
+        else {
+            return;
+        };
+        let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+        let (rd, mut wr) = tokio::io::split(stream);
+        let mut rd = BufReader::new(rd);
+        // One upstream connection per backend for this client connection (kept alive).
+        let mut upstream: Vec<Option<tokio_rustls::client::TlsStream<TcpStream>>> =
+            (0..self.pool.backends.len()).map(|_| None).collect();
+        loop {
+            let head = match tokio::time::timeout(Duration::from_secs(30), http::read_head(&mut rd)).await {
+                Ok(Ok(Some(h))) => h,
+                _ => break,
+            };
+            let Ok(len) = head.content_length() else { break };
+            let Ok(body) = http::read_body(&mut rd, len).await else { break };
+            let pinned = head
+                .header("cookie")
+                .and_then(|c| c.split(';').find_map(|kv| kv.trim().strip_prefix(&format!("{COOKIE}="))))
+                .and_then(|id| self.pool.backends.iter().position(|b| b.id == id))
+                .filter(|i| self.pool.is_up(*i));
+            let mut order: Vec<usize> = pinned.into_iter().collect();
+            order.extend(self.pool.candidates(self.mode, peer.ip()).into_iter().filter(|i| Some(*i) != pinned));
+            let mut answered = false;
+            for i in order {
+                match self.forward(i, &mut upstream, backend_tls, &head, &body).await {
+                    Ok((resp_head, resp_body)) => {
+                        let id = &self.pool.backends[i].id;
+                        if self.pool.log {
+                            eprintln!(
+                                "{} gateway: {peer} -> {id} ({}, client session {})",
+                                now(),
+                                if pinned == Some(i) { "cookie" } else { "new pick" },
+                                if resumed { "resumed" } else { "full" }
+                            );
+                        }
+                        let mut out = format!("{}\r\n", resp_head.start);
+                        for (n, v) in &resp_head.headers {
+                            out.push_str(&format!("{n}: {v}\r\n"));
+                        }
+                        if pinned != Some(i) {
+                            out.push_str(&format!("set-cookie: {COOKIE}={id}; Path=/; HttpOnly\r\n"));
+                        }
+                        out.push_str(&format!(
+                            "x-pki-lab-backend: {id}\r\nx-pki-lab-gateway: terminate-sticky\r\n\r\n"
+                        ));
+                        if wr.write_all(out.as_bytes()).await.is_err() || wr.write_all(&resp_body).await.is_err() {
+                            return;
+                        }
+                        let _ = wr.flush().await;
+                        answered = true;
+                        break;
+                    }
+                    Err(_) => {
+                        upstream[i] = None;
+                    }
+                }
+            }
+            if !answered {
+                let msg = "no backend reachable\n";
+                let _ = wr
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 502 Bad Gateway\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{msg}",
+                            msg.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .await;
+                break;
+            }
+            if !head.keep_alive() {
+                break;
+            }
+        }
+        let _ = wr.shutdown().await;
+    }
+
+    /// Sends one request to backend `i` over a (reused) TLS connection and reads the response.
+    async fn forward(
+        &self,
+        i: usize,
+        upstream: &mut [Option<tokio_rustls::client::TlsStream<TcpStream>>],
+        config: &Arc<ClientConfig>,
+        head: &http::Head,
+        body: &[u8],
+    ) -> std::io::Result<(http::Head, Vec<u8>)> {
+        if upstream[i].is_none() {
+            let tcp = self.pool.connect(i).await?;
+            let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+            upstream[i] = Some(TlsConnector::from(config.clone()).connect(name, tcp).await?);
+        }
+        let conn = upstream[i].as_mut().ok_or_else(|| std::io::Error::other("no upstream"))?;
+        let mut req = format!("{}\r\n", head.start);
+        for (n, v) in &head.headers {
+            if n != "connection" {
+                req.push_str(&format!("{n}: {v}\r\n"));
+            }
+        }
+        req.push_str("connection: keep-alive\r\n\r\n");
+        conn.write_all(req.as_bytes()).await?;
+        conn.write_all(body).await?;
+        conn.flush().await?;
+        let mut rd = BufReader::with_capacity(1, &mut *conn);
+        let resp = http::read_head(&mut rd)
+            .await?
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "backend closed"))?;
+        let len = resp.content_length().map_err(std::io::Error::other)?;
+        let body = http::read_body(&mut rd, len).await?;
+        // Hop-by-hop headers are the gateway's own business.
+        let resp = http::Head {
+            start: resp.start,
+            headers: resp.headers.into_iter().filter(|(n, _)| n != "connection").collect(),
+        };
+        Ok((resp, body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Removing one of N backends moves that backend's keys only: about 1/N of 10,000 clients.
+    #[test]
+    fn removing_one_of_n_backends_moves_about_one_nth_of_the_keys() {
+        for n in [3usize, 4, 5, 8] {
+            let ids: Vec<String> = (1..=n).map(|i| format!("backend-{i}")).collect();
+            let ring = Ring::new(&ids, 100);
+            let keys: Vec<String> =
+                (0..10_000).map(|i| format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256)).collect();
+            let before: Vec<usize> = keys.iter().map(|k| ring.pick(k.as_bytes(), |_| true).expect("pick")).collect();
+            let removed = n - 1;
+            let after: Vec<usize> =
+                keys.iter().map(|k| ring.pick(k.as_bytes(), |i| i != removed).expect("pick")).collect();
+            let moved = before.iter().zip(&after).filter(|(b, a)| b != a).count();
+            // Only the removed backend's keys move.
+            assert!(before.iter().zip(&after).all(|(b, a)| b == a || *b == removed));
+            let share = moved as f64 / keys.len() as f64;
+            let ideal = 1.0 / n as f64;
+            assert!((share - ideal).abs() <= 0.05, "n={n}: moved {share:.3}, ideal {ideal:.3}");
+        }
+    }
+
+    #[test]
+    fn the_ring_is_stable_and_skips_down_backends() {
+        let ids: Vec<String> = (1..=4).map(|i| format!("backend-{i}")).collect();
+        let ring = Ring::new(&ids, 100);
+        let a = ring.pick(b"127.0.0.7", |_| true);
+        assert_eq!(a, Ring::new(&ids, 100).pick(b"127.0.0.7", |_| true), "same key, same backend");
+        let a = a.expect("a backend");
+        let b = ring.pick(b"127.0.0.7", |i| i != a).expect("another backend");
+        assert_ne!(a, b);
+        assert_eq!(ring.pick(b"x", |_| false), None);
+    }
+}

@@ -1,0 +1,282 @@
+//! Where TLS session state lives on the server side, so that a returning client can resume:
+//! a session cache in memory (per server), in Redis (shared by every server that points at it),
+//! or in stateless tickets encrypted with a key that is per server or shared through a file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use rustls::server::{NoServerSessionStorage, ProducesTickets, ServerSessionMemoryCache, StoresServerSessions};
+
+use crate::error::{Error, Result};
+use crate::labdir::fsutil;
+
+/// Where stateful sessions are cached.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SessionStore {
+    /// Each server process keeps its own cache (rustls's default).
+    #[default]
+    Memory,
+    /// A Redis server shared by several servers: `redis://127.0.0.1:6379`.
+    Redis(String),
+    /// No cache: every handshake is full unless tickets are on.
+    None,
+}
+
+impl std::str::FromStr for SessionStore {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "memory" => Ok(SessionStore::Memory),
+            "none" => Ok(SessionStore::None),
+            url if url.starts_with("redis://") => Ok(SessionStore::Redis(url.to_string())),
+            other => Err(format!("expected `memory`, `none` or a redis://host:port URL, found `{other}`")),
+        }
+    }
+}
+
+/// Whether the server issues stateless tickets, and with which key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Tickets {
+    /// No tickets: resumption relies on the session store.
+    #[default]
+    Off,
+    /// Tickets encrypted with a key of this server process only.
+    PerServer,
+    /// Tickets encrypted with the key in this file (created 0600 if missing), shared by every
+    /// server given the same file.
+    Shared(PathBuf),
+}
+
+/// The session options of one server.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    pub store: SessionStore,
+    pub tickets: Tickets,
+}
+
+impl SessionOptions {
+    /// Applies these options to one server's configuration.
+    pub fn apply(&self, config: &mut rustls::ServerConfig) -> Result<()> {
+        config.session_storage = match &self.store {
+            SessionStore::Memory => ServerSessionMemoryCache::new(1024),
+            SessionStore::None => Arc::new(NoServerSessionStorage {}),
+            SessionStore::Redis(url) => Arc::new(RedisSessions::connect(url)?),
+        };
+        config.ticketer = match &self.tickets {
+            Tickets::Off => Arc::new(NeverTickets),
+            Tickets::PerServer => new_ticketer()?,
+            Tickets::Shared(path) => Arc::new(SharedTicketer::from_file(path)?),
+        };
+        Ok(())
+    }
+}
+
+/// A fresh per-process ticketer (rustls's own, with rotating keys).
+pub fn new_ticketer() -> Result<Arc<dyn ProducesTickets>> {
+    rustls::crypto::aws_lc_rs::Ticketer::new().map_err(|e| Error::Usage(format!("creating a ticket key: {e}")))
+}
+
+#[derive(Debug)]
+struct NeverTickets;
+
+impl ProducesTickets for NeverTickets {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn lifetime(&self) -> u32 {
+        0
+    }
+    fn encrypt(&self, _plain: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    fn decrypt(&self, _cipher: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// Sessions kept in Redis under `pki-lab:session:<hex id>`, expiring after an hour.
+///
+/// rustls calls the store synchronously inside the handshake, so this uses Redis's blocking
+/// client; on loopback a command takes well under a millisecond.
+pub struct RedisSessions {
+    url: String,
+    conn: Mutex<redis::Connection>,
+}
+
+impl fmt::Debug for RedisSessions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSessions").field("url", &self.url).finish()
+    }
+}
+
+const SESSION_TTL_SECS: u64 = 3600;
+
+impl RedisSessions {
+    /// Connects and checks the server answers, so a wrong URL fails at start-up, not later.
+    pub fn connect(url: &str) -> Result<RedisSessions> {
+        let fail = |e: redis::RedisError| {
+            Error::Usage(format!(
+                "session store {url}: {e}\n  hint: is redis-server running? (`redis-server --daemonize yes`)"
+            ))
+        };
+        let client = redis::Client::open(url).map_err(fail)?;
+        let mut conn = client.get_connection_with_timeout(std::time::Duration::from_secs(2)).map_err(fail)?;
+        redis::cmd("PING").query::<String>(&mut conn).map_err(fail)?;
+        Ok(RedisSessions { url: url.to_string(), conn: Mutex::new(conn) })
+    }
+
+    fn key(id: &[u8]) -> String {
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        format!("pki-lab:session:{hex}")
+    }
+
+    fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Option<T> {
+        let mut conn = self.conn.lock().ok()?;
+        cmd.query(&mut *conn).ok()
+    }
+}
+
+impl StoresServerSessions for RedisSessions {
+    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(Self::key(&key)).arg(value).arg("EX").arg(SESSION_TTL_SECS);
+        self.run::<()>(&cmd).is_some()
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(Self::key(key));
+        self.run::<Option<Vec<u8>>>(&cmd).flatten()
+    }
+
+    fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
+        // TLS 1.3 session tickets are single-use: GETDEL reads and removes in one step.
+        let mut cmd = redis::cmd("GETDEL");
+        cmd.arg(Self::key(key));
+        self.run::<Option<Vec<u8>>>(&cmd).flatten()
+    }
+
+    fn can_cache(&self) -> bool {
+        true
+    }
+}
+
+/// Stateless tickets sealed with AES-256-GCM under a key read from a file, so that every
+/// server holding the file can open the others' tickets. (rustls's own ticketer makes a random
+/// key per process and cannot be given one.)
+pub struct SharedTicketer {
+    key: LessSafeKey,
+    path: PathBuf,
+}
+
+impl fmt::Debug for SharedTicketer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedTicketer").field("path", &self.path).finish()
+    }
+}
+
+/// Ticket lifetime announced to clients.
+const TICKET_LIFETIME_SECS: u32 = 6 * 3600;
+
+impl SharedTicketer {
+    /// Reads the 32-byte key (64 hex digits) from `path`, creating it (0600) if it is missing.
+    pub fn from_file(path: &Path) -> Result<SharedTicketer> {
+        if !path.exists() {
+            let mut key = [0u8; 32];
+            use aws_lc_rs::rand::SecureRandom;
+            aws_lc_rs::rand::SystemRandom::new()
+                .fill(&mut key)
+                .map_err(|_| Error::Usage("the system random generator failed".into()))?;
+            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            fsutil::write_atomic(path, format!("{hex}\n").as_bytes(), fsutil::SECRET)?;
+        }
+        let text = fsutil::read_to_string(path)?;
+        let hex = text.trim();
+        let bytes: Option<Vec<u8>> = (hex.len() == 64)
+            .then(|| (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect())
+            .flatten();
+        let bytes = bytes.ok_or_else(|| Error::Parse {
+            context: path.display().to_string(),
+            message: format!("expected a ticket key of 64 hex digits, found {} characters", hex.len()),
+        })?;
+        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| Error::Usage("invalid ticket key".into()))?;
+        Ok(SharedTicketer { key: LessSafeKey::new(key), path: path.to_path_buf() })
+    }
+}
+
+impl ProducesTickets for SharedTicketer {
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    fn lifetime(&self) -> u32 {
+        TICKET_LIFETIME_SECS
+    }
+
+    fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        use aws_lc_rs::rand::SecureRandom;
+        let mut nonce = [0u8; NONCE_LEN];
+        aws_lc_rs::rand::SystemRandom::new().fill(&mut nonce).ok()?;
+        let mut sealed = plain.to_vec();
+        self.key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut sealed).ok()?;
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        Some(out)
+    }
+
+    fn decrypt(&self, cipher: &[u8]) -> Option<Vec<u8>> {
+        if cipher.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, sealed) = cipher.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut buf = sealed.to_vec();
+        let plain = self.key.open_in_place(nonce, Aad::empty(), &mut buf).ok()?;
+        Some(plain.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_ticketers_open_each_others_tickets_and_others_do_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ticket.key");
+        let a = SharedTicketer::from_file(&path).expect("creates the key");
+        let b = SharedTicketer::from_file(&path).expect("reads the key");
+        let t = a.encrypt(b"session state").expect("seals");
+        assert_eq!(b.decrypt(&t).as_deref(), Some(&b"session state"[..]));
+        let other = SharedTicketer::from_file(&dir.path().join("other.key")).expect("other key");
+        assert_eq!(other.decrypt(&t), None);
+        let mut tampered = t.clone();
+        if let Some(last) = tampered.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(b.decrypt(&tampered), None);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_malformed_key_file_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bad.key");
+        std::fs::write(&path, "xyz\n").expect("write");
+        let e = SharedTicketer::from_file(&path).expect_err("bad key").to_string();
+        assert!(e.contains("expected a ticket key of 64 hex digits, found 3 characters"), "{e}");
+    }
+
+    #[test]
+    fn session_store_parses() {
+        assert_eq!("memory".parse::<SessionStore>(), Ok(SessionStore::Memory));
+        assert_eq!(
+            "redis://127.0.0.1:6379".parse::<SessionStore>(),
+            Ok(SessionStore::Redis("redis://127.0.0.1:6379".into()))
+        );
+        assert!("mysql://x".parse::<SessionStore>().is_err());
+    }
+}
