@@ -1,8 +1,6 @@
 //! `pki-lab issue`: certificates for your own names that curl and OpenSSL accept (or refuse, when
 //! issued like a broken scenario), refusals that write nothing, keys kept, PKCS#12 and CSRs.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
@@ -10,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 

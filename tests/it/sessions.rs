@@ -1,11 +1,9 @@
 //! Keep-alive, session resumption and the gateway: where session state lives decides whether a
 //! returning client resumes, and the probe shows it.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Runs a probe and returns its JSON report.
 fn probe(dir: &Path, args: &[&str]) -> serde_json::Value {

@@ -2,12 +2,10 @@
 //! scenario without being told about the lab (and without them, they refuse it). Also
 //! `completions` and `man`.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::*;
+use crate::common::*;
 
 /// The variables `env` sets; removed from every client's environment before the test adds its own.
 const VARS: &[&str] = &[

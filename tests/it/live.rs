@@ -1,15 +1,13 @@
 //! `pki-lab serve` against real clients: the probe, curl and `openssl s_client` must see exactly
 //! what the manifest says; the servers must survive idle, garbage and abrupt connections.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 /// A running `pki-lab serve` on free ports in a fresh lab; killed on drop.
 struct Served {

@@ -2,14 +2,12 @@
 //! answers and fails with wrong ones; malformed lab and answers files are refused with their own
 //! file:line:column; `lab run` works through a pipe and through a pseudo-terminal (tmux).
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use pki_lab::lab::answers::{self, Answer};
 use pki_lab::lab::{self, Action};
 

@@ -1,8 +1,6 @@
 //! The smaller commands through the real binary: scenarios, inspect, verify, and their errors.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn scenarios_lists_the_catalogue_with_valid_first_and_json_parses() {

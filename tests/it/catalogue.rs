@@ -1,13 +1,11 @@
 //! Every scenario of a freshly initialised lab, checked against real verifiers: `openssl verify`
 //! and rustls's `WebPkiServerVerifier` must give exactly the outcome its profile claims.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use pki_lab::pki::ca::parse_certs;
 use pki_lab::verdict::outcome::rustls_verify;
 use rustls::pki_types::pem::PemObject;

@@ -2,13 +2,11 @@
 //! rebuilt by the real update-ca-certificates, an NSS database, a Java key store) leaves them as
 //! they were. The machine's own stores are never named.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::*;
+use crate::common::*;
 
 /// A temporary system store laid out like Debian's, plus an NSS database.
 struct Stores {
