@@ -8,6 +8,28 @@ fn main() {
     let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     embed(&Path::new(&root).join("templates"), "TEMPLATES", &Path::new(&out).join("templates.rs"));
     embed(&Path::new(&root).join("labs"), "LABS", &Path::new(&out).join("labs.rs"));
+    missing_tools();
+}
+
+/// Tools the integration tests drive. Each one not on PATH sets `cfg(missing_TOOL)`, which makes
+/// its tests show as ignored with the reason, unless `CI` is set: then they run and fail loudly.
+const TOOLS: &[&str] = &["node", "keytool", "certutil", "redis_server", "tmux", "openssl", "curl", "python3"];
+
+fn missing_tools() {
+    println!("cargo::rerun-if-env-changed=PATH");
+    println!("cargo::rerun-if-env-changed=CI");
+    let ci = env::var_os("CI").is_some_and(|v| !v.is_empty());
+    let path = env::var_os("PATH").unwrap_or_default();
+    for tool in TOOLS {
+        println!("cargo::rustc-check-cfg=cfg(missing_{tool})");
+        let exe = tool.replace('_', "-");
+        // Debian keeps some tools in /usr/sbin, which a user's PATH may lack.
+        let found =
+            env::split_paths(&path).chain([Path::new("/usr/sbin").to_path_buf()]).any(|d| d.join(&exe).is_file());
+        if !found && !ci {
+            println!("cargo::rustc-cfg=missing_{tool}");
+        }
+    }
 }
 
 /// Writes `pub static NAME: &[(&str, &str)]` of (file name, contents) for each `*.yaml` in `dir`

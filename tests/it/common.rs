@@ -105,6 +105,56 @@ impl Drop for Daemon {
 
 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// `Command::new(name)` for an outside tool, after checking it is installed: a missing tool
+/// fails with its name and Debian package rather than a raw `Os { code: 2 }`.
+pub fn tool(name: &str) -> Command {
+    let package = match name {
+        "node" => "nodejs",
+        "keytool" => "openjdk-17-jre-headless",
+        "certutil" => "libnss3-tools",
+        other => other,
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()));
+    assert!(on_path, "{name} is not installed (Debian package {package}); .ci/run installs it");
+    Command::new(name)
+}
+
+/// A throw-away `redis-server` on a free loopback port (or `PKI_LAB_TEST_REDIS` if set); the
+/// server is killed on drop.
+pub struct Redis {
+    pub url: String,
+    child: Option<std::process::Child>,
+}
+
+impl Redis {
+    pub fn start() -> Redis {
+        if let Ok(url) = std::env::var("PKI_LAB_TEST_REDIS") {
+            return Redis { url, child: None };
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let child = tool("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let t0 = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(t0.elapsed() < std::time::Duration::from_secs(10), "redis-server did not start on {port}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Redis { url: format!("redis://127.0.0.1:{port}"), child: Some(child) }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 /// Redis for the tests that share sessions through it: `PKI_LAB_TEST_REDIS` or the default port.
 /// Outside CI a missing server skips the test (with a message); in CI it fails it.
 pub fn redis_url() -> Option<String> {

@@ -80,11 +80,9 @@ fn python_with_the_env_applied_reaches_the_valid_server_and_without_it_refuses()
 }
 
 #[test]
+#[cfg_attr(missing_node, ignore = "needs node (Debian: nodejs); .ci/run installs it")]
 fn node_with_the_env_applied_reaches_the_valid_server() {
-    if Command::new("node").arg("--version").output().is_err() {
-        eprintln!("node not found: skipping the Node.js check");
-        return;
-    }
+    let _ = tool("node");
     let s = Served::start();
     let script = format!(
         "node -e 'require(\"https\").get(\"https://localhost:{}/\", r => r.on(\"data\", d => process.stdout.write(d))).on(\"error\", e => {{ console.error(e.code); process.exit(3) }})'",

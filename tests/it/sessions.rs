@@ -162,8 +162,10 @@ fn behind_a_terminating_gateway_the_session_is_with_the_gateway() {
 }
 
 #[test]
+#[cfg_attr(missing_redis_server, ignore = "needs redis-server (Debian: redis-server); .ci/run installs it")]
 fn a_shared_redis_cache_lets_two_server_processes_resume_each_others_sessions() {
-    let Some(redis) = redis_url() else { return };
+    let server = Redis::start();
+    let redis = server.url.clone();
     let (_t, dir) = new_lab(&[]);
     let a = Daemon::spawn(
         &dir,

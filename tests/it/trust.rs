@@ -225,11 +225,9 @@ fn a_named_store_that_is_unavailable_exits_2_and_says_how_to_get_it() {
 }
 
 #[test]
+#[cfg_attr(missing_keytool, ignore = "needs keytool (Debian: openjdk-17-jre-headless); .ci/run installs it")]
 fn install_then_uninstall_leaves_a_temporary_java_keystore_listing_as_it_was() {
-    if Command::new("keytool").arg("-help").output().is_err() {
-        eprintln!("keytool not found: skipping the Java store (install openjdk-17-jre-headless)");
-        return;
-    }
+    let _ = tool("keytool");
     let (tmp, lab) = new_lab(&[]);
     let ks = tmp.path().join("truststore.p12");
     let keytool = |args: &[&str]| {
