@@ -13,7 +13,7 @@ fn main() {
 
 /// Tools the integration tests drive. Each one not on PATH sets `cfg(missing_TOOL)`, which makes
 /// its tests show as ignored with the reason, unless `CI` is set: then they run and fail loudly.
-const TOOLS: &[&str] = &["node", "keytool", "certutil", "redis_server", "tmux", "openssl", "curl", "python3"];
+const TOOLS: &[&str] = &["node", "keytool", "certutil", "redis_server"];
 
 fn missing_tools() {
     println!("cargo::rerun-if-env-changed=PATH");
@@ -22,10 +22,9 @@ fn missing_tools() {
     let path = env::var_os("PATH").unwrap_or_default();
     for tool in TOOLS {
         println!("cargo::rustc-check-cfg=cfg(missing_{tool})");
+        // The same lookup as the tests' `common::tool`: PATH only, as `Command::new` resolves it.
         let exe = tool.replace('_', "-");
-        // Debian keeps some tools in /usr/sbin, which a user's PATH may lack.
-        let found =
-            env::split_paths(&path).chain([Path::new("/usr/sbin").to_path_buf()]).any(|d| d.join(&exe).is_file());
+        let found = env::split_paths(&path).any(|d| d.join(&exe).is_file());
         if !found && !ci {
             println!("cargo::rustc-cfg=missing_{tool}");
         }

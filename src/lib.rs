@@ -14,8 +14,8 @@
 //! 8. [`lab`]: exercises that teach each rule and grade the answers.
 //! 9. [`truststore`]: the lab root in system, NSS and Java stores; client environment variables.
 //!
-//! [`testing`] is the API for other projects' tests. `cli` (hidden) is the command line; no
-//! library module calls it. Time is always an argument, never read behind the caller's back, so
+//! [`testing`] is the API for other projects' tests. `cli` (hidden) is the command line; the
+//! lab runner still reaches into it to parse and run a step's command. Time is always an argument, never read behind the caller's back, so
 //! tests can pin it.
 //!
 //! ```no_run

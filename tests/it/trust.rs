@@ -30,12 +30,12 @@ impl Stores {
         std::fs::copy(lab.join("ca/rogue-root.pem"), share.join("distro-root.crt")).expect("copy");
         std::fs::write(t.join("ca-certificates.conf"), "distro-root.crt\n").expect("conf");
         // CI's PATH may lack /usr/sbin, where Debian keeps the tool.
-        let tool = ["/usr/sbin/update-ca-certificates", "/usr/bin/update-ca-certificates"]
+        let updater = ["/usr/sbin/update-ca-certificates", "/usr/bin/update-ca-certificates"]
             .into_iter()
             .find(|p| Path::new(p).is_file())
             .unwrap_or("update-ca-certificates");
         let update = format!(
-            "{tool} --certsconf {} --certsdir {} --localcertsdir {} --etccertsdir {} --hooksdir {}",
+            "{updater} --certsconf {} --certsdir {} --localcertsdir {} --etccertsdir {} --hooksdir {}",
             t.join("ca-certificates.conf").display(),
             share.display(),
             local.display(),
@@ -44,7 +44,7 @@ impl Stores {
         );
         let o = Command::new("sh").arg("-c").arg(format!("{update} --fresh")).output().expect("update");
         assert!(o.status.success(), "baseline update: {}", stderr(&o));
-        let o = Command::new("certutil")
+        let o = tool("certutil")
             .args(["-N", "-d", &format!("sql:{}", nss.display()), "--empty-password"])
             .output()
             .expect("certutil -N");
@@ -101,6 +101,7 @@ fn root_name(lab: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(missing_certutil, ignore = "needs certutil (Debian: libnss3-tools); .ci/run installs it")]
 fn install_then_uninstall_leaves_a_temporary_ca_directory_and_nss_database_as_they_were() {
     let (_tmp, lab) = new_lab(&[]);
     let s = Stores::new(&lab);
@@ -163,6 +164,7 @@ fn install_then_uninstall_leaves_a_temporary_ca_directory_and_nss_database_as_th
 }
 
 #[test]
+#[cfg_attr(missing_certutil, ignore = "needs certutil (Debian: libnss3-tools); .ci/run installs it")]
 fn dry_run_prints_the_commands_and_changes_nothing() {
     let (_tmp, lab) = new_lab(&[]);
     let s = Stores::new(&lab);
@@ -189,6 +191,7 @@ fn dry_run_prints_the_commands_and_changes_nothing() {
 }
 
 #[test]
+#[cfg_attr(missing_certutil, ignore = "needs certutil (Debian: libnss3-tools); .ci/run installs it")]
 fn uninstall_leaves_alone_a_file_that_is_not_this_labs_root() {
     let (_tmp, lab) = new_lab(&[]);
     let s = Stores::new(&lab);
@@ -202,6 +205,7 @@ fn uninstall_leaves_alone_a_file_that_is_not_this_labs_root() {
 }
 
 #[test]
+#[cfg_attr(missing_certutil, ignore = "needs certutil (Debian: libnss3-tools); .ci/run installs it")]
 fn a_named_store_that_is_unavailable_exits_2_and_says_how_to_get_it() {
     let (_tmp, lab) = new_lab(&[]);
     let s = Stores::new(&lab);
