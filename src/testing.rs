@@ -46,6 +46,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use time::OffsetDateTime;
 
+use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::{Catalogue, Profile};
 use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaOptions, LabCa};
@@ -67,7 +68,7 @@ pub struct TestCert {
     /// The scenario it was made like (`valid` for [`TestCa::issue`]).
     pub scenario: String,
     /// The rule the scenario breaks, `None` for a valid certificate.
-    pub rule: Option<String>,
+    pub rule: Option<RuleId>,
     summary: String,
     /// What a server sends: the leaf first, then intermediates.
     pub chain: Vec<CertificateDer<'static>>,
@@ -189,7 +190,7 @@ impl TestCa {
         };
         Ok(TestCert {
             scenario: like.name.clone(),
-            rule: like.breaks.clone(),
+            rule: like.breaks,
             summary: like.summary.clone(),
             chain: made.served,
             key_pem: made.served_key_pem,
@@ -251,8 +252,7 @@ impl TestCert {
         let opts = ServeOptions { log: false, ..ServeOptions::default() };
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         let running =
-            serve::start_config(addr, &self.scenario, self.rule.clone(), &self.summary, self.server_config()?, &opts)
-                .await?;
+            serve::start_config(addr, &self.scenario, self.rule, &self.summary, self.server_config()?, &opts).await?;
         let addr = running.addr(&self.scenario).ok_or_else(|| Error::Usage("the test server did not start".into()))?;
         Ok(TestServer { addr, running })
     }

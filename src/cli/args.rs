@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::catalogue::rules::Expected;
 use crate::pki::keys::KeyType;
 
 #[derive(Debug, Parser)]
@@ -306,7 +307,7 @@ pub struct ProbeArgs {
 
     /// Exit 1 unless exactly these rules fail (comma-separated ids), or nothing does (`pass`)
     #[arg(long, value_name = "RULE[,RULE]|pass", value_delimiter = ',')]
-    pub expect: Vec<String>,
+    pub expect: Vec<Expected>,
 
     /// Requests sent over each observed connection (keep-alive)
     #[arg(long, default_value_t = 2)]
@@ -373,7 +374,7 @@ pub struct VerifyArgs {
 
     /// Exit 1 unless exactly these rules fail (comma-separated ids), or nothing does (`pass`)
     #[arg(long, value_name = "RULE[,RULE]|pass", value_delimiter = ',')]
-    pub expect: Vec<String>,
+    pub expect: Vec<Expected>,
 
     /// Print JSON
     #[arg(long)]

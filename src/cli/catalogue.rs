@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::row;
+use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::Catalogue;
 use crate::cli::output::table;
 use crate::cli::{InspectArgs, ScenariosArgs};
@@ -19,7 +20,7 @@ use crate::labdir::manifest::Manifest;
 struct Entry<'a> {
     name: &'a str,
     step: Option<crate::catalogue::rules::Step>,
-    rule: Option<&'a str>,
+    rule: Option<RuleId>,
     summary: &'a str,
     expect: &'a crate::catalogue::template::Expect,
 }
@@ -32,24 +33,12 @@ pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
         Some(m) => m
             .scenarios
             .iter()
-            .map(|s| Entry {
-                name: &s.name,
-                step: s.step,
-                rule: s.rule.as_deref(),
-                summary: &s.summary,
-                expect: &s.expect,
-            })
+            .map(|s| Entry { name: &s.name, step: s.step, rule: s.rule, summary: &s.summary, expect: &s.expect })
             .collect(),
         None => catalogue
             .profiles()
             .iter()
-            .map(|p| Entry {
-                name: &p.name,
-                step: p.step(),
-                rule: p.breaks.as_deref(),
-                summary: &p.summary,
-                expect: &p.expect,
-            })
+            .map(|p| Entry { name: &p.name, step: p.step(), rule: p.breaks, summary: &p.summary, expect: &p.expect })
             .collect(),
     };
     if args.json {

@@ -9,7 +9,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::init::print_receipt;
-use crate::catalogue::template::{Catalogue, RelTime};
+use crate::catalogue::rules::RuleId;
+use crate::catalogue::template::{Catalogue, Profile, RelTime};
 use crate::cli::IssueArgs;
 use crate::error::{Error, Result};
 use crate::labdir::fsutil::{self, PUBLIC, SECRET};
@@ -23,7 +24,7 @@ use crate::pki::names::{self, Name};
 struct Receipt {
     names: Vec<String>,
     like: Option<String>,
-    breaks: Option<String>,
+    breaks: Option<RuleId>,
     serial: String,
     not_before: String,
     not_after: String,
@@ -53,7 +54,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
     };
     if let Some(p) = &like
         && validity.is_some()
-        && p.breaks.as_deref().is_some_and(|r| r.starts_with("validity."))
+        && p.breaks.is_some_and(|r| matches!(r, RuleId::ValidityExpired | RuleId::ValidityNotYetValid))
     {
         return Err(Error::Usage(format!(
             "--like {} sets the validity itself (its defect); drop --days, --not-before and --not-after",
@@ -158,7 +159,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
         let receipt = Receipt {
             names: names.iter().map(|n| n.to_string()).collect(),
             like: like.as_ref().map(|p| p.name.clone()),
-            breaks: like.as_ref().and_then(|p| p.breaks.clone()),
+            breaks: like.as_ref().and_then(|p| p.breaks),
             serial: labdir::hex_colon(&serial.to_bytes()),
             not_before: rfc3339(not_before),
             not_after: rfc3339(not_after),
@@ -225,18 +226,15 @@ fn print_issue_receipt(
     let list = names.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
     eprintln!("issued a certificate for {list}");
     match like {
-        Some(p) if p.breaks.is_some() => eprintln!(
-            "  like      {}: {} — it breaks {} on purpose",
-            p.name,
-            p.summary,
-            p.breaks.as_deref().unwrap_or("")
-        ),
+        Some(Profile { breaks: Some(rule), name, summary, .. }) => {
+            eprintln!("  like      {name}: {summary} — it breaks {rule} on purpose")
+        }
         Some(p) if p.name != "valid" => eprintln!("  like      {}: {}", p.name, p.summary),
         Some(_) => {}
         None => eprintln!("  from      a certificate signing request (its key stays with you)"),
     }
     if let Some(p) = like
-        && p.breaks.as_deref() == Some("name.mismatch")
+        && p.breaks == Some(RuleId::NameMismatch)
     {
         eprintln!("  names     the certificate names {}, not yours (that is the defect)", p.leaf_sans().join(", "));
     }

@@ -8,6 +8,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::init::print_receipt;
+use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::Catalogue;
 use crate::cli::output::table;
 use crate::cli::{LabArgs, LabCheckArgs, LabCommand, LabListArgs, LabRunArgs, LabShowArgs, LabValidateArgs};
@@ -93,10 +94,7 @@ fn show(args: LabShowArgs) -> Result<i32> {
             g.session.describe()
         );
     }
-    println!(
-        "rules          {}",
-        if cov.rules.is_empty() { "none".into() } else { cov.rules.iter().copied().collect::<Vec<_>>().join(", ") }
-    );
+    println!("rules          {}", if cov.rules.is_empty() { "none".into() } else { RuleId::join(&cov.rules, ", ") });
     println!(
         "handshake      {}",
         if cov.steps.is_empty() {

@@ -20,6 +20,7 @@ use time::format_description::well_known::Rfc3339;
 
 pub use args::*;
 
+use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::Expect;
 use crate::error::{Error, Result};
 use crate::labdir;
@@ -68,7 +69,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// One row of the catalogue table.
-pub(crate) fn row(name: &str, step: Option<&str>, rule: Option<&str>, summary: &str, expect: &Expect) -> Vec<String> {
+pub(crate) fn row(name: &str, step: Option<&str>, rule: Option<RuleId>, summary: &str, expect: &Expect) -> Vec<String> {
     let outcome = if rule.is_none() {
         "pass".to_string()
     } else {
@@ -81,7 +82,7 @@ pub(crate) fn row(name: &str, step: Option<&str>, rule: Option<&str>, summary: &
     vec![
         name.to_string(),
         step.unwrap_or("-").to_string(),
-        rule.unwrap_or("(control)").to_string(),
+        rule.map_or("(control)", RuleId::as_str).to_string(),
         outcome,
         summary.to_string(),
     ]

@@ -5,6 +5,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::runtime;
+use crate::catalogue::rules::Expected;
 use crate::cli::ProbeArgs;
 use crate::cli::output::table;
 use crate::error::{Error, Result, suggest};
@@ -120,10 +121,10 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
     let mut all_ok = true;
     let mut rows = Vec::new();
     for (t, r) in targets.iter().zip(&reports) {
-        let expected: Vec<String> = if !args.expect.is_empty() {
+        let expected: Vec<Expected> = if !args.expect.is_empty() {
             args.expect.clone()
         } else if args.all {
-            t.scenario.as_ref().and_then(|s| s.rule.clone()).into_iter().collect()
+            t.scenario.as_ref().and_then(|s| s.rule).map(Expected::Fails).into_iter().collect()
         } else {
             vec![]
         };
@@ -131,8 +132,8 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         all_ok &= ok;
         rows.push(vec![
             r.scenario.clone().unwrap_or_else(|| r.target.clone()),
-            if expected.is_empty() { "pass".into() } else { expected.join(",") },
-            if r.verdict.failed.is_empty() { "pass".into() } else { r.verdict.failed.join(",") },
+            if expected.is_empty() { "pass".into() } else { join(&expected) },
+            if r.verdict.failed.is_empty() { "pass".into() } else { join(&r.verdict.failed) },
             r.verdict.rustls.clone(),
             if ok { "ok".into() } else { "DIFFERS".into() },
         ]);
@@ -186,4 +187,9 @@ pub(crate) fn options(
         keylog: args.keylog.clone(),
         ..crate::probe::ProbeOptions::new(host, now)
     })
+}
+
+/// `a,b,c` for a table cell.
+fn join<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(",")
 }

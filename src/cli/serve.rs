@@ -75,7 +75,7 @@ fn print_ready(dir: &Path, manifest: &Manifest, ports: &crate::serve::Ports) {
         .iter()
         .filter_map(|s| {
             let port = ports.scenarios.get(&s.name)?;
-            let r = row(&s.name, None, s.rule.as_deref(), &s.summary, &s.expect);
+            let r = row(&s.name, None, s.rule, &s.summary, &s.expect);
             Some(vec![s.name.clone(), format!("https://{host}:{port}/"), r[3].clone()])
         })
         .collect();

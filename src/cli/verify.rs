@@ -1,10 +1,12 @@
 //! `pki-lab verify`: the rule engine on files, offline, at a chosen time.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::catalogue::rules::{Expected, RuleId};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::labdir;
@@ -16,7 +18,7 @@ pub(crate) struct VerifyReport {
     pub host: String,
     pub at: String,
     pub verification: Vec<crate::verdict::engine::RuleResult>,
-    pub failed: Vec<&'static str>,
+    pub failed: Vec<RuleId>,
     pub rustls: String,
 }
 
@@ -28,7 +30,7 @@ impl VerifyReport {
         if self.failed.is_empty() {
             t.push_str(&format!("verdict  PASS (rustls: {})\n", self.rustls));
         } else {
-            t.push_str(&format!("verdict  FAIL {} (rustls: {})\n", self.failed.join(", "), self.rustls));
+            t.push_str(&format!("verdict  FAIL {} (rustls: {})\n", RuleId::join(&self.failed, ", "), self.rustls));
         }
         t
     }
@@ -63,10 +65,8 @@ pub(crate) fn report(lab: Option<&Path>, args: &VerifyArgs, now: OffsetDateTime)
 
 pub(crate) fn verify(dir: &Path, args: VerifyArgs, now: OffsetDateTime) -> Result<i32> {
     let report = report(labdir::is_lab(dir).then_some(dir), &args, now)?;
-    let mut expected: Vec<&str> = args.expect.iter().map(String::as_str).filter(|e| *e != "pass").collect();
-    let mut failed = report.failed.clone();
-    expected.sort_unstable();
-    failed.sort_unstable();
+    let expected = Expected::failures(&args.expect);
+    let failed: BTreeSet<RuleId> = report.failed.iter().copied().collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?);
     } else {

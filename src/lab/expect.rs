@@ -432,13 +432,13 @@ mod tests {
     #[test]
     fn paths_parse_keys_indices_and_selectors() {
         assert_eq!(
-            parse_path("a.b[1].c[rule=name.no-san].d").expect("works"),
+            parse_path("a.b[1].c[id=x.y-z].d").expect("works"),
             [
                 Segment::Key("a".into()),
                 Segment::Key("b".into()),
                 Segment::Index(1),
                 Segment::Key("c".into()),
-                Segment::Select("rule".into(), "name.no-san".into()),
+                Segment::Select("id".into(), "x.y-z".into()),
                 Segment::Key("d".into()),
             ]
         );

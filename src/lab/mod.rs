@@ -30,7 +30,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalogue::rules::{self, Step as HandshakeStep};
+use crate::catalogue::rules::{RuleId, Step as HandshakeStep};
 use crate::error::{Error, Result, suggest};
 use crate::serve::session::{SessionOptions, SessionStore, Tickets};
 use command::CommandTemplate;
@@ -280,7 +280,7 @@ pub struct Input {
 /// The rules and handshake steps a lab exercises, from its checks.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Coverage {
-    pub rules: BTreeSet<&'static str>,
+    pub rules: BTreeSet<RuleId>,
     pub steps: BTreeSet<HandshakeStep>,
 }
 
@@ -299,9 +299,9 @@ impl Lab {
         let mut cov = Coverage::default();
         for check in self.checks() {
             for id in check.expect.failed.iter().flatten() {
-                if let Some(rule) = rules::find(id) {
-                    cov.rules.insert(rule.id);
-                    cov.steps.insert(rule.step);
+                if let Ok(rule) = id.parse::<RuleId>() {
+                    cov.rules.insert(rule);
+                    cov.steps.insert(rule.step());
                 }
             }
             if (check.expect.pass.is_some() || check.expect.failed.is_some())

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::command::{CommandTemplate, Endpoint, Invocation};
 use super::expect::Observation;
 use super::{Lab, LabGateway, LabServer};
-use crate::catalogue::rules::{self, Step};
+use crate::catalogue::rules::{RuleId, Step};
 use crate::cli::{InspectArgs, ProbeArgs, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::labdir::manifest::Manifest;
@@ -244,28 +244,28 @@ impl Session {
             Some(label) => self.rt.block_on(crate::probe::probe(label, None, addr, &trust, &opts)),
             None => self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts)),
         };
-        let failed = report.verdict.failed.clone();
-        let broken_at = failed
+        let broken_at = report
+            .verdict
+            .failed
             .iter()
-            .filter_map(|id| rules::find(id))
-            .map(|r| r.step)
+            .map(|id| id.step())
             .min()
             .or_else(|| report.hello.error.is_some().then_some(Step::Hello))
             .or_else(|| report.secure_communication.error.is_some().then_some(Step::SecureCommunication));
         Ok(Observation {
             command: String::new(),
-            exit: i32::from(!failed.is_empty()),
+            exit: i32::from(!report.verdict.failed.is_empty()),
             json: to_json(&report)?,
             text: crate::probe::render_text(&report),
-            failed: Some(failed),
+            failed: Some(report.verdict.failed.iter().map(RuleId::to_string).collect()),
             broken_at,
         })
     }
 
     fn verify(&self, args: VerifyArgs) -> Result<Observation> {
         let report = crate::cli::verify_report(Some(&self.dir), &args, self.now())?;
-        let failed: Vec<String> = report.failed.iter().map(|f| f.to_string()).collect();
-        let broken_at = failed.iter().filter_map(|id| rules::find(id)).map(|r| r.step).min();
+        let failed: Vec<String> = report.failed.iter().map(RuleId::to_string).collect();
+        let broken_at = report.failed.iter().map(|id| id.step()).min();
         Ok(Observation {
             command: String::new(),
             exit: i32::from(!failed.is_empty()),

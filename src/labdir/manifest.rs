@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::rules::Step;
+use crate::catalogue::rules::{RuleId, Step};
 use crate::catalogue::template::{Expect, KeyPolicy, TlsVersion};
 use crate::pki::issue::Anchor;
 use crate::pki::keys::KeyType;
@@ -50,7 +50,7 @@ pub struct ScenarioEntry {
     pub name: String,
     pub summary: String,
     /// The rule id this scenario breaks; `null` for controls.
-    pub rule: Option<String>,
+    pub rule: Option<RuleId>,
     /// The handshake step where it breaks; `null` for controls.
     pub step: Option<Step>,
     /// Which root the chain ends at: `root`, `rogue-root` or `none` (self-signed).

@@ -183,7 +183,7 @@ fn write_lab(
         entries.push(ScenarioEntry {
             name: item.name.clone(),
             summary: profile.summary.clone(),
-            rule: profile.breaks.clone(),
+            rule: profile.breaks,
             step: profile.step(),
             anchor: item.anchor,
             key_type: profile.leaf.key.unwrap_or(key_type),

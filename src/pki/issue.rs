@@ -9,6 +9,7 @@ use rcgen::{
 use rustls::pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
+use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::{
     CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, Profile, RelTime, SignatureHash, Validity,
 };
@@ -319,8 +320,8 @@ pub fn tailor(like: &Profile, req: &Request, now: OffsetDateTime) -> Result<Prof
         return Err(Error::Usage("give at least one name to issue for (e.g. `pki-lab issue app.test`)".into()));
     }
     let mut p = like.clone();
-    match like.breaks.as_deref() {
-        Some("name.no-san") => {
+    match like.breaks {
+        Some(RuleId::NameNoSan) => {
             let [Name::Dns(dns)] = req.names.as_slice() else {
                 return Err(Error::Usage(format!(
                     "--like {}: the certificate carries its name in the subject CN only, so give exactly one DNS name",
@@ -330,7 +331,7 @@ pub fn tailor(like: &Profile, req: &Request, now: OffsetDateTime) -> Result<Prof
             p.leaf.cn = dns.clone();
             p.leaf.sans = vec![];
         }
-        Some("name.mismatch") => {}
+        Some(RuleId::NameMismatch) => {}
         _ => {
             let defaults = LeafSpec::default().sans;
             let extra = like.leaf.sans.iter().filter(|s| !defaults.contains(s) && !s.contains("{name}")).cloned();

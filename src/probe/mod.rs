@@ -27,6 +27,7 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use crate::catalogue::rules::{Expected, Kind, RuleId};
 use crate::error::{Error, Result};
 use crate::serve::handshake_kind;
 use crate::serve::http;
@@ -221,7 +222,7 @@ pub struct Exchange {
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     /// Ids of the rules that failed; empty means the connection is sound.
-    pub failed: Vec<String>,
+    pub failed: Vec<RuleId>,
     /// What rustls's own verifier reported on the strict connection: `ok` or the error name.
     pub rustls: String,
     pub rustls_message: Option<String>,
@@ -313,7 +314,7 @@ pub async fn probe(
     };
     live_rules(&mut verification, &seen, &key_exchange, &secure, opts.client.as_ref());
 
-    let failed: Vec<String> = engine::failed(&verification).into_iter().map(str::to_string).collect();
+    let failed = engine::failed(&verification);
     let (rustls, rustls_message, alert) = match verdict_error {
         None => ("ok".to_string(), None, None),
         Some((name, message, alert)) => (name, Some(message), alert),
@@ -347,7 +348,8 @@ fn live_rules(
     secure: &Secure,
     client: Option<&ClientIdentity>,
 ) {
-    let set = |results: &mut [RuleResult], id: &str, status: Status, evidence: String| {
+    let set = |results: &mut [RuleResult], id: RuleId, status: Status, evidence: String| {
+        debug_assert_eq!(id.kind(), Kind::Live, "{id} is decided offline");
         if let Some(r) = results.iter_mut().find(|r| r.rule == id) {
             r.status = status;
             r.evidence = evidence;
@@ -365,7 +367,7 @@ fn live_rules(
         ),
         None => (Status::NotApplicable, "the handshake ended before the server's signature".into()),
     };
-    set(results, "handshake.key-mismatch", status, evidence);
+    set(results, RuleId::HandshakeKeyMismatch, status, evidence);
 
     let alert = secure.error.clone().unwrap_or_default();
     let (status, evidence) = match (kx.client_certificate_requested, client) {
@@ -379,7 +381,7 @@ fn live_rules(
             ),
         ),
     };
-    set(results, "client.cert-required", status, evidence);
+    set(results, RuleId::ClientCertRequired, status, evidence);
 
     let refused = secure.error.as_deref().is_some_and(|e| e.starts_with("AlertReceived"));
     let (status, evidence) = match (kx.client_certificate_requested, client) {
@@ -387,7 +389,7 @@ fn live_rules(
         (true, Some(_)) => (Status::Pass, "the server accepted the client certificate".into()),
         _ => (Status::NotApplicable, "no client certificate was sent".into()),
     };
-    set(results, "client.cert-untrusted", status, evidence);
+    set(results, RuleId::ClientCertUntrusted, status, evidence);
 }
 
 fn ms(t0: Instant) -> f64 {
@@ -729,12 +731,8 @@ async fn exchange_once(
 }
 
 /// Checks the observation against an expectation: `pass` (nothing fails) or a set of rule ids.
-pub fn matches(report: &Report, expect: &[String]) -> bool {
-    let mut want: Vec<&str> = expect.iter().map(String::as_str).filter(|e| *e != "pass").collect();
-    let mut got: Vec<&str> = report.verdict.failed.iter().map(String::as_str).collect();
-    want.sort_unstable();
-    got.sort_unstable();
-    want == got
+pub fn matches(report: &Report, expect: &[Expected]) -> bool {
+    Expected::failures(expect) == report.verdict.failed.iter().copied().collect()
 }
 
 /// Human form of a report.
@@ -835,7 +833,7 @@ pub fn render_text(r: &Report) -> String {
     if v.failed.is_empty() {
         let _ = writeln!(o, "verdict          PASS (rustls: {})", v.rustls);
     } else {
-        let _ = writeln!(o, "verdict          FAIL {}", v.failed.join(", "));
+        let _ = writeln!(o, "verdict          FAIL {}", RuleId::join(&v.failed, ", "));
         let _ = writeln!(
             o,
             "  rustls says    {}{}",

@@ -27,6 +27,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::LazyConfigAcceptor;
 
+use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::TlsVersion;
 use crate::error::{Error, Result};
 use crate::labdir;
@@ -96,7 +97,7 @@ pub const PORTS_SCHEMA: &str = "pki-lab/ports/v1";
 struct Scenario {
     name: String,
     server: String,
-    rule: Option<String>,
+    rule: Option<RuleId>,
     summary: String,
     config: Arc<ServerConfig>,
 }
@@ -204,7 +205,7 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
         let s = Arc::new(Scenario {
             name: entry.name.clone(),
             server: opts.server_id.clone().unwrap_or_else(|| format!("pki-lab serve (pid {})", std::process::id())),
-            rule: entry.rule.clone(),
+            rule: entry.rule,
             summary: entry.summary.clone(),
             config: server_config(lab, entry, &opts.session)?,
         });
@@ -479,7 +480,7 @@ pub struct Page {
     pub scenario: String,
     /// Which server answered (`--server-id`, or the process id).
     pub server: String,
-    pub rule: Option<String>,
+    pub rule: Option<RuleId>,
     pub summary: String,
     pub tls: serde_json::Value,
     /// 1 for the first request on this connection, 2 for the second, …
@@ -492,7 +493,7 @@ fn page(s: &Scenario, params: &Negotiated, count: u64, peer: SocketAddr, json: b
         let p = Page {
             scenario: s.name.clone(),
             server: s.server.clone(),
-            rule: s.rule.clone(),
+            rule: s.rule,
             summary: s.summary.clone(),
             tls: serde_json::to_value(params).unwrap_or_default(),
             request_on_connection: count,
@@ -501,7 +502,7 @@ fn page(s: &Scenario, params: &Negotiated, count: u64, peer: SocketAddr, json: b
         return serde_json::to_string_pretty(&p).map(|t| t + "\n").unwrap_or_default();
     }
     let rule = match &s.rule {
-        Some(r) => format!("{r}: {}", crate::catalogue::rules::find(r).map_or("", |r| r.check)),
+        Some(r) => format!("{r}: {}", r.rule().check),
         None => "none (a control: every client should accept it)".into(),
     };
     format!(
@@ -556,7 +557,7 @@ pub fn load_ports(path: &Path) -> Result<Ports> {
 pub async fn start_config(
     addr: SocketAddr,
     name: &str,
-    rule: Option<String>,
+    rule: Option<RuleId>,
     summary: &str,
     config: Arc<ServerConfig>,
     opts: &ServeOptions,

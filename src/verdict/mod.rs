@@ -3,6 +3,25 @@
 //!
 //! Takes chains from [`crate::labdir`] files (`verify`) or from [`crate::probe`] (a live
 //! handshake); hands back a list of rule results that the CLI and the lab runner render.
+//!
+//! - [`engine`]: the dispatch (one check per rule of the table, an exhaustive match), the results
+//!   and their text; the public entry points of the stage.
+//! - `files`: certificates, CRLs and a lab's trust read from disk.
+//! - `path`: the pool of certificates the client has and the best path from the leaf up.
+//! - `crypto`: keys, algorithms and signature checks.
+//! - one file per rule family: `validity`, `names`, `trust`, `constraints`, `purpose`,
+//!   `signature`, `revocation`; live rules are decided in [`crate::probe`].
+//! - [`outcome`]: what rustls's own verifier says, for comparison.
 
+mod constraints;
+mod crypto;
 pub mod engine;
+mod files;
+mod names;
 pub mod outcome;
+mod path;
+mod purpose;
+mod revocation;
+mod signature;
+mod trust;
+mod validity;

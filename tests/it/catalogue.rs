@@ -74,7 +74,7 @@ fn every_scenario_gets_exactly_its_claimed_verdict_from_openssl_and_rustls() {
 fn controls_pass_and_each_broken_scenario_names_one_known_rule() {
     let (_tmp, dir) = new_lab(&[]);
     let m = manifest(&dir);
-    let rules: Vec<&str> = pki_lab::catalogue::rules::RULES.iter().map(|r| r.id).collect();
+    let rules: Vec<&str> = pki_lab::catalogue::rules::RULES.iter().map(|r| r.id.as_str()).collect();
     for s in m["scenarios"].as_array().expect("scenarios") {
         match s["rule"].as_str() {
             None => {

@@ -74,11 +74,11 @@ fn shipped_labs_cover_every_rule_with_a_scenario_and_all_five_steps() {
         steps.extend(cov.steps);
     }
     let catalogue = pki_lab::catalogue::template::Catalogue::builtin().expect("catalogue");
-    let broken: BTreeSet<&str> = catalogue.profiles().iter().filter_map(|p| p.breaks.as_deref()).collect();
-    let missing: Vec<&&str> = broken.iter().filter(|r| !rules.contains(**r)).collect();
+    let broken: BTreeSet<_> = catalogue.profiles().iter().filter_map(|p| p.breaks).collect();
+    let missing: Vec<_> = broken.difference(&rules).collect();
     assert!(missing.is_empty(), "rules with a scenario that no lab checks: {missing:?}");
     // The two rules without a scenario are covered too (weak-crypto makes the certificates).
-    assert!(rules.contains("signature.weak-algorithm") && rules.contains("key.too-weak"));
+    assert!(rules.iter().any(|r| *r == "signature.weak-algorithm") && rules.iter().any(|r| *r == "key.too-weak"));
     assert_eq!(steps.len(), 5, "handshake steps covered: {steps:?}");
 }
 

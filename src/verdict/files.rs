@@ -1,0 +1,152 @@
+//! Reading certificates, CRLs and a lab's trust from files.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
+
+use super::engine::*;
+use crate::error::{Error, Result};
+
+/// Trust for a lab directory: roots = `<lab>/ca.pem`; known = `ca/*.pem` plus every CA
+/// certificate in `scenarios/*/fullchain.pem` (everything after the leaf). No CRLs: see
+/// [`lab_crls`].
+pub fn lab_trust(lab_dir: &Path) -> Result<Trust> {
+    let ca_pem = lab_dir.join("ca.pem");
+    if !ca_pem.is_file() {
+        return Err(Error::NoLab { dir: lab_dir.to_path_buf() });
+    }
+    let roots = read_certs(&ca_pem)?;
+    let mut known = Vec::new();
+    let ca_dir = lab_dir.join("ca");
+    if ca_dir.is_dir() {
+        for path in sorted_entries(&ca_dir)? {
+            if path.extension().is_some_and(|e| e == "pem") && path.is_file() {
+                known.extend(read_certs(&path)?);
+            }
+        }
+    }
+    let scenarios = lab_dir.join("scenarios");
+    if scenarios.is_dir() {
+        for dir in sorted_entries(&scenarios)? {
+            let full = dir.join("fullchain.pem");
+            if full.is_file() {
+                known.extend(read_certs(&full)?.into_iter().skip(1));
+            }
+        }
+    }
+    let mut seen: HashSet<Vec<u8>> = roots.iter().map(|r| r.to_vec()).collect();
+    known.retain(|c| seen.insert(c.to_vec()));
+    Ok(Trust { roots, known, crls: Vec::new() })
+}
+
+/// The CRLs a lab publishes: `root.crl.pem` and `intermediate.crl.pem`.
+pub fn lab_crls(lab_dir: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+    let mut crls = Vec::new();
+    for name in ["root.crl.pem", "intermediate.crl.pem"] {
+        crls.extend(read_crls(&lab_dir.join(name))?);
+    }
+    Ok(crls)
+}
+
+/// The library half of `pki-lab verify`: the presented chain (`cert`, then the certificates of
+/// `chain` not already in it) and the trust to check it against: the lab's (`lab_dir`), with
+/// `ca` replacing its roots if given (the lab root then becomes known but untrusted), plus the
+/// CRLs of `crls`. Files may be PEM (several blocks) or a single DER object.
+pub fn verify_files(
+    cert: &Path,
+    chain: Option<&Path>,
+    ca: Option<&Path>,
+    crls: &[PathBuf],
+    lab_dir: Option<&Path>,
+) -> Result<(Vec<CertificateDer<'static>>, Trust)> {
+    let mut presented = read_certs(cert)?;
+    if presented.is_empty() {
+        return Err(parse_error(cert, "no certificate found"));
+    }
+    if let Some(chain) = chain {
+        for c in read_certs(chain)? {
+            if !presented.contains(&c) {
+                presented.push(c);
+            }
+        }
+    }
+    let mut trust = match lab_dir {
+        Some(dir) => lab_trust(dir)?,
+        None => Trust::default(),
+    };
+    if let Some(ca) = ca {
+        let roots = read_certs(ca)?;
+        if roots.is_empty() {
+            return Err(parse_error(ca, "no certificate found"));
+        }
+        let demoted: Vec<_> = trust.roots.drain(..).filter(|r| !roots.contains(r)).collect();
+        trust.known.retain(|k| !roots.contains(k));
+        trust.known.splice(0..0, demoted);
+        trust.roots = roots;
+    }
+    if trust.roots.is_empty() {
+        return Err(Error::Usage(
+            "no trusted root to verify against\n  hint: pass --ca FILE, or run `pki-lab init` to make a lab".into(),
+        ));
+    }
+    for path in crls {
+        trust.crls.extend(read_crls(path)?);
+    }
+    Ok((presented, trust))
+}
+
+/// Every certificate in a PEM file (or the one certificate of a DER file), each checked to parse.
+pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
+    let certs: Vec<CertificateDer<'static>> = if looks_like_pem(&bytes) {
+        CertificateDer::pem_slice_iter(&bytes)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| parse_error(path, &format!("invalid PEM: {e}")))?
+    } else {
+        vec![CertificateDer::from(bytes)]
+    };
+    for (i, c) in certs.iter().enumerate() {
+        x509_parser::parse_x509_certificate(c)
+            .map_err(|e| parse_error(path, &format!("certificate #{} does not parse: {e}", i + 1)))?;
+    }
+    Ok(certs)
+}
+
+/// Every CRL in a PEM file (or the one CRL of a DER file), each checked to parse.
+pub fn read_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+    let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
+    let crls: Vec<CertificateRevocationListDer<'static>> = if looks_like_pem(&bytes) {
+        CertificateRevocationListDer::pem_slice_iter(&bytes)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| parse_error(path, &format!("invalid PEM: {e}")))?
+    } else {
+        vec![CertificateRevocationListDer::from(bytes)]
+    };
+    if crls.is_empty() {
+        return Err(parse_error(path, "no X509 CRL block found"));
+    }
+    for (i, c) in crls.iter().enumerate() {
+        x509_parser::parse_x509_crl(c)
+            .map_err(|e| parse_error(path, &format!("CRL #{} does not parse: {e}", i + 1)))?;
+    }
+    Ok(crls)
+}
+
+pub(super) fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+pub(super) fn parse_error(path: &Path, message: &str) -> Error {
+    Error::Parse { context: path.display().to_string(), message: message.to_string() }
+}
+
+pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(Error::io("reading", dir))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    Ok(paths)
+}
+
+// ---------------------------------------------------------------------------------------------

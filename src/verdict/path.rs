@@ -1,0 +1,247 @@
+//! Path building: the pool of certificates a client has, and the best path from the leaf up.
+
+use rustls::pki_types::CertificateDer;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::x509::X509Name;
+
+use super::crypto::*;
+use super::engine::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// Presented by the server.
+    Sent,
+    /// A trusted root.
+    Root,
+    /// Known to pki-lab, not trusted, not sent.
+    Known,
+}
+
+pub(super) struct Cert<'a> {
+    pub(super) der: &'a [u8],
+    pub(super) x: X509Certificate<'a>,
+    pub(super) origin: Origin,
+}
+
+/// Every certificate the engine can use, parsed once: sent first, then roots, then known; each
+/// DER only once.
+pub(super) struct Pool<'a> {
+    pub(super) certs: Vec<Cert<'a>>,
+    /// (subject, SPKI) of every trusted root: a sent copy of a root, or a re-issued root with the
+    /// same name and key, is trusted too (webpki's anchors are exactly subject + key).
+    pub(super) anchors: Vec<(&'a [u8], &'a [u8])>,
+    /// Sent certificates (after the leaf) that do not parse, and why: they cannot be on a path.
+    pub(super) unparsed: Vec<String>,
+}
+
+impl<'a> Pool<'a> {
+    pub(super) fn new(
+        presented: &'a [CertificateDer<'static>],
+        trust: &'a Trust,
+    ) -> std::result::Result<Pool<'a>, String> {
+        let leaf = presented.first().ok_or("no certificate was presented")?;
+        x509_parser::parse_x509_certificate(leaf).map_err(|e| format!("the leaf certificate does not parse: {e}"))?;
+        let mut certs: Vec<Cert<'a>> = Vec::new();
+        let mut anchors = Vec::new();
+        let mut unparsed = Vec::new();
+        let groups = [(presented, Origin::Sent), (&trust.roots[..], Origin::Root), (&trust.known[..], Origin::Known)];
+        for (ders, origin) in groups {
+            for (n, der) in ders.iter().enumerate() {
+                // A certificate that does not parse cannot be on a path; the leaf was checked above.
+                let x = match x509_parser::parse_x509_certificate(der) {
+                    Ok((_, x)) => x,
+                    Err(e) => {
+                        if origin == Origin::Sent {
+                            unparsed.push(format!("sent certificate #{} does not parse ({e}); ignored", n + 1));
+                        }
+                        continue;
+                    }
+                };
+                if origin == Origin::Root {
+                    anchors.push((x.tbs_certificate.subject.as_raw(), x.tbs_certificate.subject_pki.raw));
+                }
+                if certs.iter().all(|c| c.der != der.as_ref()) {
+                    certs.push(Cert { der, x, origin });
+                }
+            }
+        }
+        Ok(Pool { certs, anchors, unparsed })
+    }
+
+    pub(super) fn trusted(&self, i: usize) -> bool {
+        let c = &self.certs[i];
+        c.origin == Origin::Root
+            || self.anchors.iter().any(|(s, k)| *s == c.x.subject().as_raw() && *k == c.x.public_key().raw)
+    }
+}
+
+/// The outcome of one signature check.
+#[derive(Debug, Clone)]
+pub(super) enum Sig {
+    Valid,
+    /// The signature does not verify; why.
+    Invalid(String),
+    /// The algorithm cannot be checked here; which one.
+    Unsupported(String),
+}
+
+/// How path building ended.
+#[derive(Debug, Clone)]
+pub(super) enum End {
+    /// The last certificate is trusted.
+    Trusted,
+    /// The last certificate is self-issued and not trusted; its own signature check.
+    SelfSigned(Sig),
+    /// The last certificate's issuer was not sent, is not trusted and is not known.
+    IssuerMissing,
+    /// No end within [`MAX_DEPTH`] certificates.
+    TooLong,
+}
+
+/// The path from the leaf as far up as it goes.
+pub(super) struct Chain<'p, 'a> {
+    pub(super) pool: &'p Pool<'a>,
+    /// Indices into the pool; `nodes[0]` is the leaf.
+    pub(super) nodes: Vec<usize>,
+    /// `links[i]`: the signature of `nodes[i]` checked with the key of `nodes[i + 1]`.
+    pub(super) links: Vec<Sig>,
+    pub(super) end: End,
+}
+
+impl<'p, 'a> Chain<'p, 'a> {
+    /// Starting from the leaf, finds each issuer by subject == issuer name and a signature that
+    /// verifies (sent certificates first, then trusted roots, then known CAs); stops at a trusted
+    /// or self-signed certificate. When no candidate's key verifies, the best name match is
+    /// taken anyway so that a bad signature shows as `signature.invalid`, not as a broken path.
+    pub(super) fn build(pool: &'p Pool<'a>) -> Chain<'p, 'a> {
+        let mut nodes = vec![0];
+        let mut links = Vec::new();
+        let end = loop {
+            let cur = *nodes.last().unwrap_or(&0);
+            if pool.trusted(cur) {
+                break End::Trusted;
+            }
+            let c = &pool.certs[cur].x;
+            let self_sig = self_issued(c).then(|| verify_cert(c, c));
+            if let Some(sig) = &self_sig
+                && !matches!(sig, Sig::Invalid(_))
+            {
+                break End::SelfSigned(sig.clone());
+            }
+            if nodes.len() >= MAX_DEPTH {
+                break End::TooLong;
+            }
+            match find_issuer(pool, cur, &nodes) {
+                Some((next, sig)) => {
+                    nodes.push(next);
+                    links.push(sig);
+                }
+                None => break self_sig.map_or(End::IssuerMissing, End::SelfSigned),
+            }
+        };
+        Chain { pool, nodes, links, end }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(super) fn cert(&self, i: usize) -> &Cert<'a> {
+        &self.pool.certs[self.nodes[i]]
+    }
+
+    pub(super) fn x(&self, i: usize) -> &X509Certificate<'a> {
+        &self.cert(i).x
+    }
+
+    pub(super) fn leaf(&self) -> &X509Certificate<'a> {
+        self.x(0)
+    }
+
+    /// The position of the root the path ends at (trusted or not), when it is not the leaf.
+    /// Like webpki, the rules that concern a certificate's own content skip it.
+    pub(super) fn anchor(&self) -> Option<usize> {
+        match self.end {
+            End::Trusted | End::SelfSigned(_) if self.len() > 1 => Some(self.len() - 1),
+            _ => None,
+        }
+    }
+
+    /// Positions of the certificates whose own content is checked: all but the anchor.
+    pub(super) fn checked(&self) -> std::ops::Range<usize> {
+        0..self.anchor().unwrap_or(self.len())
+    }
+
+    pub(super) fn self_signed_leaf(&self) -> bool {
+        self.len() == 1 && matches!(self.end, End::SelfSigned(_))
+    }
+
+    /// `leaf CN=…`, `intermediate CN=…` or `root CN=…`.
+    pub(super) fn label(&self, i: usize) -> String {
+        let role = if i == 0 {
+            "leaf"
+        } else if Some(i) == self.anchor() || (i + 1 == self.len() && matches!(self.end, End::Trusted)) {
+            "root"
+        } else {
+            "intermediate"
+        };
+        format!("{role} {}", short_name(self.x(i).subject()))
+    }
+
+    /// Positions of the CAs on the path that the server did not send (found among known CAs).
+    /// An untrusted root at the end does not count: roots are not sent.
+    pub(super) fn missing(&self) -> Vec<usize> {
+        (1..self.len())
+            .filter(|&i| self.cert(i).origin == Origin::Known)
+            .filter(|&i| !(i + 1 == self.len() && matches!(self.end, End::SelfSigned(_))))
+            .collect()
+    }
+}
+
+pub(super) fn find_issuer(pool: &Pool<'_>, cur: usize, path: &[usize]) -> Option<(usize, Sig)> {
+    let child = &pool.certs[cur].x;
+    let candidates: Vec<usize> = (0..pool.certs.len())
+        .filter(|j| !path.contains(j) && pool.certs[*j].x.subject().as_raw() == child.issuer().as_raw())
+        .collect();
+    let mut checked = Vec::new();
+    for &j in &candidates {
+        let sig = verify_cert(child, &pool.certs[j].x);
+        if matches!(sig, Sig::Valid) {
+            return Some((j, sig));
+        }
+        checked.push((j, sig));
+    }
+    // No key verifies: prefer the candidate whose key id matches the child's AKI.
+    let aki = authority_key_id(child);
+    let best = checked.iter().position(|(j, _)| aki.is_some() && aki == subject_key_id(&pool.certs[*j].x)).unwrap_or(0);
+    (!checked.is_empty()).then(|| checked.swap_remove(best))
+}
+
+pub(super) fn self_issued(x: &X509Certificate<'_>) -> bool {
+    x.subject().as_raw() == x.issuer().as_raw()
+}
+
+pub(super) fn authority_key_id<'a>(x: &X509Certificate<'a>) -> Option<&'a [u8]> {
+    x.extensions().iter().find_map(|e| match e.parsed_extension() {
+        x509_parser::extensions::ParsedExtension::AuthorityKeyIdentifier(a) => a.key_identifier.as_ref().map(|k| k.0),
+        _ => None,
+    })
+}
+
+pub(super) fn subject_key_id<'a>(x: &X509Certificate<'a>) -> Option<&'a [u8]> {
+    x.extensions().iter().find_map(|e| match e.parsed_extension() {
+        x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0),
+        _ => None,
+    })
+}
+
+/// `CN=…` when the name has a common name, else the whole name.
+pub(super) fn short_name(name: &X509Name<'_>) -> String {
+    match name.iter_common_name().next().and_then(|cn| cn.as_str().ok()) {
+        Some(cn) => format!("CN={cn}"),
+        None if name.as_raw().len() <= 2 => "(empty subject)".to_string(),
+        None => name.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
