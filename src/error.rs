@@ -14,12 +14,12 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// A YAML document (profile or lab) did not parse; `rendered` holds file, line, column and a
+    /// A YAML document (template or lab) did not parse; `rendered` holds file, line, column and a
     /// snippet.
     #[error("{rendered}")]
     Yaml { rendered: String },
 
-    /// A profile or other input parsed but says something impossible.
+    /// A template or other input parsed but says something impossible.
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
 

@@ -47,7 +47,7 @@ use rustls::{ClientConfig, RootCertStore, ServerConfig};
 use time::OffsetDateTime;
 
 use crate::catalogue::rules::RuleId;
-use crate::catalogue::template::{Catalogue, Profile};
+use crate::catalogue::template::{Catalogue, Template};
 use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaOptions, LabCa};
 use crate::pki::issue::{self, Anchor, Request};
@@ -76,7 +76,7 @@ pub struct TestCert {
     pub key_pem: String,
     /// The root the chain ends at, if any (the rogue root for `untrusted-root`).
     pub anchor: Option<CertificateDer<'static>>,
-    profile: Profile,
+    template: Template,
     client: Option<(Vec<CertificateDer<'static>>, String)>,
     client_roots: Vec<CertificateDer<'static>>,
 }
@@ -173,7 +173,7 @@ impl TestCa {
     fn make(&self, scenario: &str, names: Option<&[&str]>, client: bool) -> Result<TestCert> {
         let like = self.catalogue.get(scenario)?;
         let now = OffsetDateTime::now_utc();
-        let profile = match names {
+        let template = match names {
             Some(names) => {
                 let owned: Vec<String> = names.iter().map(|s| s.to_string()).collect();
                 let parsed = names::parse_all(&owned)?;
@@ -182,7 +182,7 @@ impl TestCa {
             }
             None => like.clone(),
         };
-        let made = issue::issue(&profile, &self.lab, KeyType::P256, now)?;
+        let made = issue::issue(&template, &self.lab, KeyType::P256, now)?;
         let anchor = match made.anchor {
             Anchor::Root => Some(self.lab.root.der.clone()),
             Anchor::RogueRoot => Some(self.lab.rogue.der.clone()),
@@ -197,7 +197,7 @@ impl TestCa {
             anchor,
             client: made.client.map(|c| (c.chain, c.key_pem)),
             client_roots: vec![self.lab.root.der.clone()],
-            profile,
+            template,
         })
     }
 }
@@ -236,12 +236,12 @@ impl TestCert {
     /// and client-certificate demand. It does not check that the key matches the certificate,
     /// so `key-mismatch` and `unknown-critical-extension` can be served too.
     pub fn server_config(&self) -> Result<Arc<ServerConfig>> {
-        let client_roots = self.profile.serve.client_auth.then_some(self.client_roots.as_slice());
+        let client_roots = self.template.serve.client_auth.then_some(self.client_roots.as_slice());
         serve::build_config(
             &self.scenario,
             self.chain.clone(),
             self.private_key()?,
-            &self.profile.serve.versions,
+            &self.template.serve.versions,
             client_roots,
             &crate::serve::session::SessionOptions::default(),
         )

@@ -1,7 +1,7 @@
-//! The scenario catalogue: one declarative YAML profile per scenario, under `templates/`.
+//! The scenario catalogue: one declarative YAML template per scenario, under `templates/`.
 //!
-//! The built-in profiles are embedded in the binary at build time (see `build.rs`); a user can
-//! copy one, change it and load it with [`Catalogue::with_dir`]. A profile says which rule it
+//! The built-in templates are embedded in the binary at build time (see `build.rs`); a user can
+//! copy one, change it and load it with [`Catalogue::with_dir`]. A template says which rule it
 //! breaks (or none, for controls), how its certificates are made, what the server sends, and
 //! what real clients do with it.
 
@@ -18,7 +18,7 @@ use crate::pki::keys::KeyType;
 /// One scenario, as written in `templates/<name>.yaml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Profile {
+pub struct Template {
     /// Scenario name; must equal the file name without `.yaml`.
     pub name: String,
     /// One line for the catalogue table.
@@ -43,7 +43,7 @@ pub struct Profile {
     pub expect: Expect,
 }
 
-/// The lab CAs a profile can name as its issuer.
+/// The lab CAs a template can name as its issuer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IssuerRef {
@@ -156,7 +156,7 @@ pub enum SignatureHash {
     Sha1,
 }
 
-/// extendedKeyUsage purposes a profile can ask for.
+/// extendedKeyUsage purposes a template can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Eku {
@@ -332,12 +332,12 @@ pub struct Expect {
     pub go: String,
 }
 
-impl Profile {
-    /// Parses one profile; `source` names the file in error messages.
-    pub fn from_yaml(text: &str, source: &str) -> Result<Profile> {
-        let profile: Profile = serde_saphyr::from_str(text).map_err(|e| yaml_error(&e, source))?;
-        profile.validate(source)?;
-        Ok(profile)
+impl Template {
+    /// Parses one template; `source` names the file in error messages.
+    pub fn from_yaml(text: &str, source: &str) -> Result<Template> {
+        let template: Template = serde_saphyr::from_str(text).map_err(|e| yaml_error(&e, source))?;
+        template.validate(source)?;
+        Ok(template)
     }
 
     fn validate(&self, source: &str) -> Result<()> {
@@ -345,7 +345,7 @@ impl Profile {
         if let Some(stem) = Path::new(source).file_stem().and_then(|s| s.to_str())
             && stem != self.name
         {
-            return Err(invalid(format!("profile name `{}` differs from its file name `{stem}`", self.name)));
+            return Err(invalid(format!("template name `{}` differs from its file name `{stem}`", self.name)));
         }
         if !self.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
             return Err(invalid(format!("name `{}`: use lower-case letters, digits and `-`", self.name)));
@@ -410,32 +410,32 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 }
 
-/// The set of profiles a lab is issued from, in catalogue order.
+/// The set of templates a lab is issued from, in catalogue order.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
-    profiles: Vec<Profile>,
+    templates: Vec<Template>,
 }
 
 impl Catalogue {
-    /// The profiles shipped in `templates/`.
+    /// The templates shipped in `templates/`.
     pub fn builtin() -> Result<Catalogue> {
-        let mut profiles = Vec::new();
+        let mut templates = Vec::new();
         for (file, text) in embedded::TEMPLATES {
-            profiles.push(Profile::from_yaml(text, &format!("templates/{file}"))?);
+            templates.push(Template::from_yaml(text, &format!("templates/{file}"))?);
         }
-        Ok(Catalogue::sorted(profiles))
+        Ok(Catalogue::sorted(templates))
     }
 
-    /// The built-in profiles plus every `*.yaml` in `dir`; a file with a built-in name replaces it.
+    /// The built-in templates plus every `*.yaml` in `dir`; a file with a built-in name replaces it.
     pub fn with_dir(dir: &Path) -> Result<Catalogue> {
-        let mut by_name: BTreeMap<String, Profile> =
-            Catalogue::builtin()?.profiles.into_iter().map(|p| (p.name.clone(), p)).collect();
-        let entries = std::fs::read_dir(dir).map_err(Error::io("reading profiles from", dir))?;
+        let mut by_name: BTreeMap<String, Template> =
+            Catalogue::builtin()?.templates.into_iter().map(|p| (p.name.clone(), p)).collect();
+        let entries = std::fs::read_dir(dir).map_err(Error::io("reading templates from", dir))?;
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
             let text = std::fs::read_to_string(&path).map_err(Error::io("reading", &path))?;
-            let p = Profile::from_yaml(&text, &path.display().to_string())?;
+            let p = Template::from_yaml(&text, &path.display().to_string())?;
             by_name.insert(p.name.clone(), p);
         }
         Ok(Catalogue::sorted(by_name.into_values().collect()))
@@ -443,23 +443,23 @@ impl Catalogue {
 
     /// Controls first (`valid`, the reference, leading), then in the order their rules are met,
     /// then by name.
-    fn sorted(mut profiles: Vec<Profile>) -> Catalogue {
-        profiles.sort_by_key(|p| {
+    fn sorted(mut templates: Vec<Template>) -> Catalogue {
+        templates.sort_by_key(|p| {
             let pos = p.breaks.map_or(0, |rule| rule as usize + 1);
             (pos, p.name != "valid", p.name.clone())
         });
-        Catalogue { profiles }
+        Catalogue { templates }
     }
 
-    pub fn profiles(&self) -> &[Profile] {
-        &self.profiles
+    pub fn templates(&self) -> &[Template] {
+        &self.templates
     }
 
-    /// A profile by name, or an error that suggests the closest name.
-    pub fn get(&self, name: &str) -> Result<&Profile> {
-        self.profiles.iter().find(|p| p.name == name).ok_or_else(|| Error::UnknownScenario {
+    /// A template by name, or an error that suggests the closest name.
+    pub fn get(&self, name: &str) -> Result<&Template> {
+        self.templates.iter().find(|p| p.name == name).ok_or_else(|| Error::UnknownScenario {
             name: name.to_string(),
-            suggestion: suggest(name, self.profiles.iter().map(|p| p.name.as_str())),
+            suggestion: suggest(name, self.templates.iter().map(|p| p.name.as_str())),
         })
     }
 }
@@ -481,15 +481,15 @@ mod tests {
 
     #[test]
     fn builtin_catalogue_loads_and_every_rule_in_it_exists() {
-        let cat = Catalogue::builtin().expect("built-in profiles parse");
-        assert!(cat.profiles().len() >= 20);
+        let cat = Catalogue::builtin().expect("built-in templates parse");
+        assert!(cat.templates().len() >= 20);
         assert!(cat.get("valid").is_ok());
     }
 
     #[test]
     fn unknown_field_is_reported_with_line_and_column() {
         let text = "name: x\nsummary: s\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0, python: '', go: ''}\nbraeks: a\n";
-        let err = Profile::from_yaml(text, "x.yaml").expect_err("unknown field").to_string();
+        let err = Template::from_yaml(text, "x.yaml").expect_err("unknown field").to_string();
         assert!(err.contains("x.yaml:4:1") || err.contains("line 4 column 1"), "{err}");
     }
 }

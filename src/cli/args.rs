@@ -468,14 +468,14 @@ pub struct InitArgs {
     #[arg(long, conflicts_with = "permit")]
     pub no_name_constraints: bool,
 
-    /// Directory of extra scenario profiles (*.yaml); a profile named like a built-in replaces it
-    #[arg(long, value_name = "DIR")]
-    pub profiles: Option<PathBuf>,
+    /// Directory of extra scenario templates (*.yaml); a template named like a built-in replaces it
+    #[arg(long, value_name = "DIR", alias = "profiles")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ScenariosArgs {
-    /// Print JSON (the profiles, in catalogue order) instead of a table
+    /// Print JSON (the templates, in catalogue order) instead of a table
     #[arg(long)]
     pub json: bool,
 }

@@ -26,7 +26,7 @@ struct Entry<'a> {
 }
 
 pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
-    // An existing lab is the truth (it may hold custom profiles); otherwise the built-in catalogue.
+    // An existing lab is the truth (it may hold custom templates); otherwise the built-in catalogue.
     let manifest: Option<Manifest> = labdir::is_lab(dir).then(|| labdir::load_manifest(dir)).transpose()?;
     let catalogue = Catalogue::builtin()?;
     let entries: Vec<Entry<'_>> = match &manifest {
@@ -36,7 +36,7 @@ pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
             .map(|s| Entry { name: &s.name, step: s.step, rule: s.rule, summary: &s.summary, expect: &s.expect })
             .collect(),
         None => catalogue
-            .profiles()
+            .templates()
             .iter()
             .map(|p| Entry { name: &p.name, step: p.step(), rule: p.breaks, summary: &p.summary, expect: &p.expect })
             .collect(),

@@ -23,7 +23,7 @@ pub(crate) fn init(dir: &Path, args: InitArgs, now: OffsetDateTime) -> Result<i3
         crate::pki::ca::name_constraints(&p)?;
         Some(p)
     };
-    let catalogue = match &args.profiles {
+    let catalogue = match &args.templates {
         Some(d) => Catalogue::with_dir(d)?,
         None => Catalogue::builtin()?,
     };

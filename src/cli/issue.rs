@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::init::print_receipt;
 use crate::catalogue::rules::RuleId;
-use crate::catalogue::template::{Catalogue, Profile, RelTime};
+use crate::catalogue::template::{Catalogue, RelTime, Template};
 use crate::cli::IssueArgs;
 use crate::error::{Error, Result};
 use crate::labdir::fsutil::{self, PUBLIC, SECRET};
@@ -108,9 +108,9 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
             let path = vec![signed.cert, lab.intermediate.der.clone()];
             (path.clone(), path, Some(lab.root.pem.clone()), signed.serial, signed.not_before, signed.not_after)
         }
-        (None, Some(profile)) => {
+        (None, Some(template)) => {
             let req = Request { names: names.clone(), client: args.client, key: args.key_type, validity };
-            let tailored = issue::tailor(profile, &req, now)?;
+            let tailored = issue::tailor(template, &req, now)?;
             let made = issue::issue(&tailored, &lab, args.key_type.unwrap_or_default(), now)?;
             fsutil::write_atomic(&written("key.pem"), made.served_key_pem.as_bytes(), SECRET)?;
             if let Some(who) = made.revoked_by {
@@ -171,7 +171,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
     Ok(0)
 }
 
-/// `--days` or `--not-before`/`--not-after`, as absolute times; `None` keeps the profile's.
+/// `--days` or `--not-before`/`--not-after`, as absolute times; `None` keeps the template's.
 fn validity(args: &IssueArgs, now: OffsetDateTime) -> Result<Option<(OffsetDateTime, OffsetDateTime)>> {
     if let Some(days) = args.days {
         if days == 0 {
@@ -216,7 +216,7 @@ fn print_issue_receipt(
     lab: &Path,
     out: &Path,
     names: &[Name],
-    like: Option<&crate::catalogue::template::Profile>,
+    like: Option<&crate::catalogue::template::Template>,
     path: &[CertificateDer<'_>],
     files: &[&str],
     password: Option<&String>,
@@ -226,7 +226,7 @@ fn print_issue_receipt(
     let list = names.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
     eprintln!("issued a certificate for {list}");
     match like {
-        Some(Profile { breaks: Some(rule), name, summary, .. }) => {
+        Some(Template { breaks: Some(rule), name, summary, .. }) => {
             eprintln!("  like      {name}: {summary} — it breaks {rule} on purpose")
         }
         Some(p) if p.name != "valid" => eprintln!("  like      {}: {}", p.name, p.summary),

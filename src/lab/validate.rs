@@ -221,7 +221,7 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Opt
     }
     let catalogue = Catalogue::builtin().ok();
     let names: Vec<&str> =
-        catalogue.as_ref().map(|c| c.profiles().iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
+        catalogue.as_ref().map(|c| c.templates().iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
     let mut scenarios: Vec<String> = Vec::new();
     for s in &raw.scenarios {
         if !known_scenario(s, &names, d) {
@@ -655,7 +655,7 @@ fn check_check(
                 d.on(command, format!("scenario `{s}` is not in this lab's `scenarios:` list; add it there"));
             } else {
                 let names: Vec<String> =
-                    all.map(|c| c.profiles().iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
+                    all.map(|c| c.templates().iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
                 d.on(command, format!("unknown scenario `{s}`{}", did_you_mean(s, names.iter().map(String::as_str))));
             }
         }

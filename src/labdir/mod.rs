@@ -174,7 +174,7 @@ fn write_lab(
     let scen_dir = out.join("scenarios");
     fsutil::create_private_dir(&scen_dir)?;
     let mut entries = Vec::new();
-    for (profile, item) in catalogue.profiles().iter().zip(&issued) {
+    for (template, item) in catalogue.templates().iter().zip(&issued) {
         let files = write_scenario(&scen_dir.join(&item.name), lab, item)?;
         let crl = item.revoked_by.map(|who| match who {
             IssuerRef::Root => root_crl.to_string(),
@@ -182,24 +182,24 @@ fn write_lab(
         });
         entries.push(ScenarioEntry {
             name: item.name.clone(),
-            summary: profile.summary.clone(),
-            rule: profile.breaks,
-            step: profile.step(),
+            summary: template.summary.clone(),
+            rule: template.breaks,
+            step: template.step(),
             anchor: item.anchor,
-            key_type: profile.leaf.key.unwrap_or(key_type),
+            key_type: template.leaf.key.unwrap_or(key_type),
             serial: hex_colon(&item.serial.to_bytes()),
             not_before: rfc3339(item.not_before),
             not_after: rfc3339(item.not_after),
-            sans: profile.leaf_sans(),
+            sans: template.leaf_sans(),
             serve: ServeInfo {
                 chain_len: item.served.len(),
-                key: profile.serve.key,
-                versions: profile.serve.versions.clone(),
-                client_auth: profile.serve.client_auth,
-                probe_client_cert: profile.client_cert.as_ref().is_some_and(|c| c.present),
+                key: template.serve.key,
+                versions: template.serve.versions.clone(),
+                client_auth: template.serve.client_auth,
+                probe_client_cert: template.client_cert.as_ref().is_some_and(|c| c.present),
             },
             files: Files { crl, ..files },
-            expect: profile.expect.clone(),
+            expect: template.expect.clone(),
         });
     }
 
@@ -227,11 +227,11 @@ fn write_lab(
     Ok(manifest)
 }
 
-/// Issues every profile; each runs on its own thread so that slow (RSA) keys overlap.
+/// Issues every template; each runs on its own thread so that slow (RSA) keys overlap.
 fn issue_all(catalogue: &Catalogue, lab: &LabCa, key_type: KeyType, now: OffsetDateTime) -> Result<Vec<Issued>> {
     std::thread::scope(|s| {
         let handles: Vec<_> =
-            catalogue.profiles().iter().map(|p| (p, s.spawn(move || issue::issue(p, lab, key_type, now)))).collect();
+            catalogue.templates().iter().map(|p| (p, s.spawn(move || issue::issue(p, lab, key_type, now)))).collect();
         handles
             .into_iter()
             .map(|(p, h)| {

@@ -1,4 +1,4 @@
-//! Profile → certificates: the leaf, the scenario's own CAs, the served chain, the client
+//! Template → certificates: the leaf, the scenario's own CAs, the served chain, the client
 //! certificate, and the CRL entries of revoked leaves.
 
 use rcgen::{
@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::{
-    CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, Profile, RelTime, SignatureHash, Validity,
+    CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, RelTime, SignatureHash, Template, Validity,
 };
 use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaCert, LabCa};
@@ -58,26 +58,26 @@ pub struct ClientCert {
     pub issuer: IssuerRef,
 }
 
-/// Issues one scenario under the lab CAs. `default_key` is used where the profile pins none.
-pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDateTime) -> Result<Issued> {
-    let ctx = |what: &str| format!("scenario {}: {what}", profile.name);
-    if profile.leaf.revoked && (profile.issuer == IssuerRef::SelfSigned || !profile.cas.is_empty()) {
+/// Issues one scenario under the lab CAs. `default_key` is used where the template pins none.
+pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: OffsetDateTime) -> Result<Issued> {
+    let ctx = |what: &str| format!("scenario {}: {what}", template.name);
+    if template.leaf.revoked && (template.issuer == IssuerRef::SelfSigned || !template.cas.is_empty()) {
         return Err(Error::Invalid {
-            file: format!("templates/{}.yaml", profile.name),
+            file: format!("templates/{}.yaml", template.name),
             message: "leaf.revoked needs the root or the intermediate as the leaf's issuer (they publish the CRLs)"
                 .into(),
         });
     }
 
     // The CAs made for this scenario, top-down; each signs the next.
-    let (top, mut above, anchor): (Option<&CaCert>, Vec<CertificateDer<'static>>, Anchor) = match profile.issuer {
+    let (top, mut above, anchor): (Option<&CaCert>, Vec<CertificateDer<'static>>, Anchor) = match template.issuer {
         IssuerRef::Root => (Some(&lab.root), vec![], Anchor::Root),
         IssuerRef::Intermediate => (Some(&lab.intermediate), vec![lab.intermediate.der.clone()], Anchor::Root),
         IssuerRef::RogueRoot => (Some(&lab.rogue), vec![], Anchor::RogueRoot),
         IssuerRef::SelfSigned => (None, vec![], Anchor::None),
     };
     let mut own_cas: Vec<CaCert> = Vec::new();
-    for spec in &profile.cas {
+    for spec in &template.cas {
         let parent = own_cas.last().or(top).ok_or_else(|| Error::Usage(ctx("no issuer for cas")))?;
         let made = scenario_ca(spec, parent, default_key, &lab.tag(), now).map_err(|e| match e {
             Error::Rcgen { context, source } => Error::Rcgen { context: ctx(&context), source },
@@ -87,9 +87,9 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
         own_cas.push(made);
     }
 
-    let key_type = profile.leaf.key.unwrap_or(default_key);
+    let key_type = template.leaf.key.unwrap_or(default_key);
     let leaf_key = LeafKey::generate(key_type)?;
-    let mut params = leaf_params(profile, key_type, now)?;
+    let mut params = leaf_params(template, key_type, now)?;
     let serial = params.serial_number.clone().unwrap_or_else(ca::random_serial);
     params.serial_number = Some(serial.clone());
     let signer = own_cas.last().or(top);
@@ -109,11 +109,11 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
     }
     .map_err(Error::rcgen(ctx("signing the leaf")))?;
     let mut leaf_der = leaf.der().to_vec();
-    if profile.leaf.signature_hash == Some(SignatureHash::Sha1) {
+    if template.leaf.signature_hash == Some(SignatureHash::Sha1) {
         let ca = signer.ok_or_else(|| Error::Usage(ctx("a SHA-1 signature needs an issuer")))?;
         leaf_der = crate::pki::legacy::resign_sha1(&leaf_der, ca.issuer.key().serialized_der())?;
     }
-    if profile.leaf.tamper_signature {
+    if template.leaf.tamper_signature {
         // The signature BIT STRING ends the certificate; its last byte is signature material.
         if let Some(last) = leaf_der.last_mut() {
             *last ^= 0x01;
@@ -122,23 +122,23 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
 
     let mut path = vec![CertificateDer::from(leaf_der)];
     path.extend(above);
-    let served = match profile.serve.chain {
+    let served = match template.serve.chain {
         ChainPolicy::Full => path.clone(),
         ChainPolicy::LeafOnly => path[..1].to_vec(),
     };
 
-    let (served_key_pem, leaf_key_pem) = match profile.serve.key {
+    let (served_key_pem, leaf_key_pem) = match template.serve.key {
         KeyPolicy::Own => (leaf_key.pem(), None),
         KeyPolicy::Mismatched => (LeafKey::generate(key_type)?.pem(), Some(leaf_key.pem())),
     };
 
-    let client = match &profile.client_cert {
-        Some(spec) => Some(client_cert(&profile.name, spec.issuer, lab, default_key, now)?),
+    let client = match &template.client_cert {
+        Some(spec) => Some(client_cert(&template.name, spec.issuer, lab, default_key, now)?),
         None => None,
     };
 
     Ok(Issued {
-        name: profile.name.clone(),
+        name: template.name.clone(),
         path,
         served,
         anchor,
@@ -147,7 +147,7 @@ pub fn issue(profile: &Profile, lab: &LabCa, default_key: KeyType, now: OffsetDa
         serial,
         not_before: params.not_before,
         not_after: params.not_after,
-        revoked_by: profile.leaf.revoked.then_some(profile.issuer),
+        revoked_by: template.leaf.revoked.then_some(template.issuer),
         client,
     })
 }
@@ -176,30 +176,30 @@ impl LeafKey {
     }
 }
 
-fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Result<CertificateParams> {
+fn leaf_params(template: &Template, key_type: KeyType, now: OffsetDateTime) -> Result<CertificateParams> {
     let mut p = CertificateParams::default();
-    for san in profile.leaf_sans() {
+    for san in template.leaf_sans() {
         let name = Name::parse(&san).map_err(|e| Error::Invalid {
-            file: format!("templates/{}.yaml", profile.name),
+            file: format!("templates/{}.yaml", template.name),
             message: format!("leaf.sans: {e}"),
         })?;
         p.subject_alt_names.push(name.san()?);
     }
     p.distinguished_name = DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, profile.leaf_cn());
+    p.distinguished_name.push(DnType::CommonName, template.leaf_cn());
     p.serial_number = Some(ca::random_serial());
-    p.not_before = profile.leaf.validity.not_before.at(now);
-    p.not_after = profile.leaf.validity.not_after.at(now);
-    p.is_ca = if profile.leaf.ca { IsCa::Ca(BasicConstraints::Unconstrained) } else { IsCa::NoCa };
+    p.not_before = template.leaf.validity.not_before.at(now);
+    p.not_after = template.leaf.validity.not_after.at(now);
+    p.is_ca = if template.leaf.ca { IsCa::Ca(BasicConstraints::Unconstrained) } else { IsCa::NoCa };
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     if key_type.is_slow() {
         // RSA leaves traditionally also allow key encipherment (TLS 1.2 RSA key transport).
         p.key_usages.push(KeyUsagePurpose::KeyEncipherment);
     }
-    p.extended_key_usages = profile.leaf.eku.iter().map(|e| eku(*e)).collect();
-    if let Some(oid) = &profile.leaf.critical_extension {
+    p.extended_key_usages = template.leaf.eku.iter().map(|e| eku(*e)).collect();
+    if let Some(oid) = &template.leaf.critical_extension {
         let arcs = parse_oid(oid).ok_or_else(|| Error::Invalid {
-            file: format!("templates/{}.yaml", profile.name),
+            file: format!("templates/{}.yaml", template.name),
             message: format!(
                 "leaf.critical-extension: expected a dotted OID such as 1.3.6.1.4.1.55738.1.1, found `{oid}`"
             ),
@@ -212,7 +212,7 @@ fn leaf_params(profile: &Profile, key_type: KeyType, now: OffsetDateTime) -> Res
     Ok(p)
 }
 
-/// A CA made for one scenario, named like the profile says plus the lab's tag.
+/// A CA made for one scenario, named like the template says plus the lab's tag.
 fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, tag: &str, now: OffsetDateTime) -> Result<CaCert> {
     let key = spec.key.unwrap_or(key_type).generate()?;
     let name = format!("{} {tag}", spec.name);
@@ -305,17 +305,17 @@ pub struct Request {
     pub names: Vec<Name>,
     /// Add clientAuth to the extended key usages.
     pub client: bool,
-    /// Key type, overriding the profile's.
+    /// Key type, overriding the template's.
     pub key: Option<KeyType>,
-    /// Absolute notBefore and notAfter, overriding the profile's validity.
+    /// Absolute notBefore and notAfter, overriding the template's validity.
     pub validity: Option<(OffsetDateTime, OffsetDateTime)>,
 }
 
-/// The profile `like` with the requested names put in place of its own, so that the certificate
+/// The template `like` with the requested names put in place of its own, so that the certificate
 /// keeps exactly the scenario's defect. Scenarios whose defect *is* the names are special:
 /// `name.no-san` puts the (one) name in the CN only, `name.mismatch` keeps its wrong name, and
-/// extra names a profile adds on purpose (`outside.test` of `name-constraints`) are kept.
-pub fn tailor(like: &Profile, req: &Request, now: OffsetDateTime) -> Result<Profile> {
+/// extra names a template adds on purpose (`outside.test` of `name-constraints`) are kept.
+pub fn tailor(like: &Template, req: &Request, now: OffsetDateTime) -> Result<Template> {
     if req.names.is_empty() {
         return Err(Error::Usage("give at least one name to issue for (e.g. `pki-lab issue app.test`)".into()));
     }

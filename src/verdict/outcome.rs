@@ -1,4 +1,4 @@
-//! What rustls says about a chain, named the way profiles and the manifest name it.
+//! What rustls says about a chain, named the way templates and the manifest name it.
 //!
 //! rustls reports one error: a `CertificateError` variant, often with context, and for many
 //! chain problems `Other(..)` wrapping a `webpki::Error`. [`rustls_error_name`] turns that into a

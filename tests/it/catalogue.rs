@@ -1,5 +1,5 @@
 //! Every scenario of a freshly initialised lab, checked against real verifiers: `openssl verify`
-//! and rustls's `WebPkiServerVerifier` must give exactly the outcome its profile claims.
+//! and rustls's `WebPkiServerVerifier` must give exactly the outcome its template claims.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -67,7 +67,7 @@ fn every_scenario_gets_exactly_its_claimed_verdict_from_openssl_and_rustls() {
             mismatches.insert(format!("{name} rustls"), format!("claimed {want}, got {got}"));
         }
     }
-    assert!(mismatches.is_empty(), "verdicts differ from the profiles: {mismatches:#?}");
+    assert!(mismatches.is_empty(), "verdicts differ from the templates: {mismatches:#?}");
 }
 
 #[test]

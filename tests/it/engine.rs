@@ -1,4 +1,4 @@
-//! The rule engine over a real lab: every scenario fails exactly the rule its profile names,
+//! The rule engine over a real lab: every scenario fails exactly the rule its template names,
 //! controls fail nothing, and rules are decided independently (two broken rules show as two).
 
 use std::collections::BTreeMap;

@@ -214,15 +214,15 @@ fn pki_lab_home_is_the_default_directory() {
 #[test]
 fn a_malformed_profile_is_reported_with_file_line_and_column_and_nothing_is_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let profiles = tmp.path().join("profiles");
-    std::fs::create_dir(&profiles).expect("mkdir");
+    let templates = tmp.path().join("templates");
+    std::fs::create_dir(&templates).expect("mkdir");
     std::fs::write(
-        profiles.join("mine.yaml"),
+        templates.join("mine.yaml"),
         "name: mine\nsummary: my scenario\nleaf:\n  validty: { not-before: -1h, not-after: +1d }\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0, python: ok, go: ok}\n",
     )
     .expect("write");
     let dir = tmp.path().join("lab");
-    let o = run(&dir, &["init", "--profiles", profiles.to_str().expect("utf-8")]);
+    let o = run(&dir, &["init", "--templates", templates.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("mine.yaml") && err.contains("4:3"), "{err}");
@@ -233,15 +233,15 @@ fn a_malformed_profile_is_reported_with_file_line_and_column_and_nothing_is_writ
 #[test]
 fn a_custom_profile_joins_the_catalogue() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let profiles = tmp.path().join("profiles");
-    std::fs::create_dir(&profiles).expect("mkdir");
+    let templates = tmp.path().join("templates");
+    std::fs::create_dir(&templates).expect("mkdir");
     std::fs::write(
-        profiles.join("short-lived.yaml"),
+        templates.join("short-lived.yaml"),
         "name: short-lived\nsummary: valid for ten minutes\nleaf:\n  validity: { not-before: -1m, not-after: +10m }\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0, python: ok, go: ok}\n",
     )
     .expect("write");
     let dir = tmp.path().join("lab");
-    let o = run(&dir, &["init", "--profiles", profiles.to_str().expect("utf-8")]);
+    let o = run(&dir, &["init", "--templates", templates.to_str().expect("utf-8")]);
     assert!(o.status.success(), "{}", stderr(&o));
     let m = manifest(&dir);
     let s = scenario(&m, "short-lived");
@@ -252,17 +252,17 @@ fn a_custom_profile_joins_the_catalogue() {
 #[test]
 fn a_failure_while_issuing_leaves_no_half_written_lab() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let profiles = tmp.path().join("profiles");
-    std::fs::create_dir(&profiles).expect("mkdir");
+    let templates = tmp.path().join("templates");
+    std::fs::create_dir(&templates).expect("mkdir");
     // Parses, but cannot be issued: a revoked leaf must come from a CA that publishes a CRL.
     std::fs::write(
-        profiles.join("bad-revoke.yaml"),
+        templates.join("bad-revoke.yaml"),
         "name: bad-revoke\nsummary: x\nbreaks: revocation.revoked\nissuer: root\ncas: [{name: Sub}]\nleaf: {revoked: true}\nexpect: {openssl-verify: 23, rustls-verify: Revoked, curl: 60, python: x, go: x}\n",
     )
     .expect("write");
     let (_t, dir) = new_lab(&[]);
     let before = snapshot(&dir);
-    let o = run(&dir, &["init", "--force", "--profiles", profiles.to_str().expect("utf-8")]);
+    let o = run(&dir, &["init", "--force", "--templates", templates.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("leaf.revoked"), "{}", stderr(&o));
     assert_eq!(before, snapshot(&dir), "the old lab is intact");

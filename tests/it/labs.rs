@@ -74,7 +74,7 @@ fn shipped_labs_cover_every_rule_with_a_scenario_and_all_five_steps() {
         steps.extend(cov.steps);
     }
     let catalogue = pki_lab::catalogue::template::Catalogue::builtin().expect("catalogue");
-    let broken: BTreeSet<_> = catalogue.profiles().iter().filter_map(|p| p.breaks).collect();
+    let broken: BTreeSet<_> = catalogue.templates().iter().filter_map(|p| p.breaks).collect();
     let missing: Vec<_> = broken.difference(&rules).collect();
     assert!(missing.is_empty(), "rules with a scenario that no lab checks: {missing:?}");
     // The two rules without a scenario are covered too (weak-crypto makes the certificates).

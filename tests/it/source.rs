@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use pki_lab::catalogue::rules::{Kind, RULES, RuleId};
-use pki_lab::catalogue::template::{Catalogue, Profile};
+use pki_lab::catalogue::template::{Catalogue, Template};
 
 const BEGIN: &str = "<!-- rules-table:begin (generated from src/catalogue/rules.rs and templates/ by tests/it/source.rs; UPDATE_README=1 cargo test --test it source rewrites it) -->";
 const END: &str = "<!-- rules-table:end -->";
@@ -46,7 +46,7 @@ fn no_rule_id_is_a_string_literal_outside_the_rule_table() {
 
 /// A cell for one scenario's expected outcome, as the README shows it. A `0` where an offline
 /// rule is broken is bold: that client accepts the defect.
-fn cells(p: &Profile) -> [String; 3] {
+fn cells(p: &Template) -> [String; 3] {
     let accepts = |code: i32| p.breaks.is_some_and(|r| r.kind() == Kind::Offline) && code == 0;
     let bold = |code: i32| if accepts(code) { format!("**{code}**") } else { code.to_string() };
     let crl = p.leaf.revoked;
@@ -61,28 +61,28 @@ fn cells(p: &Profile) -> [String; 3] {
 }
 
 /// One value when the scenarios agree, else each scenario's value.
-fn merged(profiles: &[&Profile], column: usize) -> String {
-    let values: Vec<String> = profiles.iter().map(|p| cells(p)[column].clone()).collect();
+fn merged(templates: &[&Template], column: usize) -> String {
+    let values: Vec<String> = templates.iter().map(|p| cells(p)[column].clone()).collect();
     if values.iter().all(|v| *v == values[0]) {
         values[0].clone()
     } else {
-        profiles.iter().zip(&values).map(|(p, v)| format!("{}: {v}", p.name)).collect::<Vec<_>>().join("; ")
+        templates.iter().zip(&values).map(|(p, v)| format!("{}: {v}", p.name)).collect::<Vec<_>>().join("; ")
     }
 }
 
-fn row(rule: &str, kind: &str, check: &str, profiles: &[&Profile]) -> String {
-    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
-    let [openssl, rustls, curl] = if profiles.is_empty() {
+fn row(rule: &str, kind: &str, check: &str, templates: &[&Template]) -> String {
+    let names: Vec<&str> = templates.iter().map(|p| p.name.as_str()).collect();
+    let [openssl, rustls, curl] = if templates.is_empty() {
         ["—".to_string(), "—".to_string(), "—".to_string()]
     } else {
-        [merged(profiles, 0), merged(profiles, 1), merged(profiles, 2)]
+        [merged(templates, 0), merged(templates, 1), merged(templates, 2)]
     };
     format!("| {rule} | {kind} | {check} | {} | {openssl} | {rustls} | {curl} |\n", names.join(", "))
 }
 
 fn rules_table() -> String {
     let catalogue = Catalogue::builtin().expect("catalogue");
-    let of = |rule: Option<RuleId>| catalogue.profiles().iter().filter(|p| p.breaks == rule).collect::<Vec<_>>();
+    let of = |rule: Option<RuleId>| catalogue.templates().iter().filter(|p| p.breaks == rule).collect::<Vec<_>>();
     let mut t = String::from("| rule | decided | the client checks | scenarios | OpenSSL | rustls | curl |\n");
     t.push_str("|---|---|---|---|---|---|---|\n");
     t.push_str(&row("—", "—", "(controls: nothing is broken)", &of(None)));
