@@ -13,4 +13,5 @@ mod issue;
 mod labs;
 mod live;
 mod sessions;
+mod snapshots;
 mod trust;
