@@ -13,5 +13,6 @@ mod issue;
 mod labs;
 mod live;
 mod sessions;
+mod snapshots;
 mod source;
 mod trust;
