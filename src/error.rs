@@ -62,9 +62,37 @@ pub enum Error {
     #[error("{command}: {message}")]
     Command { command: String, message: String },
 
-    /// Command-line usage the parser could not catch.
+    /// Command-line usage the parser could not catch: flags that do not go together, a value
+    /// clap cannot check. Only `cli/` returns it.
     #[error("{0}")]
     Usage(String),
+
+    /// A value the user gave (a name, a range, a file's content, a template field) that pki-lab
+    /// cannot use.
+    #[error("{0}")]
+    Input(String),
+
+    /// A TLS configuration could not be built from the lab's material.
+    #[error("{0}")]
+    Tls(String),
+
+    /// A socket could not be bound, resolved or reached, or a server did not start: nothing was
+    /// observed.
+    #[error("{0}")]
+    Network(String),
+
+    /// A trust store or other facility this machine does not offer.
+    #[error("{0}")]
+    Unavailable(String),
+
+    /// Encoding a report as JSON failed (a bug).
+    #[error("encoding JSON: {0}")]
+    Json(#[from] serde_json::Error),
+
+    /// Something that should not happen: a thread panicked, the runtime or the random generator
+    /// failed.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 fn did_you_mean(s: &Option<String>) -> String {
@@ -75,9 +103,30 @@ fn did_you_mean(s: &Option<String>) -> String {
 }
 
 impl Error {
-    /// 2 for bad input or usage; 1 is kept for "a check did not hold" (probe/verify/lab check).
+    /// The exit code for this failure. 0 and 1 are not errors: 1 means "a check did not hold"
+    /// (probe, verify, lab check return it as a result).
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            // 2: the input or the environment is wrong; the user can fix it and rerun.
+            Error::Io { .. }
+            | Error::Yaml { .. }
+            | Error::Invalid { .. }
+            | Error::UnknownScenario { .. }
+            | Error::LabExists { .. }
+            | Error::NoLab { .. }
+            | Error::Rcgen { .. }
+            | Error::Parse { .. }
+            | Error::NameNotPermitted { .. }
+            | Error::Command { .. }
+            | Error::Usage(_)
+            | Error::Input(_)
+            | Error::Tls(_)
+            | Error::Unavailable(_) => 2,
+            // 3: nothing could be observed (the same code as an incomplete probe).
+            Error::Network(_) => 3,
+            // 70: EX_SOFTWARE of sysexits.h, a bug in pki-lab.
+            Error::Json(_) | Error::Internal(_) => 70,
+        }
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {

@@ -371,7 +371,7 @@ pub fn find(id_or_path: &str) -> Result<Lab> {
         None => {
             let hint =
                 suggest(id_or_path, ids.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-            Err(Error::Usage(format!(
+            Err(Error::Input(format!(
                 "unknown lab `{id_or_path}`{hint}\n  hint: `pki-lab lab list` lists them; a lab file is given by its path"
             )))
         }

@@ -78,7 +78,7 @@ impl Progress {
     pub fn save(&self, dir: &Path) -> Result<()> {
         let home = lab_home(dir, &self.lab);
         fsutil::create_dir(&home)?;
-        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+        let json = serde_json::to_string_pretty(self)? + "\n";
         fsutil::write_atomic(&path(dir, &self.lab), json.as_bytes(), fsutil::PUBLIC)
     }
 

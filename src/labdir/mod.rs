@@ -94,7 +94,7 @@ pub fn init(dir: &Path, catalogue: &Catalogue, opts: &InitOptions, now: OffsetDa
         return Err(Error::NoLab { dir: dir.to_path_buf() });
     }
     if !exists && dir.exists() && !is_empty_dir(dir) {
-        return Err(Error::Usage(format!(
+        return Err(Error::Input(format!(
             "{} exists, is not empty and holds no lab; refusing to write into it\n  hint: pick an empty or new directory with --dir",
             dir.display()
         )));
@@ -235,7 +235,7 @@ fn issue_all(catalogue: &Catalogue, lab: &LabCa, key_type: KeyType, now: OffsetD
         handles
             .into_iter()
             .map(|(p, h)| {
-                h.join().unwrap_or_else(|_| Err(Error::Usage(format!("issuing scenario {} panicked", p.name))))
+                h.join().unwrap_or_else(|_| Err(Error::Internal(format!("issuing scenario {} panicked", p.name))))
             })
             .collect()
     })

@@ -180,12 +180,12 @@ pub fn name_constraints(permitted: &[String]) -> Result<NameConstraints> {
         if let Some((addr, len)) = name.split_once('/') {
             let addr: IpAddr = addr
                 .parse()
-                .map_err(|_| Error::Usage(format!("permitted range `{name}`: expected an IP address before `/`")))?;
+                .map_err(|_| Error::Input(format!("permitted range `{name}`: expected an IP address before `/`")))?;
             let len: u8 = len
                 .parse()
                 .ok()
                 .filter(|l| *l <= if addr.is_ipv4() { 32 } else { 128 })
-                .ok_or_else(|| Error::Usage(format!("permitted range `{name}`: invalid prefix length")))?;
+                .ok_or_else(|| Error::Input(format!("permitted range `{name}`: invalid prefix length")))?;
             subtrees.push(GeneralSubtree::IpAddress(CidrSubnet::from_addr_prefix(addr, len)));
         } else if let Ok(addr) = name.parse::<IpAddr>() {
             let len = if addr.is_ipv4() { 32 } else { 128 };
@@ -193,7 +193,7 @@ pub fn name_constraints(permitted: &[String]) -> Result<NameConstraints> {
         } else if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
             subtrees.push(GeneralSubtree::DnsName(name.to_ascii_lowercase()));
         } else {
-            return Err(Error::Usage(format!("permitted name `{name}`: expected a DNS name or a CIDR range")));
+            return Err(Error::Input(format!("permitted name `{name}`: expected a DNS name or a CIDR range")));
         }
     }
     Ok(NameConstraints { permitted_subtrees: subtrees, excluded_subtrees: vec![] })
@@ -213,13 +213,13 @@ pub fn generate_keys<const N: usize>(types: [KeyType; N]) -> Result<[KeyPair; N]
             .into_iter()
             .zip(types)
             .map(|(h, t)| match h {
-                Some(h) => h.join().unwrap_or_else(|_| Err(Error::Usage(format!("{t} key generation panicked")))),
+                Some(h) => h.join().unwrap_or_else(|_| Err(Error::Internal(format!("{t} key generation panicked")))),
                 None => t.generate(),
             })
             .collect()
     });
     let keys: Vec<KeyPair> = results.into_iter().collect::<Result<_>>()?;
-    keys.try_into().map_err(|_| Error::Usage("key count mismatch".into()))
+    keys.try_into().map_err(|_| Error::Internal("key count mismatch".into()))
 }
 
 /// A random positive 16-byte serial number (RFC 5280 allows up to 20 octets).

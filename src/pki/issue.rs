@@ -78,7 +78,7 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
     };
     let mut own_cas: Vec<CaCert> = Vec::new();
     for spec in &template.cas {
-        let parent = own_cas.last().or(top).ok_or_else(|| Error::Usage(ctx("no issuer for cas")))?;
+        let parent = own_cas.last().or(top).ok_or_else(|| Error::Input(ctx("no issuer for cas")))?;
         let made = scenario_ca(spec, parent, default_key, &lab.tag(), now).map_err(|e| match e {
             Error::Rcgen { context, source } => Error::Rcgen { context: ctx(&context), source },
             other => other,
@@ -104,13 +104,13 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
         }
         (None, LeafKey::Pair(k)) => params.self_signed(k),
         (None, LeafKey::Weak { .. }) => {
-            return Err(Error::Usage(ctx("an rsa1024 leaf cannot sign itself; give it an issuer")));
+            return Err(Error::Input(ctx("an rsa1024 leaf cannot sign itself; give it an issuer")));
         }
     }
     .map_err(Error::rcgen(ctx("signing the leaf")))?;
     let mut leaf_der = leaf.der().to_vec();
     if template.leaf.signature_hash == Some(SignatureHash::Sha1) {
-        let ca = signer.ok_or_else(|| Error::Usage(ctx("a SHA-1 signature needs an issuer")))?;
+        let ca = signer.ok_or_else(|| Error::Input(ctx("a SHA-1 signature needs an issuer")))?;
         leaf_der = crate::pki::legacy::resign_sha1(&leaf_der, ca.issuer.key().serialized_der())?;
     }
     if template.leaf.tamper_signature {
@@ -317,13 +317,13 @@ pub struct Request {
 /// extra names a template adds on purpose (`outside.test` of `name-constraints`) are kept.
 pub fn tailor(like: &Template, req: &Request, now: OffsetDateTime) -> Result<Template> {
     if req.names.is_empty() {
-        return Err(Error::Usage("give at least one name to issue for (e.g. `pki-lab issue app.test`)".into()));
+        return Err(Error::Input("give at least one name to issue for (e.g. `pki-lab issue app.test`)".into()));
     }
     let mut p = like.clone();
     match like.breaks {
         Some(RuleId::NameNoSan) => {
             let [Name::Dns(dns)] = req.names.as_slice() else {
-                return Err(Error::Usage(format!(
+                return Err(Error::Input(format!(
                     "--like {}: the certificate carries its name in the subject CN only, so give exactly one DNS name",
                     like.name
                 )));
@@ -350,7 +350,7 @@ pub fn tailor(like: &Template, req: &Request, now: OffsetDateTime) -> Result<Tem
     }
     if let Some((from, until)) = req.validity {
         if until <= from {
-            return Err(Error::Usage(format!(
+            return Err(Error::Input(format!(
                 "the certificate would end ({}) before it starts ({})",
                 crate::labdir::rfc3339(until),
                 crate::labdir::rfc3339(from)
@@ -398,12 +398,12 @@ pub fn csr_names(pem: &str, source: &str) -> Result<(CertificateSigningRequestPa
             SanType::Rfc822Name(s) => Name::parse(s.as_str())?,
             SanType::URI(s) => Name::parse(s.as_str())?,
             other => {
-                return Err(Error::Usage(format!("{source}: unsupported subjectAltName {other:?}")));
+                return Err(Error::Input(format!("{source}: unsupported subjectAltName {other:?}")));
             }
         });
     }
     if names.is_empty() {
-        return Err(Error::Usage(format!(
+        return Err(Error::Input(format!(
             "{source}: the request asks for no subjectAltName; clients ignore the subject CN\n  hint: add the names to the CSR (openssl req -addext \"subjectAltName=DNS:app.test\")"
         )));
     }

@@ -57,7 +57,7 @@ impl KeyType {
             KeyType::Rsa3072 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_3072),
             KeyType::Rsa4096 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_4096),
             KeyType::Rsa1024 => {
-                return Err(Error::Usage(
+                return Err(Error::Input(
                     "rsa1024 can only be a scenario leaf's key (leaf.key), not a CA's or --key-type".into(),
                 ));
             }

@@ -21,7 +21,7 @@ const SHA256_WITH_RSA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
 const SHA1_WITH_RSA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05];
 
 fn err(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Usage(format!("{what}: {e}"))
+    Error::Internal(format!("{what}: {e}"))
 }
 
 /// A new RSA-1024 key: (PKCS#8 DER of the private key, SubjectPublicKeyInfo DER).
@@ -49,7 +49,7 @@ pub fn resign_sha1(cert: &[u8], issuer_pkcs8: &[u8]) -> Result<Vec<u8>> {
         .map(|(i, _)| i)
         .collect();
     if positions.len() != 2 || cert.len() < sig_len + 8 {
-        return Err(Error::Usage(format!(
+        return Err(Error::Internal(format!(
             "re-signing with SHA-1: expected a certificate signed with sha256WithRSAEncryption (2 algorithm identifiers), found {}",
             positions.len()
         )));
@@ -60,7 +60,7 @@ pub fn resign_sha1(cert: &[u8], issuer_pkcs8: &[u8]) -> Result<Vec<u8>> {
     }
     // The TBS certificate is the first element inside the outer SEQUENCE.
     let (tbs_start, tbs_len) =
-        tbs_span(&out).ok_or_else(|| Error::Usage("re-signing with SHA-1: malformed certificate".into()))?;
+        tbs_span(&out).ok_or_else(|| Error::Input("re-signing with SHA-1: malformed certificate".into()))?;
     let signer = Pkcs1SigningKey::<sha1::Sha1>::new(key);
     let signature = signer.sign(&out[tbs_start..tbs_start + tbs_len]).to_vec();
     let end = out.len();

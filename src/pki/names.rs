@@ -27,7 +27,7 @@ impl Name {
     pub fn parse(input: &str) -> Result<Name> {
         let s = input.trim();
         let bad = |why: &str| {
-            Error::Usage(format!(
+            Error::Input(format!(
                 "`{input}` is not a name pki-lab can issue for: {why}\n  hint: names are DNS names (app.test), wildcards (*.app.test), IP addresses (127.0.0.1), emails (alice@app.test) or URIs (spiffe://app.test/x)"
             ))
         };
@@ -65,7 +65,7 @@ impl Name {
     pub fn san(&self) -> Result<SanType> {
         let ia5 = |s: &str| {
             rcgen::string::Ia5String::try_from(s.to_string())
-                .map_err(|e| Error::Usage(format!("`{s}` cannot be written as an IA5String: {e}")))
+                .map_err(|e| Error::Input(format!("`{s}` cannot be written as an IA5String: {e}")))
         };
         Ok(match self {
             Name::Dns(d) => SanType::DnsName(ia5(d)?),
@@ -107,7 +107,7 @@ pub fn parse_all(inputs: &[String]) -> Result<Vec<Name>> {
     for i in inputs {
         let n = Name::parse(i)?;
         if out.contains(&n) {
-            return Err(Error::Usage(format!("`{n}` is given twice")));
+            return Err(Error::Input(format!("`{n}` is given twice")));
         }
         out.push(n);
     }

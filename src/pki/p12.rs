@@ -18,7 +18,7 @@ pub fn key_store(alias: &str, key_pem: &str, chain: &[CertificateDer<'_>], passw
         context: format!("writing the PKCS#12 file: {what}"),
         message: e.to_string(),
     };
-    let leaf = chain.first().ok_or_else(|| Error::Usage("a PKCS#12 file needs a certificate".into()))?;
+    let leaf = chain.first().ok_or_else(|| Error::Input("a PKCS#12 file needs a certificate".into()))?;
     // rcgen serialises private keys as PKCS#8, which is what a PKCS#12 key bag holds.
     let pkcs8 = rcgen::KeyPair::from_pem(key_pem).map_err(Error::rcgen("reading the private key"))?.serialize_der();
     let key = PrivateKey::from_der(&pkcs8).map_err(|e| err("the private key", e))?;

@@ -195,15 +195,15 @@ impl Running {
 
 pub async fn start(opts: GatewayOptions) -> Result<Running> {
     if opts.backends.is_empty() {
-        return Err(Error::Usage("the gateway needs at least one backend".into()));
+        return Err(Error::Input("the gateway needs at least one backend".into()));
     }
     if opts.mode == Mode::TerminateSticky && (opts.tls.is_none() || opts.backend_tls.is_none()) {
-        return Err(Error::Usage("terminate-sticky needs the gateway's certificate and a client configuration".into()));
+        return Err(Error::Input("terminate-sticky needs the gateway's certificate and a client configuration".into()));
     }
     let listener = TcpListener::bind((opts.bind, opts.port))
         .await
-        .map_err(|e| Error::Usage(format!("cannot listen on {}:{} for the gateway: {e}", opts.bind, opts.port)))?;
-    let addr = listener.local_addr().map_err(|e| Error::Usage(e.to_string()))?;
+        .map_err(|e| Error::Network(format!("cannot listen on {}:{} for the gateway: {e}", opts.bind, opts.port)))?;
+    let addr = listener.local_addr().map_err(|e| Error::Network(e.to_string()))?;
     let ids: Vec<String> = opts.backends.iter().map(|b| b.id.clone()).collect();
     let pool = Arc::new(Pool {
         up: opts.backends.iter().map(|_| AtomicBool::new(true)).collect(),

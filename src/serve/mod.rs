@@ -144,7 +144,7 @@ pub fn build_config(
     session: &SessionOptions,
 ) -> Result<Arc<ServerConfig>> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let tls_err = |e: rustls::Error| Error::Usage(format!("scenario {name}: {e}"));
+    let tls_err = |e: rustls::Error| Error::Tls(format!("scenario {name}: {e}"));
     let signing_key = crate::pki::legacy::load_signing_key(&provider, key).map_err(tls_err)?;
     // CertifiedKey::new skips rustls's key-matches-certificate check and its parse of the leaf:
     // key-mismatch and unknown-critical-extension exist to break exactly those.
@@ -170,7 +170,7 @@ pub fn build_config(
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|e| Error::Usage(format!("scenario {name}: client verifier: {e}")))?;
+                .map_err(|e| Error::Tls(format!("scenario {name}: client verifier: {e}")))?;
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
@@ -246,7 +246,7 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
 
 fn port_for(base: u16, index: usize, name: &str) -> Result<u16> {
     u16::try_from(usize::from(base) + 1 + index)
-        .map_err(|_| Error::Usage(format!("--port-base {base} leaves no port for scenario {name} (index {index})")))
+        .map_err(|_| Error::Input(format!("--port-base {base} leaves no port for scenario {name} (index {index})")))
 }
 
 async fn bind(addr: IpAddr, port: u16, what: &str) -> Result<TcpListener> {
@@ -256,12 +256,12 @@ async fn bind(addr: IpAddr, port: u16, what: &str) -> Result<TcpListener> {
         } else {
             ""
         };
-        Error::Usage(format!("cannot listen on {addr}:{port} for {what}: {e}{hint}"))
+        Error::Network(format!("cannot listen on {addr}:{port} for {what}: {e}{hint}"))
     })
 }
 
 fn local_port(l: &TcpListener) -> Result<u16> {
-    l.local_addr().map(|a| a.port()).map_err(|e| Error::Usage(format!("listener address: {e}")))
+    l.local_addr().map(|a| a.port()).map_err(|e| Error::Network(format!("listener address: {e}")))
 }
 
 enum Route {
@@ -534,7 +534,7 @@ pub fn ports_path(lab: &Path) -> PathBuf {
 
 /// Reads `<lab>/serve.json`.
 pub fn load_ports(path: &Path) -> Result<Ports> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!(
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Network(format!(
         "cannot read {} ({e}): is `pki-lab serve` running for this lab?\n  hint: start it with `pki-lab serve`, or probe host:port",
         path.display()
     )))?;
@@ -542,7 +542,7 @@ pub fn load_ports(path: &Path) -> Result<Ports> {
         .map_err(|e| Error::Parse { context: path.display().to_string(), message: e.to_string() })?;
     // A server killed without a chance to clean up leaves its file behind.
     if Path::new("/proc").is_dir() && !Path::new(&format!("/proc/{}", ports.pid)).exists() {
-        return Err(Error::Usage(format!(
+        return Err(Error::Network(format!(
             "{} names `pki-lab serve` pid {}, which is no longer running\n  hint: start it again with `pki-lab serve`",
             path.display(),
             ports.pid

@@ -75,7 +75,7 @@ impl SessionOptions {
 
 /// A fresh per-process ticketer (rustls's own, with rotating keys).
 pub fn new_ticketer() -> Result<Arc<dyn ProducesTickets>> {
-    rustls::crypto::aws_lc_rs::Ticketer::new().map_err(|e| Error::Usage(format!("creating a ticket key: {e}")))
+    rustls::crypto::aws_lc_rs::Ticketer::new().map_err(|e| Error::Internal(format!("creating a ticket key: {e}")))
 }
 
 #[derive(Debug)]
@@ -117,7 +117,7 @@ impl RedisSessions {
     /// Connects and checks the server answers, so a wrong URL fails at start-up, not later.
     pub fn connect(url: &str) -> Result<RedisSessions> {
         let fail = |e: redis::RedisError| {
-            Error::Usage(format!(
+            Error::Network(format!(
                 "session store {url}: {e}\n  hint: is redis-server running? (`redis-server --daemonize yes`)"
             ))
         };
@@ -188,7 +188,7 @@ impl SharedTicketer {
             use aws_lc_rs::rand::SecureRandom;
             aws_lc_rs::rand::SystemRandom::new()
                 .fill(&mut key)
-                .map_err(|_| Error::Usage("the system random generator failed".into()))?;
+                .map_err(|_| Error::Internal("the system random generator failed".into()))?;
             let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
             fsutil::write_atomic(path, format!("{hex}\n").as_bytes(), fsutil::SECRET)?;
         }
@@ -201,7 +201,7 @@ impl SharedTicketer {
             context: path.display().to_string(),
             message: format!("expected a ticket key of 64 hex digits, found {} characters", hex.len()),
         })?;
-        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| Error::Usage("invalid ticket key".into()))?;
+        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| Error::Input("invalid ticket key".into()))?;
         Ok(SharedTicketer { key: LessSafeKey::new(key), path: path.to_path_buf() })
     }
 }

@@ -229,7 +229,7 @@ fn nss_prefix(dir: &Path) -> Option<&'static str> {
 
 fn nss_db_arg(dir: &Path) -> Result<String> {
     let prefix = nss_prefix(dir).ok_or_else(|| {
-        Error::Usage(format!(
+        Error::Unavailable(format!(
             "no NSS database in {} (expected cert9.db or cert8.db)\n  hint: create one with `certutil -N -d sql:{} --empty-password`",
             dir.display(),
             dir.display()
@@ -243,7 +243,7 @@ pub fn install(store: Store, root: &Root<'_>, opts: &TrustOptions, dry_run: bool
     let mut out = Vec::new();
     match store {
         Store::System => {
-            let sys = opts.system().map_err(Error::Usage)?;
+            let sys = opts.system().map_err(Error::Unavailable)?;
             let path = sys.dir.join(format!("{}.{}", opts.name, sys.extension));
             let already = std::fs::read_to_string(&path).is_ok_and(|t| t == root.pem);
             let mut steps = vec![Step::Write { path: path.clone(), contents: root.pem.to_string() }];
@@ -294,13 +294,13 @@ pub fn uninstall(store: Store, root: &Root<'_>, opts: &TrustOptions, dry_run: bo
     let mut out = Vec::new();
     match store {
         Store::System => {
-            let sys = opts.system().map_err(Error::Usage)?;
+            let sys = opts.system().map_err(Error::Unavailable)?;
             let path = sys.dir.join(format!("{}.{}", opts.name, sys.extension));
             let loc = path.display().to_string();
             match std::fs::read_to_string(&path) {
                 Err(_) => out.push(run_steps(store, loc, "not installed", vec![], dry_run)?),
                 Ok(t) if t != root.pem => {
-                    return Err(Error::Usage(format!(
+                    return Err(Error::Input(format!(
                         "{} exists but does not hold this lab's root; leaving it alone\n  hint: another lab may use the same --name",
                         path.display()
                     )));
@@ -351,7 +351,7 @@ pub fn status(store: Store, root: &Root<'_>, opts: &TrustOptions) -> Result<Vec<
     let outcome = |location: String, state: String| Outcome { store, location, state, steps: vec![] };
     match store {
         Store::System => {
-            let sys = opts.system().map_err(Error::Usage)?;
+            let sys = opts.system().map_err(Error::Unavailable)?;
             let path = sys.dir.join(format!("{}.{}", opts.name, sys.extension));
             let file = match std::fs::read_to_string(&path) {
                 Ok(t) if t == root.pem => "installed",
@@ -435,7 +435,7 @@ fn run_steps(store: Store, location: String, state: &str, steps: Vec<Step>, dry_
 
 fn needs_root(e: Error, path: &Path) -> Error {
     match e {
-        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => Error::Usage(format!(
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => Error::Unavailable(format!(
             "cannot change {}: permission denied\n  hint: the system store needs root: `sudo pki-lab trust install --store system`",
             path.display()
         )),
@@ -445,7 +445,7 @@ fn needs_root(e: Error, path: &Path) -> Error {
 
 /// Runs a program; `(success, stdout+stderr)`. A missing program is an error that says so.
 fn run(argv: &[String]) -> Result<(bool, String)> {
-    let (prog, args) = argv.split_first().ok_or_else(|| Error::Usage("empty command".into()))?;
+    let (prog, args) = argv.split_first().ok_or_else(|| Error::Internal("empty command".into()))?;
     let out = Command::new(prog).args(args).output().map_err(|e| Error::Command {
         command: display_argv(argv),
         message: if e.kind() == std::io::ErrorKind::NotFound {

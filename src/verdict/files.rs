@@ -87,7 +87,7 @@ pub fn verify_files(
         trust.roots = roots;
     }
     if trust.roots.is_empty() {
-        return Err(Error::Usage(
+        return Err(Error::Input(
             "no trusted root to verify against\n  hint: pass --ca FILE, or run `pki-lab init` to make a lab".into(),
         ));
     }

@@ -76,7 +76,7 @@ pub fn rustls_verify(
     now: UnixTime,
 ) -> Result<String> {
     let (leaf, intermediates) =
-        chain.split_first().ok_or_else(|| Error::Usage("an empty chain cannot be verified".into()))?;
+        chain.split_first().ok_or_else(|| Error::Input("an empty chain cannot be verified".into()))?;
     let mut store = RootCertStore::empty();
     for r in roots {
         store.add(r.clone()).map_err(|e| Error::Parse { context: "trusted root".into(), message: e.to_string() })?;
@@ -85,9 +85,9 @@ pub fn rustls_verify(
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
         .with_crls(crls.iter().cloned())
         .build()
-        .map_err(|e| Error::Usage(format!("building the rustls verifier: {e}")))?;
+        .map_err(|e| Error::Tls(format!("building the rustls verifier: {e}")))?;
     let name = ServerName::try_from(host.to_string())
-        .map_err(|e| Error::Usage(format!("`{host}` is not a valid server name: {e}")))?;
+        .map_err(|e| Error::Input(format!("`{host}` is not a valid server name: {e}")))?;
     Ok(match verifier.verify_server_cert(leaf, intermediates, &name, &[], now) {
         Ok(_) => "ok".to_string(),
         Err(e) => rustls_error_name(&e),
