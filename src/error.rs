@@ -74,8 +74,15 @@ fn did_you_mean(s: &Option<String>) -> String {
     }
 }
 
+/// Exit code of a probe that has no verdict: the handshake could not be observed (nothing
+/// listens, the server does not speak TLS, it never answers). Never 0, so a script does not
+/// mistake "could not look" for "looked and found nothing wrong"; not 1, which means a rule
+/// failed or an expectation differs.
+pub const EXIT_NO_VERDICT: i32 = 3;
+
 impl Error {
-    /// 2 for bad input or usage; 1 is kept for "a check did not hold" (probe/verify/lab check).
+    /// 2 for bad input or usage; 1 is kept for "a check did not hold" (probe/verify/lab check),
+    /// 3 for a probe with no verdict ([`EXIT_NO_VERDICT`]).
     pub fn exit_code(&self) -> i32 {
         2
     }

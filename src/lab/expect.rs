@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::command::Program;
 use crate::catalogue::rules::Step;
+use crate::probe::Outcome;
 
 /// The expectation of a `run` step or a task's `check`; every field given must hold.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +39,9 @@ pub struct Observation {
     pub failed: Option<Vec<String>>,
     /// The first handshake step where something went wrong.
     pub broken_at: Option<Step>,
+    /// A probe's outcome (also in `json`); `None` for the other commands.
+    #[serde(skip)]
+    pub outcome: Option<Outcome>,
 }
 
 /// One comparison: what was expected, and whether it held.
@@ -53,12 +57,15 @@ pub fn compare(expect: &Expect, obs: &Observation) -> Vec<Finding> {
     let failed = obs.failed.clone().unwrap_or_default();
     let shown = |f: &[String]| if f.is_empty() { "no rule".to_string() } else { f.join(", ") };
     if let Some(pass) = expect.pass {
-        let ok = pass == failed.is_empty();
         let want = if pass { "pass" } else { "fail" };
-        let text = if ok {
-            format!("verdict {want}")
-        } else {
-            format!("expected the verdict {want}, but {} failed", shown(&failed))
+        // A probe that saw no complete handshake has no verdict: neither pass nor fail holds.
+        let (ok, text) = match &obs.outcome {
+            Some(Outcome::Incomplete { step, reason }) => (
+                false,
+                format!("expected the verdict {want}, but there is none: incomplete at {}: {reason}", step.as_str()),
+            ),
+            _ if pass == failed.is_empty() => (true, format!("verdict {want}")),
+            _ => (false, format!("expected the verdict {want}, but {} failed", shown(&failed))),
         };
         out.push(Finding { ok, text });
     }
