@@ -487,4 +487,22 @@ mod tests {
         assert!(!same(&json!("TLSv1_2"), &json!("TLSv1_3")));
         assert!(same(&json!(null), &Value::Null));
     }
+
+    #[test]
+    fn an_incomplete_probe_is_neither_a_pass_nor_a_fail() {
+        let obs = Observation {
+            command: "probe x".into(),
+            exit: 3,
+            json: json!({}),
+            text: String::new(),
+            failed: Some(vec![]),
+            broken_at: Some(Step::Hello),
+            outcome: Some(Outcome::Incomplete { step: Step::Hello, reason: "connection refused".into() }),
+        };
+        for pass in [true, false] {
+            let found = compare(&Expect { pass: Some(pass), ..Expect::default() }, &obs);
+            assert!(!found[0].ok, "{found:?}");
+            assert!(found[0].text.ends_with("there is none: incomplete at hello: connection refused"), "{found:?}");
+        }
+    }
 }

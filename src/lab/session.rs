@@ -254,8 +254,8 @@ impl Session {
             .filter_map(|id| rules::find(id))
             .map(|r| r.step)
             .min()
+            // No failed rule and no completed handshake: where the probe lost sight of it.
             .or(incomplete_at)
-            .or_else(|| report.hello.error.is_some().then_some(Step::Hello))
             .or_else(|| report.secure_communication.error.is_some().then_some(Step::SecureCommunication));
         Ok(Observation {
             command: String::new(),

@@ -1015,4 +1015,36 @@ mod tests {
         assert_eq!(parse_target("[::1]:8443"), Some(("::1".into(), 8443)));
         assert_eq!(parse_target("expired"), None);
     }
+
+    fn hello(handshake: Option<&str>, error: Option<&str>) -> Hello {
+        Hello {
+            offered_versions: vec![],
+            version: None,
+            cipher_suite: None,
+            key_exchange_group: None,
+            sni: "localhost".into(),
+            alpn: None,
+            handshake: handshake.map(str::to_string),
+            handshake_ms: None,
+            error: error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn no_failed_rule_is_a_pass_only_after_a_completed_handshake() {
+        let none: &[String] = &[];
+        assert_eq!(outcome(none, &hello(Some("full"), None), true), Outcome::Pass);
+        assert_eq!(outcome(&["validity.expired".into()], &hello(None, Some("BadSignature")), true), Outcome::Fail);
+        assert_eq!(
+            outcome(none, &hello(None, Some("InvalidMessage")), false),
+            Outcome::Incomplete { step: Step::Hello, reason: "the server did not speak TLS (InvalidMessage)".into() }
+        );
+        // A certificate arrived, but the handshake stopped after it for no rule's reason.
+        assert_eq!(
+            outcome(none, &hello(None, Some("tls handshake eof")), true),
+            Outcome::Incomplete { step: Step::KeyExchange, reason: "tls handshake eof".into() }
+        );
+        let json = serde_json::to_value(Outcome::Incomplete { step: Step::Hello, reason: "r".into() }).expect("json");
+        assert_eq!(json, serde_json::json!({"outcome": "incomplete", "incomplete": {"step": "hello", "reason": "r"}}));
+    }
 }
