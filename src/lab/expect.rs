@@ -377,6 +377,10 @@ const PROBE: &[&str] = &[
     "verdict.rustls",
     "verdict.rustls_message",
     "verdict.alert",
+    "outcome",
+    "incomplete",
+    "incomplete.step",
+    "incomplete.reason",
 ];
 
 /// Whether `shape` is one of `known`, or `count` of a list in it.
