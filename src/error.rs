@@ -102,9 +102,16 @@ fn did_you_mean(s: &Option<String>) -> String {
     }
 }
 
+/// Exit code of a probe that has no verdict: the handshake could not be observed (nothing
+/// listens, the server does not speak TLS, it never answers). Never 0, so a script does not
+/// mistake "could not look" for "looked and found nothing wrong"; not 1, which means a rule
+/// failed or an expectation differs.
+pub const EXIT_NO_VERDICT: i32 = 3;
+
 impl Error {
     /// The exit code for this failure. 0 and 1 are not errors: 1 means "a check did not hold"
-    /// (probe, verify, lab check return it as a result).
+    /// (probe, verify, lab check return it as a result); 3 is also a probe with no verdict
+    /// ([`EXIT_NO_VERDICT`]).
     pub fn exit_code(&self) -> i32 {
         match self {
             // 2: the input or the environment is wrong; the user can fix it and rerun.

@@ -35,6 +35,10 @@ pub enum Command {
     /// Start a TLS test server for each scenario (initialising a lab if there is none)
     Serve(ServeArgs),
     /// Connect like a client, walk the handshake and name every rule that fails
+    ///
+    /// Exit codes: 0 the handshake completed and no rule failed (or --expect held); 1 a rule
+    /// failed (or --expect differs); 2 bad input or usage; 3 no verdict: the handshake could not
+    /// be observed (nothing listens, the server does not speak TLS, it never answers).
     Probe(ProbeArgs),
     /// Evaluate every rule on certificate files, offline, at a chosen time
     Verify(VerifyArgs),
@@ -305,7 +309,8 @@ pub struct ProbeArgs {
     #[arg(long)]
     pub tls13: bool,
 
-    /// Exit 1 unless exactly these rules fail (comma-separated ids), or nothing does (`pass`)
+    /// Exit 1 unless exactly these rules fail (comma-separated ids), or nothing does (`pass`);
+    /// exit 3 when the handshake could not be observed, whatever is expected
     #[arg(long, value_name = "RULE[,RULE]|pass", value_delimiter = ',')]
     pub expect: Vec<Expected>,
 

@@ -117,8 +117,9 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         Ok::<_, Error>(out.into_iter().map(|(_, r)| r).collect())
     })?;
 
-    // Compare each report with --expect, or with its scenario's rule under --all.
-    let mut all_ok = true;
+    // Compare each report with --expect, or with its scenario's rule under --all. A probe with
+    // no verdict matches nothing, `pass` included.
+    let (mut differs, mut incomplete) = (false, false);
     let mut rows = Vec::new();
     for (t, r) in targets.iter().zip(&reports) {
         let expected: Vec<Expected> = if !args.expect.is_empty() {
@@ -129,13 +130,23 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
             vec![]
         };
         let ok = crate::probe::matches(r, &expected);
-        all_ok &= ok;
+        let (observed, verdict) = match &r.outcome {
+            crate::probe::Outcome::Incomplete { step, reason } => {
+                incomplete = true;
+                (format!("INCOMPLETE at {}: {reason}", step.as_str()), "NO VERDICT")
+            }
+            _ if ok => (observed_rules(r), "ok"),
+            _ => {
+                differs = true;
+                (observed_rules(r), "DIFFERS")
+            }
+        };
         rows.push(vec![
             r.scenario.clone().unwrap_or_else(|| r.target.clone()),
             if expected.is_empty() { "pass".into() } else { join(&expected) },
-            if r.verdict.failed.is_empty() { "pass".into() } else { join(&r.verdict.failed) },
+            observed,
             r.verdict.rustls.clone(),
-            if ok { "ok".into() } else { "DIFFERS".into() },
+            verdict.into(),
         ]);
     }
     if args.json {
@@ -156,7 +167,18 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
             print!("{}", table(&["TARGET", "EXPECTED", "OBSERVED", "RUSTLS", "MATCH"], &rows));
         }
     }
-    Ok(if all_ok { 0 } else { 1 })
+    // A definite difference says more than a target that could not be observed.
+    Ok(if differs {
+        1
+    } else if incomplete {
+        crate::error::EXIT_NO_VERDICT
+    } else {
+        0
+    })
+}
+
+fn observed_rules(r: &crate::probe::Report) -> String {
+    if r.verdict.failed.is_empty() { "pass".into() } else { join(&r.verdict.failed) }
 }
 
 /// The probe options the command-line flags ask for (also what lab steps run).

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::command::Program;
 use crate::catalogue::rules::Step;
+use crate::probe::Outcome;
 
 /// The expectation of a `run` step or a task's `check`; every field given must hold.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +39,9 @@ pub struct Observation {
     pub failed: Option<Vec<String>>,
     /// The first handshake step where something went wrong.
     pub broken_at: Option<Step>,
+    /// A probe's outcome (also in `json`); `None` for the other commands.
+    #[serde(skip)]
+    pub outcome: Option<Outcome>,
 }
 
 /// One comparison: what was expected, and whether it held.
@@ -53,12 +57,15 @@ pub fn compare(expect: &Expect, obs: &Observation) -> Vec<Finding> {
     let failed = obs.failed.clone().unwrap_or_default();
     let shown = |f: &[String]| if f.is_empty() { "no rule".to_string() } else { f.join(", ") };
     if let Some(pass) = expect.pass {
-        let ok = pass == failed.is_empty();
         let want = if pass { "pass" } else { "fail" };
-        let text = if ok {
-            format!("verdict {want}")
-        } else {
-            format!("expected the verdict {want}, but {} failed", shown(&failed))
+        // A probe that saw no complete handshake has no verdict: neither pass nor fail holds.
+        let (ok, text) = match &obs.outcome {
+            Some(Outcome::Incomplete { step, reason }) => (
+                false,
+                format!("expected the verdict {want}, but there is none: incomplete at {}: {reason}", step.as_str()),
+            ),
+            _ if pass == failed.is_empty() => (true, format!("verdict {want}")),
+            _ => (false, format!("expected the verdict {want}, but {} failed", shown(&failed))),
         };
         out.push(Finding { ok, text });
     }
@@ -370,6 +377,10 @@ const PROBE: &[&str] = &[
     "verdict.rustls",
     "verdict.rustls_message",
     "verdict.alert",
+    "outcome",
+    "incomplete",
+    "incomplete.step",
+    "incomplete.reason",
 ];
 
 /// Whether `shape` is one of `known`, or `count` of a list in it.
@@ -479,5 +490,23 @@ mod tests {
         assert!(same(&json!(2), &json!(2.0)));
         assert!(!same(&json!("TLSv1_2"), &json!("TLSv1_3")));
         assert!(same(&json!(null), &Value::Null));
+    }
+
+    #[test]
+    fn an_incomplete_probe_is_neither_a_pass_nor_a_fail() {
+        let obs = Observation {
+            command: "probe x".into(),
+            exit: 3,
+            json: json!({}),
+            text: String::new(),
+            failed: Some(vec![]),
+            broken_at: Some(Step::Hello),
+            outcome: Some(Outcome::Incomplete { step: Step::Hello, reason: "connection refused".into() }),
+        };
+        for pass in [true, false] {
+            let found = compare(&Expect { pass: Some(pass), ..Expect::default() }, &obs);
+            assert!(!found[0].ok, "{found:?}");
+            assert!(found[0].text.ends_with("there is none: incomplete at hello: connection refused"), "{found:?}");
+        }
     }
 }

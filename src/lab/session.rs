@@ -244,21 +244,27 @@ impl Session {
             Some(label) => self.rt.block_on(crate::probe::probe(label, None, addr, &trust, &opts)),
             None => self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts)),
         };
+        let incomplete_at = match &report.outcome {
+            crate::probe::Outcome::Incomplete { step, .. } => Some(*step),
+            _ => None,
+        };
         let broken_at = report
             .verdict
             .failed
             .iter()
             .map(|id| id.step())
             .min()
-            .or_else(|| report.hello.error.is_some().then_some(Step::Hello))
+            // No failed rule and no completed handshake: where the probe lost sight of it.
+            .or(incomplete_at)
             .or_else(|| report.secure_communication.error.is_some().then_some(Step::SecureCommunication));
         Ok(Observation {
             command: String::new(),
-            exit: i32::from(!report.verdict.failed.is_empty()),
+            exit: report.outcome.exit_code(),
             json: to_json(&report)?,
             text: crate::probe::render_text(&report),
             failed: Some(report.verdict.failed.iter().map(RuleId::to_string).collect()),
             broken_at,
+            outcome: Some(report.outcome),
         })
     }
 
@@ -273,6 +279,7 @@ impl Session {
             text: report.text(),
             failed: Some(failed),
             broken_at,
+            outcome: None,
         })
     }
 
@@ -291,6 +298,7 @@ impl Session {
             text: format!("{}\n{}", path.display(), crate::inspect::render_text(&chain)),
             failed: None,
             broken_at: None,
+            outcome: None,
         })
     }
 

@@ -27,7 +27,7 @@ use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use crate::catalogue::rules::{Expected, Kind, RuleId};
+use crate::catalogue::rules::{Expected, Kind, RuleId, Step};
 use crate::error::{Error, Result};
 use crate::serve::handshake_kind;
 use crate::serve::http;
@@ -102,6 +102,76 @@ pub struct Report {
     /// Every connection made (several with `--connections`, `--close` or `--resume`), in order.
     pub connections: Vec<ConnectionSummary>,
     pub verdict: Verdict,
+    /// `"outcome"`, and `"incomplete": {step, reason}` when there is no verdict.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What a probe concludes; [`outcome`] decides it, for the CLI and the lab runner alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The handshake completed and no rule failed.
+    Pass,
+    /// At least one rule failed (whether or not the handshake went on).
+    Fail,
+    /// No rule failed, but the handshake was not seen to its end: there is no verdict.
+    Incomplete { step: Step, reason: String },
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Incomplete { .. } => "incomplete",
+        }
+    }
+
+    /// The exit code of a probe with no `--expect`: 0 pass, 1 a rule failed, 3 no verdict.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Pass => 0,
+            Outcome::Fail => 1,
+            Outcome::Incomplete { .. } => crate::error::EXIT_NO_VERDICT,
+        }
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(Serialize)]
+        struct Incomplete<'a> {
+            step: Step,
+            reason: &'a str,
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("outcome", self.as_str())?;
+        if let Outcome::Incomplete { step, reason } = self {
+            m.serialize_entry("incomplete", &Incomplete { step: *step, reason })?;
+        }
+        m.end()
+    }
+}
+
+/// The one decision. "No rule failed" is a verdict only for a handshake that completed: when
+/// nothing (or only part) was seen, every rule is N/A and that proves nothing.
+pub fn outcome(failed: &[RuleId], hello: &Hello, certificate_seen: bool) -> Outcome {
+    if !failed.is_empty() {
+        return Outcome::Fail;
+    }
+    if hello.handshake.is_some() {
+        return Outcome::Pass;
+    }
+    let step = if certificate_seen { Step::KeyExchange } else { Step::Hello };
+    let reason = match hello.error.as_deref() {
+        None => "the handshake did not finish".to_string(),
+        // A plain-HTTP (or other non-TLS) server answers the hello with bytes that are no record.
+        Some(e) if e.starts_with("InvalidMessage") => format!("the server did not speak TLS ({e})"),
+        Some(e) if e.starts_with("no handshake within") => format!("timed out: {e}"),
+        Some(e) => e.to_string(),
+    };
+    Outcome::Incomplete { step, reason }
 }
 
 /// One connection of a probe: full or resumed, how long the handshake took, who answered.
@@ -312,9 +382,10 @@ pub async fn probe(
         client_certificate_requested: asked,
         client_certificate_sent: asked && opts.client.is_some(),
     };
-    live_rules(&mut verification, &seen, &key_exchange, &secure, opts.client.as_ref());
+    live_rules(&mut verification, &seen, &key_exchange, &hello, &secure, opts.client.as_ref());
 
     let failed = engine::failed(&verification);
+    let outcome = outcome(&failed, &hello, !seen.chain.is_empty());
     let (rustls, rustls_message, alert) = match verdict_error {
         None => ("ok".to_string(), None, None),
         Some((name, message, alert)) => (name, Some(message), alert),
@@ -330,6 +401,7 @@ pub async fn probe(
         secure_communication: secure,
         connections: connections.iter().map(Observed::summary).collect(),
         verdict: Verdict { failed, rustls, rustls_message, alert },
+        outcome,
     }
 }
 
@@ -345,6 +417,7 @@ fn live_rules(
     results: &mut [RuleResult],
     seen: &Seen,
     kx: &KeyExchange,
+    hello: &Hello,
     secure: &Secure,
     client: Option<&ClientIdentity>,
 ) {
@@ -369,7 +442,9 @@ fn live_rules(
     };
     set(results, RuleId::HandshakeKeyMismatch, status, evidence);
 
-    let alert = secure.error.clone().unwrap_or_default();
+    // TLS 1.3 servers refuse a client certificate after the handshake (on the first read);
+    // TLS 1.2 servers refuse it inside the handshake, so the alert ends the hello.
+    let alert = secure.error.clone().or_else(|| hello.error.clone()).unwrap_or_default();
     let (status, evidence) = match (kx.client_certificate_requested, client) {
         (false, _) => (Status::NotApplicable, "the server did not ask for a client certificate".into()),
         (true, Some(_)) => (Status::Pass, "the server asked for a client certificate and the probe sent one".into()),
@@ -383,7 +458,7 @@ fn live_rules(
     };
     set(results, RuleId::ClientCertRequired, status, evidence);
 
-    let refused = secure.error.as_deref().is_some_and(|e| e.starts_with("AlertReceived"));
+    let refused = alert.starts_with("AlertReceived");
     let (status, evidence) = match (kx.client_certificate_requested, client) {
         (true, Some(_)) if refused => (Status::Fail, format!("the server refused the client certificate: {alert}")),
         (true, Some(_)) => (Status::Pass, "the server accepted the client certificate".into()),
@@ -731,7 +806,11 @@ async fn exchange_once(
 }
 
 /// Checks the observation against an expectation: `pass` (nothing fails) or a set of rule ids.
+/// An incomplete probe matches no expectation: it observed too little to say.
 pub fn matches(report: &Report, expect: &[Expected]) -> bool {
+    if let Outcome::Incomplete { .. } = report.outcome {
+        return false;
+    }
     Expected::failures(expect) == report.verdict.failed.iter().copied().collect()
 }
 
@@ -764,7 +843,14 @@ pub fn render_text(r: &Report) -> String {
             );
         }
     }
-    let _ = writeln!(o, "2 certificate    {} sent", plural(r.certificate.len(), "certificate"));
+    // Only what was observed is reported: a step the connection never reached says so.
+    let finished = h.handshake.is_some();
+    let no_chain = r.certificate.is_empty() && !finished;
+    if no_chain {
+        let _ = writeln!(o, "2 certificate    did not happen");
+    } else {
+        let _ = writeln!(o, "2 certificate    {} sent", plural(r.certificate.len(), "certificate"));
+    }
     for (i, c) in r.certificate.iter().enumerate() {
         let sans = if c.sans.len() > 4 {
             format!("{} … ({} names)", c.sans[..4].join(", "), c.sans.len())
@@ -779,22 +865,30 @@ pub fn render_text(r: &Report) -> String {
             c.subject, c.issuer, c.not_before, c.not_after, c.validity_note
         );
     }
-    let _ = writeln!(o, "3 verification");
-    for line in engine::render_text(&r.verification).lines() {
-        let _ = writeln!(o, "    {line}");
+    if no_chain {
+        let _ = writeln!(o, "3 verification   did not happen (no certificate to check)");
+    } else {
+        let _ = writeln!(o, "3 verification");
+        for line in engine::render_text(&r.verification).lines() {
+            let _ = writeln!(o, "    {line}");
+        }
     }
     let kx = &r.key_exchange;
-    let sig = match (&kx.signature_scheme, kx.signature_verified) {
-        (Some(s), Some(true)) => format!("the certificate key signed the handshake ({s}, verified)"),
-        (Some(s), Some(false)) => format!("the handshake signature ({s}) does NOT match the certificate's key"),
-        _ => "no handshake signature seen".into(),
-    };
-    let _ = writeln!(
-        o,
-        "4 key exchange   ephemeral {} shares made the keys; {sig}{}",
-        kx.group.as_deref().unwrap_or("-"),
-        if kx.client_certificate_requested { "; the server asked for a client certificate" } else { "" }
-    );
+    let mut seen = Vec::new();
+    if let Some(g) = &kx.group {
+        seen.push(format!("ephemeral {g} shares made the keys"));
+    }
+    match (&kx.signature_scheme, kx.signature_verified) {
+        (Some(s), Some(true)) => seen.push(format!("the certificate key signed the handshake ({s}, verified)")),
+        (Some(s), _) => seen.push(format!("the handshake signature ({s}) does NOT match the certificate's key")),
+        (None, _) if finished => seen.push("no handshake signature seen".into()),
+        (None, _) => {}
+    }
+    if kx.client_certificate_requested {
+        seen.push("the server asked for a client certificate".into());
+    }
+    let kx_line = if seen.is_empty() { "did not happen".to_string() } else { seen.join("; ") };
+    let _ = writeln!(o, "4 key exchange   {kx_line}");
     let s = &r.secure_communication;
     let mut line = s
         .responses
@@ -808,7 +902,12 @@ pub fn render_text(r: &Report) -> String {
     if let Some(e) = &s.error {
         line = if line.is_empty() { format!("stopped: {e}") } else { format!("{line}; stopped: {e}") };
     }
-    let _ = writeln!(o, "5 secure comm.   {}", if line.is_empty() { "-".into() } else { line });
+    let line = match (line.is_empty(), finished) {
+        (false, _) => line,
+        (true, true) => "-".into(),
+        (true, false) => "did not happen".into(),
+    };
+    let _ = writeln!(o, "5 secure comm.   {line}");
     if r.connections.len() > 1 {
         let resumed = r.connections.iter().filter(|c| c.handshake.as_deref() == Some("resumed")).count();
         let _ = writeln!(
@@ -830,10 +929,13 @@ pub fn render_text(r: &Report) -> String {
         }
     }
     let v = &r.verdict;
-    if v.failed.is_empty() {
-        let _ = writeln!(o, "verdict          PASS (rustls: {})", v.rustls);
-    } else {
-        let _ = writeln!(o, "verdict          FAIL {}", RuleId::join(&v.failed, ", "));
+    let verdict = match &r.outcome {
+        Outcome::Pass => format!("PASS (rustls: {})", v.rustls),
+        Outcome::Fail => format!("FAIL {}", RuleId::join(&v.failed, ", ")),
+        Outcome::Incomplete { step, reason } => format!("INCOMPLETE at {}: {reason}", step.as_str()),
+    };
+    let _ = writeln!(o, "verdict          {verdict}");
+    if r.outcome != Outcome::Pass {
         let _ = writeln!(
             o,
             "  rustls says    {}{}",
@@ -909,5 +1011,37 @@ mod tests {
         assert_eq!(parse_target("https://example.test:8443/x"), Some(("example.test".into(), 8443)));
         assert_eq!(parse_target("[::1]:8443"), Some(("::1".into(), 8443)));
         assert_eq!(parse_target("expired"), None);
+    }
+
+    fn hello(handshake: Option<&str>, error: Option<&str>) -> Hello {
+        Hello {
+            offered_versions: vec![],
+            version: None,
+            cipher_suite: None,
+            key_exchange_group: None,
+            sni: "localhost".into(),
+            alpn: None,
+            handshake: handshake.map(str::to_string),
+            handshake_ms: None,
+            error: error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn no_failed_rule_is_a_pass_only_after_a_completed_handshake() {
+        let none: &[RuleId] = &[];
+        assert_eq!(outcome(none, &hello(Some("full"), None), true), Outcome::Pass);
+        assert_eq!(outcome(&[RuleId::SignatureInvalid], &hello(None, Some("BadSignature")), true), Outcome::Fail);
+        assert_eq!(
+            outcome(none, &hello(None, Some("InvalidMessage")), false),
+            Outcome::Incomplete { step: Step::Hello, reason: "the server did not speak TLS (InvalidMessage)".into() }
+        );
+        // A certificate arrived, but the handshake stopped after it for no rule's reason.
+        assert_eq!(
+            outcome(none, &hello(None, Some("tls handshake eof")), true),
+            Outcome::Incomplete { step: Step::KeyExchange, reason: "tls handshake eof".into() }
+        );
+        let json = serde_json::to_value(Outcome::Incomplete { step: Step::Hello, reason: "r".into() }).expect("json");
+        assert_eq!(json, serde_json::json!({"outcome": "incomplete", "incomplete": {"step": "hello", "reason": "r"}}));
     }
 }

@@ -435,10 +435,12 @@ fn run_steps(store: Store, location: String, state: &str, steps: Vec<Step>, dry_
 
 fn needs_root(e: Error, path: &Path) -> Error {
     match e {
-        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => Error::Unavailable(format!(
-            "cannot change {}: permission denied\n  hint: the system store needs root: `sudo pki-lab trust install --store system`",
-            path.display()
-        )),
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            Error::Unavailable(format!(
+                "cannot change {}: permission denied\n  hint: the system store needs root: `sudo pki-lab trust install --store system`",
+                path.display()
+            ))
+        }
         other => other,
     }
 }

@@ -112,6 +112,11 @@ fn probe_expect_sets_the_exit_code() {
     assert_eq!(s.run(&["probe", "valid", "--expect", "pass"]).status.code(), Some(0));
     assert_eq!(s.run(&["probe", "valid"]).status.code(), Some(0));
     assert_eq!(s.run(&["probe", "wrong-host"]).status.code(), Some(1));
+    // A TLS 1.2 server refuses the client certificate inside the handshake, not after it.
+    for v in ["--tls12", "--tls13"] {
+        let o = s.run(&["probe", "client-cert-untrusted", v, "--expect", "client.cert-untrusted"]);
+        assert_eq!(o.status.code(), Some(0), "{v}: {}", stdout(&o));
+    }
     let o = s.run(&["probe", "expird"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean `expired`"), "{}", stderr(&o));
@@ -298,4 +303,103 @@ fn a_ports_file_left_by_a_killed_server_is_reported_as_stale() {
     let o = s.run(&["probe", "valid"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("which is no longer running"), "{}", stderr(&o));
+}
+
+/// `probe 127.0.0.1:PORT` from a fresh lab (which it trusts), with `extra` flags.
+fn probe_port(dir: &Path, port: u16, extra: &[&str]) -> std::process::Output {
+    let target = format!("127.0.0.1:{port}");
+    let mut args = vec!["probe", target.as_str()];
+    args.extend_from_slice(extra);
+    run(dir, &args)
+}
+
+/// The JSON report of a probe that saw no handshake: exit 3, outcome incomplete at `step`.
+fn assert_incomplete(o: &std::process::Output, step: &str, reason: &str) {
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(o), stderr(o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(r["outcome"], "incomplete", "{r:#}");
+    assert_eq!(r["incomplete"], serde_json::json!({"step": step, "reason": reason}), "{r:#}");
+    assert_eq!(r["verdict"]["failed"], serde_json::json!([]));
+}
+
+#[test]
+fn a_closed_port_is_no_verdict_not_a_pass() {
+    let (_tmp, dir) = new_lab(&[]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let reason = format!("cannot connect to 127.0.0.1:{port}: Connection refused (os error 111)");
+    assert_incomplete(&probe_port(&dir, port, &["--json"]), "hello", &reason);
+    // Nothing was observed, so no expectation holds: `pass` least of all.
+    assert_incomplete(&probe_port(&dir, port, &["--json", "--expect", "pass"]), "hello", &reason);
+    assert_incomplete(&probe_port(&dir, port, &["--json", "--expect", "validity.expired"]), "hello", &reason);
+
+    let o = probe_port(&dir, port, &["--expect", "pass"]);
+    assert_eq!(o.status.code(), Some(3));
+    let text = stdout(&o);
+    assert!(text.contains(&format!("verdict          INCOMPLETE at hello: {reason}")), "{text}");
+    assert!(!text.contains("PASS"), "{text}");
+    for step in ["2 certificate", "3 verification", "4 key exchange", "5 secure comm."] {
+        let line = text.lines().find(|l| l.starts_with(step)).unwrap_or_else(|| panic!("{step}: {text}"));
+        assert!(line.contains("did not happen"), "{line}");
+    }
+}
+
+#[test]
+fn a_plain_http_server_is_no_verdict_because_it_does_not_speak_tls() {
+    let (_tmp, dir) = new_lab(&[]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut c in listener.incoming().flatten() {
+            let _ = c.read(&mut [0u8; 1024]);
+            let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    let o = probe_port(&dir, port, &["--json", "--expect", "pass"]);
+    assert_incomplete(&o, "hello", "the server did not speak TLS (InvalidMessage)");
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(r["verdict"]["rustls"], "InvalidMessage");
+}
+
+#[test]
+fn a_silent_listener_is_no_verdict_after_the_timeout() {
+    let (_tmp, dir) = new_lab(&[]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    // Accepts, keeps every connection open, never writes.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let o = probe_port(&dir, port, &["--json", "--timeout", "0.5"]);
+    assert_incomplete(&o, "hello", "timed out: no handshake within 500ms");
+    let o = probe_port(&dir, port, &["--timeout", "0.5", "--expect", "pass"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stdout(&o).contains("INCOMPLETE at hello: timed out"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_completed_handshake_with_no_failed_rule_is_a_pass() {
+    let s = Served::start(&["--quiet", "valid"]);
+    let o = s.run(&["probe", "valid", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(r["outcome"], "pass");
+    assert_eq!(r["incomplete"], serde_json::Value::Null, "no incomplete key: {r:#}");
+    let o = s.run(&["probe", "valid", "--expect", "pass"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("verdict          PASS (rustls: ok)"), "{}", stdout(&o));
+
+    // Beside targets with a verdict, one without shows as such, and sets the exit code unless
+    // another target differs (a definite answer wins).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let target = format!("127.0.0.1:{closed}");
+    let o = s.run(&["probe", "valid", &target]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    let row = stdout(&o).lines().find(|l| l.starts_with(&target)).map(str::to_string).expect("a row");
+    let want = format!("INCOMPLETE at hello: cannot connect to {target}: Connection refused (os error 111)");
+    assert!(row.contains(&want) && row.ends_with("NO VERDICT"), "{row}");
+    assert_eq!(s.run(&["probe", "valid", &target, "--expect", "pass"]).status.code(), Some(3));
+    assert_eq!(s.run(&["probe", "valid", &target, "--expect", "validity.expired"]).status.code(), Some(1));
 }
