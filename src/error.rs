@@ -76,8 +76,8 @@ pub enum Error {
     #[error("{0}")]
     Tls(String),
 
-    /// A socket could not be bound, resolved or reached, or a server did not start: nothing was
-    /// observed.
+    /// A socket could not be bound, resolved or reached, or a server did not start. (A probe that
+    /// reaches nothing is not an error but an incomplete report, exit 3.)
     #[error("{0}")]
     Network(String),
 
@@ -128,9 +128,8 @@ impl Error {
             | Error::Usage(_)
             | Error::Input(_)
             | Error::Tls(_)
+            | Error::Network(_)
             | Error::Unavailable(_) => 2,
-            // 3: nothing could be observed (the same code as an incomplete probe).
-            Error::Network(_) => 3,
             // 70: EX_SOFTWARE of sysexits.h, a bug in pki-lab.
             Error::Json(_) | Error::Internal(_) => 70,
         }
