@@ -163,6 +163,22 @@ fn now() -> String {
     crate::labdir::rfc3339(time::OffsetDateTime::now_utc())
 }
 
+/// How the terminating gateway connects to backends: as a client trusting the lab root.
+pub fn backend_client(dir: &std::path::Path) -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    let path = dir.join("ca.pem");
+    for c in crate::pki::ca::parse_certs(&crate::labdir::fsutil::read_to_string(&path)?, &path.display().to_string())? {
+        roots.add(c).map_err(|e| Error::Parse { context: path.display().to_string(), message: e.to_string() })?;
+    }
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 /// How to run the gateway.
 pub struct GatewayOptions {
     pub bind: IpAddr,

@@ -2,7 +2,9 @@
 //! read from files or seen in a handshake, and what rustls's own verifier says about it.
 //!
 //! Takes chains from [`crate::labdir`] files (`verify`) or from [`crate::probe`] (a live
-//! handshake); hands back a list of rule results that the CLI and the lab runner render.
+//! handshake); hands back a list of rule results that the CLI and the lab runner render, and
+//! [`report::verify`] the whole `verify` report.
 
 pub mod engine;
 pub mod outcome;
+pub mod report;
