@@ -13,6 +13,7 @@ pub mod output;
 mod probe;
 mod serve;
 mod trust;
+mod values;
 mod verify;
 
 use time::OffsetDateTime;

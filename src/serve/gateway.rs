@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::serve::http;
 
 /// How the gateway picks a backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// TCP passthrough, round-robin
@@ -40,6 +40,8 @@ pub enum Mode {
 }
 
 impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::PassthroughRr, Mode::PassthroughHash, Mode::TerminateSticky];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::PassthroughRr => "passthrough-rr",
