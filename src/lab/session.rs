@@ -14,6 +14,7 @@ use super::command::{CommandTemplate, Endpoint, Invocation};
 use super::expect::Observation;
 use super::{Lab, LabGateway, LabServer};
 use crate::catalogue::rules::{self, Step};
+// A parsed step holds the clap args (why `lab` is behind the `cli` feature).
 use crate::cli::{InspectArgs, ProbeArgs, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::labdir::manifest::Manifest;
