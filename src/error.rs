@@ -95,6 +95,12 @@ pub enum Error {
     Internal(String),
 }
 
+/// A `--flag SECONDS` value as a duration.
+pub fn seconds(s: f64, flag: &str) -> Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(s)
+        .map_err(|_| Error::Usage(format!("{flag}: expected a positive number of seconds, found {s}")))
+}
+
 fn did_you_mean(s: &Option<String>) -> String {
     match s {
         Some(s) => format!("; did you mean `{s}`?\n  hint: `pki-lab scenarios` lists them all"),

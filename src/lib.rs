@@ -11,12 +11,16 @@
 //! 6. [`probe`]: a client that walks the five steps of the handshake and hands the chain and
 //!    what it saw to [`verdict`].
 //! 7. [`inspect`]: certificates described for people.
-//! 8. [`lab`]: exercises that teach each rule and grade the answers.
+//! 8. `lab`: exercises that teach each rule and grade the answers (with the `cli` feature).
 //! 9. [`truststore`]: the lab root in system, NSS and Java stores; client environment variables.
 //!
-//! [`testing`] is the API for other projects' tests. `cli` (hidden) is the command line; the
-//! lab runner still reaches into it to parse and run a step's command. Time is always an argument, never read behind the caller's back, so
-//! tests can pin it.
+//! `testing` (feature `testing`) is the API for other projects' tests. `cli` (hidden, feature
+//! `cli`) is the command line. Time is always an argument, never read behind the caller's back,
+//! so tests can pin it.
+//!
+//! Features (both defaults): `cli`, the command line and the lab runner (clap, and the `redis`
+//! session store and `p12` output it offers); `testing`, the API for tests. Other projects' tests
+//! need only `default-features = false, features = ["testing"]`.
 //!
 //! ```no_run
 //! use pki_lab::{labdir, catalogue::template::Catalogue};
@@ -29,6 +33,9 @@
 
 pub mod catalogue;
 pub mod inspect;
+/// Behind `cli`: a lab step's command is parsed by the real command line (clap), so a lab
+/// accepts exactly the flags a learner can type.
+#[cfg(feature = "cli")]
 pub mod lab;
 pub mod labdir;
 pub mod pki;
@@ -38,9 +45,11 @@ pub mod truststore;
 pub mod verdict;
 
 pub mod error;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 #[doc(hidden)]
+#[cfg(feature = "cli")]
 pub mod cli;
 
 pub use error::{Error, Result};

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -59,7 +58,7 @@ pub(crate) fn gateway(dir: &Path, args: GatewayArgs, now: OffsetDateTime) -> Res
             }
         }
         let (tls, backend_tls) = if args.mode == Mode::TerminateSticky {
-            (Some(serve::server_config(dir, entry, &SessionOptions::default())?), Some(backend_client(dir)?))
+            (Some(serve::server_config(dir, entry, &SessionOptions::default())?), Some(gateway::backend_client(dir)?))
         } else {
             (None, None)
         };
@@ -127,20 +126,4 @@ fn parse_backends(specs: &[String]) -> Result<Vec<Backend>> {
             Ok(Backend { id: id.to_string(), addr })
         })
         .collect()
-}
-
-/// How the terminating gateway connects to backends: as a client trusting the lab root.
-pub(crate) fn backend_client(dir: &Path) -> Result<Arc<rustls::ClientConfig>> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    let path = dir.join("ca.pem");
-    for c in crate::pki::ca::parse_certs(&crate::labdir::fsutil::read_to_string(&path)?, &path.display().to_string())? {
-        roots.add(c).map_err(|e| Error::Parse { context: path.display().to_string(), message: e.to_string() })?;
-    }
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Usage(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
 }

@@ -13,6 +13,7 @@ pub mod output;
 mod probe;
 mod serve;
 mod trust;
+mod values;
 mod verify;
 
 use time::OffsetDateTime;
@@ -22,11 +23,9 @@ pub use args::*;
 
 use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::Expect;
+pub(crate) use crate::error::seconds;
 use crate::error::{Error, Result};
 use crate::labdir;
-pub(crate) use gateway::backend_client as gateway_backend_client;
-pub(crate) use probe::options as probe_options;
-pub(crate) use verify::report as verify_report;
 
 /// Runs one command; `Ok(code)` is the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -86,10 +85,4 @@ pub(crate) fn row(name: &str, step: Option<&str>, rule: Option<RuleId>, summary:
         outcome,
         summary.to_string(),
     ]
-}
-
-/// A `--flag SECONDS` value as a duration.
-pub(crate) fn seconds(s: f64, flag: &str) -> Result<std::time::Duration> {
-    std::time::Duration::try_from_secs_f64(s)
-        .map_err(|_| Error::Usage(format!("{flag}: expected a positive number of seconds, found {s}")))
 }

@@ -104,7 +104,7 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
                 },
                 _ => None,
             };
-            let opts = options(&args, &t.host, client, now)?;
+            let opts = args.flags().options(&t.host, client, now)?;
             let label = t.label.clone();
             let scenario = t.scenario.as_ref().map(|s| s.name.clone());
             set.spawn(async move { (i, crate::probe::probe(&label, scenario.as_deref(), addr, &trust, &opts).await) });
@@ -181,34 +181,21 @@ fn observed_rules(r: &crate::probe::Report) -> String {
     if r.verdict.failed.is_empty() { "pass".into() } else { join(&r.verdict.failed) }
 }
 
-/// The probe options the command-line flags ask for (also what lab steps run).
-pub(crate) fn options(
-    args: &ProbeArgs,
-    host: &str,
-    client: Option<crate::probe::ClientIdentity>,
-    now: OffsetDateTime,
-) -> Result<crate::probe::ProbeOptions> {
-    let timeout = super::seconds(args.timeout, "--timeout")?;
-    let versions = if args.tls12 {
-        vec![&rustls::version::TLS12]
-    } else if args.tls13 {
-        vec![&rustls::version::TLS13]
-    } else {
-        vec![]
-    };
-    Ok(crate::probe::ProbeOptions {
-        versions,
-        client,
-        requests: args.requests,
-        timeout,
-        // --resume alone means "come back once".
-        connections: if args.resume && args.connections == 1 { 2 } else { args.connections },
-        resume: args.resume,
-        close: args.close,
-        source: args.source,
-        keylog: args.keylog.clone(),
-        ..crate::probe::ProbeOptions::new(host, now)
-    })
+impl ProbeArgs {
+    /// The flags that shape each probe.
+    pub fn flags(&self) -> crate::probe::ProbeFlags {
+        crate::probe::ProbeFlags {
+            tls12: self.tls12,
+            tls13: self.tls13,
+            requests: self.requests,
+            timeout: self.timeout,
+            connections: self.connections,
+            resume: self.resume,
+            close: self.close,
+            source: self.source,
+            keylog: self.keylog.clone(),
+        }
+    }
 }
 
 /// `a,b,c` for a table cell.

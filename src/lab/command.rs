@@ -4,6 +4,7 @@
 
 use clap::Parser;
 
+// The clap definitions parse a step (why `lab` is behind the `cli` feature).
 use crate::cli::{Cli, Command, InspectArgs, ProbeArgs, VerifyArgs};
 use crate::error::suggest;
 

@@ -14,6 +14,7 @@ use super::command::{CommandTemplate, Endpoint, Invocation};
 use super::expect::Observation;
 use super::{Lab, LabGateway, LabServer};
 use crate::catalogue::rules::{RuleId, Step};
+// A parsed step holds the clap args (why `lab` is behind the `cli` feature).
 use crate::cli::{InspectArgs, ProbeArgs, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::labdir::manifest::Manifest;
@@ -239,7 +240,7 @@ impl Session {
             None => None,
         };
         let host = args.host.clone().unwrap_or_else(|| self.manifest.host.clone());
-        let opts = crate::cli::probe_options(&args, &host, client, self.now())?;
+        let opts = args.flags().options(&host, client, self.now())?;
         let report = match &label {
             Some(label) => self.rt.block_on(crate::probe::probe(label, None, addr, &trust, &opts)),
             None => self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts)),
@@ -269,7 +270,7 @@ impl Session {
     }
 
     fn verify(&self, args: VerifyArgs) -> Result<Observation> {
-        let report = crate::cli::verify_report(Some(&self.dir), &args, self.now())?;
+        let report = crate::verdict::report::verify(Some(&self.dir), &args.request(), args.at(self.now())?)?;
         let failed: Vec<String> = report.failed.iter().map(RuleId::to_string).collect();
         let broken_at = report.failed.iter().map(|id| id.step()).min();
         Ok(Observation {
@@ -382,7 +383,7 @@ async fn start_gateway(dir: &Path, manifest: &Manifest, g: &LabGateway, work: &P
             .ok_or_else(|| Error::Usage(format!("scenario {} is not in the lab", g.scenario)))?;
         // The gateway's own session state is in its memory, whatever its backends do.
         let tls = serve::server_config(dir, entry, &SessionOptions::default())?;
-        (Some(tls), Some(crate::cli::gateway_backend_client(dir)?))
+        (Some(tls), Some(gateway::backend_client(dir)?))
     } else {
         (None, None)
     };

@@ -252,7 +252,7 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Opt
         let r = &g.value;
         let name_ok = check_name(&r.name, &mut taken, d);
         gateway_names.push(r.name.value.clone());
-        let modes = <Mode as clap::ValueEnum>::value_variants();
+        let modes = &Mode::ALL;
         let mode = modes.iter().copied().find(|m| m.as_str() == r.mode.value);
         if mode.is_none() {
             let all: Vec<&str> = modes.iter().map(|m| m.as_str()).collect();

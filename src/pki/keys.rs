@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// The key algorithms pki-lab can issue. RSA below 2048 bits is absent on purpose: neither
 /// rustls nor aws-lc-rs can load such a key, so a server could not use it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyType {
     /// ECDSA on P-256 with SHA-256 (the default: fast and universally supported)
@@ -24,8 +24,7 @@ pub enum KeyType {
     /// RSA 4096 bits (slowest: seconds on a small machine)
     Rsa4096,
     /// RSA 1024 bits: too weak on purpose, for the weak-key scenario's leaf only (made by
-    /// [`crate::pki::legacy`], since aws-lc-rs refuses such keys)
-    #[value(skip)]
+    /// [`crate::pki::legacy`], since aws-lc-rs refuses such keys); not a command-line value
     Rsa1024,
 }
 

@@ -86,6 +86,56 @@ impl ProbeOptions {
     }
 }
 
+/// The probe a `pki-lab probe` command line asks for, flag by flag; `pki-lab probe` and a lab's
+/// probe steps both turn them into [`ProbeOptions`] here.
+#[derive(Debug, Clone)]
+pub struct ProbeFlags {
+    /// Offer TLS 1.2 only.
+    pub tls12: bool,
+    /// Offer TLS 1.3 only.
+    pub tls13: bool,
+    pub requests: usize,
+    /// Seconds, as typed (`--timeout`).
+    pub timeout: f64,
+    pub connections: usize,
+    pub resume: bool,
+    pub close: bool,
+    pub source: Option<std::net::IpAddr>,
+    pub keylog: Option<std::path::PathBuf>,
+}
+
+impl ProbeFlags {
+    /// The options these flags ask for, for `host`, presenting `client`, evaluated at `now`.
+    pub fn options(
+        &self,
+        host: &str,
+        client: Option<ClientIdentity>,
+        now: time::OffsetDateTime,
+    ) -> Result<ProbeOptions> {
+        let timeout = crate::error::seconds(self.timeout, "--timeout")?;
+        let versions = if self.tls12 {
+            vec![&rustls::version::TLS12]
+        } else if self.tls13 {
+            vec![&rustls::version::TLS13]
+        } else {
+            vec![]
+        };
+        Ok(ProbeOptions {
+            versions,
+            client,
+            requests: self.requests,
+            timeout,
+            // --resume alone means "come back once".
+            connections: if self.resume && self.connections == 1 { 2 } else { self.connections },
+            resume: self.resume,
+            close: self.close,
+            source: self.source,
+            keylog: self.keylog.clone(),
+            ..ProbeOptions::new(host, now)
+        })
+    }
+}
+
 /// Everything one probe saw. The JSON form is documented in the README ("probe --json").
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::serve::http;
 
 /// How the gateway picks a backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// TCP passthrough, round-robin
@@ -40,6 +40,8 @@ pub enum Mode {
 }
 
 impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::PassthroughRr, Mode::PassthroughHash, Mode::TerminateSticky];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::PassthroughRr => "passthrough-rr",
@@ -161,6 +163,22 @@ impl Pool {
 
 fn now() -> String {
     crate::labdir::rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// How the terminating gateway connects to backends: as a client trusting the lab root.
+pub fn backend_client(dir: &std::path::Path) -> Result<Arc<ClientConfig>> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    let path = dir.join("ca.pem");
+    for c in crate::pki::ca::parse_certs(&crate::labdir::fsutil::read_to_string(&path)?, &path.display().to_string())? {
+        roots.add(c).map_err(|e| Error::Parse { context: path.display().to_string(), message: e.to_string() })?;
+    }
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// How to run the gateway.

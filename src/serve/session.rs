@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use rustls::server::{NoServerSessionStorage, ProducesTickets, ServerSessionMemoryCache, StoresServerSessions};
@@ -62,7 +62,7 @@ impl SessionOptions {
         config.session_storage = match &self.store {
             SessionStore::Memory => ServerSessionMemoryCache::new(1024),
             SessionStore::None => Arc::new(NoServerSessionStorage {}),
-            SessionStore::Redis(url) => Arc::new(RedisSessions::connect(url)?),
+            SessionStore::Redis(url) => redis_sessions(url)?,
         };
         config.ticketer = match &self.tickets {
             Tickets::Off => Arc::new(NeverTickets),
@@ -71,6 +71,22 @@ impl SessionOptions {
         };
         Ok(())
     }
+}
+
+/// The Redis store; only with the `redis` feature (the `redis` client is a dependency of its own).
+#[cfg(feature = "redis")]
+mod redis_store;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisSessions;
+
+#[cfg(feature = "redis")]
+fn redis_sessions(url: &str) -> Result<Arc<dyn StoresServerSessions>> {
+    Ok(Arc::new(RedisSessions::connect(url)?))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_sessions(url: &str) -> Result<Arc<dyn StoresServerSessions>> {
+    Err(Error::Usage(format!("session store {url}: this pki-lab was built without the `redis` feature")))
 }
 
 /// A fresh per-process ticketer (rustls's own, with rotating keys).
@@ -93,73 +109,6 @@ impl ProducesTickets for NeverTickets {
     }
     fn decrypt(&self, _cipher: &[u8]) -> Option<Vec<u8>> {
         None
-    }
-}
-
-/// Sessions kept in Redis under `pki-lab:session:<hex id>`, expiring after an hour.
-///
-/// rustls calls the store synchronously inside the handshake, so this uses Redis's blocking
-/// client; on loopback a command takes well under a millisecond.
-pub struct RedisSessions {
-    url: String,
-    conn: Mutex<redis::Connection>,
-}
-
-impl fmt::Debug for RedisSessions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisSessions").field("url", &self.url).finish()
-    }
-}
-
-const SESSION_TTL_SECS: u64 = 3600;
-
-impl RedisSessions {
-    /// Connects and checks the server answers, so a wrong URL fails at start-up, not later.
-    pub fn connect(url: &str) -> Result<RedisSessions> {
-        let fail = |e: redis::RedisError| {
-            Error::Network(format!(
-                "session store {url}: {e}\n  hint: is redis-server running? (`redis-server --daemonize yes`)"
-            ))
-        };
-        let client = redis::Client::open(url).map_err(fail)?;
-        let mut conn = client.get_connection_with_timeout(std::time::Duration::from_secs(2)).map_err(fail)?;
-        redis::cmd("PING").query::<String>(&mut conn).map_err(fail)?;
-        Ok(RedisSessions { url: url.to_string(), conn: Mutex::new(conn) })
-    }
-
-    fn key(id: &[u8]) -> String {
-        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-        format!("pki-lab:session:{hex}")
-    }
-
-    fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Option<T> {
-        let mut conn = self.conn.lock().ok()?;
-        cmd.query(&mut *conn).ok()
-    }
-}
-
-impl StoresServerSessions for RedisSessions {
-    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(Self::key(&key)).arg(value).arg("EX").arg(SESSION_TTL_SECS);
-        self.run::<()>(&cmd).is_some()
-    }
-
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        let mut cmd = redis::cmd("GET");
-        cmd.arg(Self::key(key));
-        self.run::<Option<Vec<u8>>>(&cmd).flatten()
-    }
-
-    fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
-        // TLS 1.3 session tickets are single-use: GETDEL reads and removes in one step.
-        let mut cmd = redis::cmd("GETDEL");
-        cmd.arg(Self::key(key));
-        self.run::<Option<Vec<u8>>>(&cmd).flatten()
-    }
-
-    fn can_cache(&self) -> bool {
-        true
     }
 }
 

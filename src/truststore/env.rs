@@ -50,7 +50,7 @@ pub const SYSTEM_BUNDLES: &[&str] = &[
 ];
 
 /// The shells `env` can print for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Shell {
     /// POSIX sh, bash, zsh: `export NAME='value'`
     #[default]

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::labdir::fsutil;
 
 /// A kind of trust store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Store {
     /// The operating system's CA directory and bundle (OpenSSL, curl, Python, Go, …)

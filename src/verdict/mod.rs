@@ -12,6 +12,7 @@
 //! - one file per rule family: `validity`, `names`, `trust`, `constraints`, `purpose`,
 //!   `signature`, `revocation`; live rules are decided in [`crate::probe`].
 //! - [`outcome`]: what rustls's own verifier says, for comparison.
+//! - [`report`]: the whole `verify` report ([`report::verify`]).
 
 mod constraints;
 mod crypto;
@@ -21,6 +22,7 @@ mod names;
 pub mod outcome;
 mod path;
 mod purpose;
+pub mod report;
 mod revocation;
 mod signature;
 mod trust;

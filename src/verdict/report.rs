@@ -1,0 +1,70 @@
+//! `verify`: the rule engine and rustls's verifier on certificate files, offline, at a chosen
+//! time, as one report (what `pki-lab verify` prints and a lab's `verify` step observes).
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use crate::catalogue::rules::RuleId;
+use crate::error::Result;
+use crate::labdir;
+use crate::verdict::engine::{self, RuleResult};
+
+/// The files and the name to verify.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    /// The leaf (PEM); further certificates in the file count as sent intermediates.
+    pub cert: PathBuf,
+    /// Intermediates, as a server would send them.
+    pub chain: Option<PathBuf>,
+    /// Roots to trust; `None`: the lab's.
+    pub ca: Option<PathBuf>,
+    /// CRLs to check revocation against.
+    pub crls: Vec<PathBuf>,
+    /// The host name to verify.
+    pub host: String,
+}
+
+/// What `pki-lab verify --json` prints.
+#[derive(Debug, serde::Serialize)]
+pub struct VerifyReport {
+    pub cert: String,
+    pub host: String,
+    pub at: String,
+    pub verification: Vec<RuleResult>,
+    pub failed: Vec<RuleId>,
+    pub rustls: String,
+}
+
+impl VerifyReport {
+    /// The human form.
+    pub fn text(&self) -> String {
+        let mut t = format!("verify {} for {} at {}\n", self.cert, self.host, self.at);
+        t.push_str(&engine::render_text(&self.verification));
+        if self.failed.is_empty() {
+            t.push_str(&format!("verdict  PASS (rustls: {})\n", self.rustls));
+        } else {
+            t.push_str(&format!("verdict  FAIL {} (rustls: {})\n", RuleId::join(&self.failed, ", "), self.rustls));
+        }
+        t
+    }
+}
+
+/// Runs the engine and rustls on the files `req` names, at `at`; `lab` lends its root (unless
+/// `req.ca`) and its other CAs to explain failures.
+pub fn verify(lab: Option<&Path>, req: &VerifyRequest, at: OffsetDateTime) -> Result<VerifyReport> {
+    let (presented, trust) = engine::verify_files(&req.cert, req.chain.as_deref(), req.ca.as_deref(), &req.crls, lab)?;
+    let results = engine::evaluate(&presented, &req.host, &trust, at);
+    let unix = rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+        u64::try_from(at.unix_timestamp()).unwrap_or(0),
+    ));
+    let rustls = crate::verdict::outcome::rustls_verify(&presented, &trust.roots, &trust.crls, &req.host, unix)?;
+    Ok(VerifyReport {
+        cert: req.cert.display().to_string(),
+        host: req.host.clone(),
+        at: labdir::rfc3339(at),
+        failed: engine::failed(&results),
+        verification: results,
+        rustls,
+    })
+}
