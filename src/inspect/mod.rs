@@ -153,6 +153,33 @@ pub struct Described {
     pub sha256_fingerprint: String,
 }
 
+/// The JSON keys of [`Described`], in order (the lab's `--expect` paths are built from them).
+pub const DESCRIBED_FIELDS: &[&str] = &[
+    "subject",
+    "issuer",
+    "serial",
+    "not_before",
+    "not_after",
+    "validity_status",
+    "validity_note",
+    "self_signed",
+    "is_ca",
+    "path_len",
+    "sans",
+    "key",
+    "signature_algorithm",
+    "key_usage",
+    "extended_key_usage",
+    "name_constraints",
+    "authority_key_id",
+    "subject_key_id",
+    "crl_distribution_points",
+    "extensions",
+    "unknown_critical_extensions",
+    "warnings",
+    "sha256_fingerprint",
+];
+
 /// Describes one DER-encoded certificate, judging its validity period at `now`.
 ///
 /// The input must be exactly one certificate: trailing bytes are an error.
@@ -1290,31 +1317,7 @@ JwIhAN7++3Aqd6Jl2MYWVS2+BZIQb0LOeJnwFNGed7aD+e40\n\
         let d = one(INTERMEDIATE_P256);
         let json = serde_json::to_value(&d).unwrap();
         let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut expected = vec![
-            "subject",
-            "issuer",
-            "serial",
-            "not_before",
-            "not_after",
-            "validity_status",
-            "validity_note",
-            "self_signed",
-            "is_ca",
-            "path_len",
-            "sans",
-            "key",
-            "signature_algorithm",
-            "key_usage",
-            "extended_key_usage",
-            "name_constraints",
-            "authority_key_id",
-            "subject_key_id",
-            "crl_distribution_points",
-            "extensions",
-            "unknown_critical_extensions",
-            "warnings",
-            "sha256_fingerprint",
-        ];
+        let mut expected = DESCRIBED_FIELDS.to_vec();
         // serde_json's map is sorted unless its preserve_order feature is on.
         let mut sorted_keys = keys.clone();
         sorted_keys.sort_unstable();
