@@ -27,6 +27,8 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::{PublicKey, RSAPublicKey};
 use x509_parser::x509::{AttributeTypeAndValue, SubjectPublicKeyInfo, X509Name};
 
+use crate::pki::x509::{hex_colon, hex_colon_upper, sha256_fingerprint};
+
 /// How many SANs [`render_text`] shows before summarising the rest.
 const TEXT_SAN_LIMIT: usize = 10;
 
@@ -235,9 +237,9 @@ pub fn describe(der: &[u8], now: OffsetDateTime) -> Result<Described, String> {
                 });
             }
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                authority_key_id = aki.key_identifier.as_ref().map(|k| hex_upper(k.0));
+                authority_key_id = aki.key_identifier.as_ref().map(|k| hex_colon_upper(k.0));
             }
-            ParsedExtension::SubjectKeyIdentifier(ski) => subject_key_id = Some(hex_upper(ski.0)),
+            ParsedExtension::SubjectKeyIdentifier(ski) => subject_key_id = Some(hex_colon_upper(ski.0)),
             ParsedExtension::CRLDistributionPoints(points) => {
                 for point in points.iter() {
                     match &point.distribution_point {
@@ -314,7 +316,7 @@ pub fn describe(der: &[u8], now: OffsetDateTime) -> Result<Described, String> {
         extensions,
         unknown_critical_extensions,
         warnings,
-        sha256_fingerprint: hex_upper(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref()),
+        sha256_fingerprint: sha256_fingerprint(der),
     })
 }
 
@@ -511,23 +513,7 @@ fn serial_string(raw: &[u8]) -> String {
         [0, next, ..] if next & 0x80 != 0 => &raw[1..],
         _ => raw,
     };
-    hex_join(digits, false)
-}
-
-fn hex_upper(bytes: &[u8]) -> String {
-    hex_join(bytes, true)
-}
-
-fn hex_join(bytes: &[u8], upper: bool) -> String {
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        // Writing to a String cannot fail.
-        let _ = if upper { write!(out, "{b:02X}") } else { write!(out, "{b:02x}") };
-    }
-    out
+    hex_colon(digits)
 }
 
 /// Number of significant bits of a big-endian unsigned integer.
@@ -572,7 +558,7 @@ fn attribute_string(attr: &AttributeTypeAndValue<'_>) -> String {
     };
     match text {
         Some(text) => format!("{key}={}", escape_rfc4514(&text)),
-        None => format!("{key}=#{}", hex_join(value.data, false).replace(':', "")),
+        None => format!("{key}=#{}", hex::encode(value.data)),
     }
 }
 
@@ -690,7 +676,7 @@ fn general_name_string(name: &GeneralName<'_>) -> String {
         GeneralName::X400Address(_) => "X400Name:<unsupported>".to_string(),
         GeneralName::EDIPartyName(_) => "EdiPartyName:<unsupported>".to_string(),
         GeneralName::Invalid(tag, bytes) => {
-            format!("invalid:[{}]{}", tag.0, hex_join(bytes, false))
+            format!("invalid:[{}]{}", tag.0, hex_colon(bytes))
         }
     }
 }
@@ -701,7 +687,7 @@ fn ip_string(bytes: &[u8]) -> String {
     } else if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
         Ipv6Addr::from(v6).to_string()
     } else {
-        format!("<invalid {}-byte address {}>", bytes.len(), hex_join(bytes, false))
+        format!("<invalid {}-byte address {}>", bytes.len(), hex_colon(bytes))
     }
 }
 
@@ -720,7 +706,7 @@ fn subtree_strings(subtrees: Option<&[GeneralSubtree<'_>]>) -> Vec<String> {
 fn ip_cidr(bytes: &[u8]) -> String {
     let half = bytes.len() / 2;
     if bytes.len() != 8 && bytes.len() != 32 {
-        return format!("<invalid {}-byte address and mask {}>", bytes.len(), hex_join(bytes, false));
+        return format!("<invalid {}-byte address and mask {}>", bytes.len(), hex_colon(bytes));
     }
     let (addr, mask) = bytes.split_at(half);
     match prefix_length(mask) {

@@ -10,3 +10,4 @@ pub mod keys;
 pub mod legacy;
 pub mod names;
 pub mod p12;
+pub mod x509;
