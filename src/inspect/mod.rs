@@ -27,7 +27,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::{PublicKey, RSAPublicKey};
 use x509_parser::x509::{AttributeTypeAndValue, SubjectPublicKeyInfo, X509Name};
 
-use crate::pki::x509::{hex_colon, hex_colon_upper, sha256_fingerprint};
+use crate::pki::x509::{hex_colon, hex_colon_upper, humanize_span, sha256_fingerprint};
 
 /// How many SANs [`render_text`] shows before summarising the rest.
 const TEXT_SAN_LIMIT: usize = 10;
@@ -105,8 +105,8 @@ pub struct Described {
     pub not_after: String,
     /// `"valid"`, `"expired"` or `"not-yet-valid"`, relative to the `now` given to [`describe`].
     pub validity_status: ValidityStatus,
-    /// The status in words: `"expires in 89 days 23 hours"`, `"expired 1 day ago"` or
-    /// `"valid from 1 day 2 hours from now"`.
+    /// The status in words, rounded to the nearest whole unit as the rules' evidence is:
+    /// `"expires in 90 days"`, `"expired 1 day ago"` or `"valid from 1 day from now"`.
     pub validity_note: String,
     /// Subject equals issuer and the signature verifies with the certificate's own key. When
     /// the signature algorithm is one this module cannot verify (e.g. RSA-PSS), equal names
@@ -370,26 +370,6 @@ pub fn render_text(chain: &[Described]) -> String {
     out
 }
 
-/// Says how long `seconds` is with its largest unit and, when not zero, the next smaller one:
-/// `"45 seconds"`, `"2 hours"`, `"89 days 23 hours"`, `"3 years 12 days"`. Units are years of
-/// 365 days, days, hours, minutes and seconds; the remainder is truncated, and the sign ignored.
-pub fn humanize_duration(seconds: i64) -> String {
-    const UNITS: [(u64, &str); 5] =
-        [(365 * 86_400, "year"), (86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second")];
-    let total = seconds.unsigned_abs();
-    let index = UNITS.iter().position(|(size, _)| total >= *size).unwrap_or(UNITS.len() - 1);
-    let (size, unit) = UNITS[index];
-    let mut text = count_unit(total / size, unit);
-    if let Some((next_size, next_unit)) = UNITS.get(index + 1) {
-        let rest = (total % size) / next_size;
-        if rest > 0 {
-            text.push(' ');
-            text.push_str(&count_unit(rest, next_unit));
-        }
-    }
-    text
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
@@ -488,18 +468,14 @@ const OID_NAME_CONSTRAINTS: &str = "2.5.29.30";
 fn validity_at(not_before: OffsetDateTime, not_after: OffsetDateTime, now: OffsetDateTime) -> (ValidityStatus, String) {
     if now < not_before {
         let wait = (not_before - now).whole_seconds();
-        (ValidityStatus::NotYetValid, format!("valid from {} from now", humanize_duration(wait)))
+        (ValidityStatus::NotYetValid, format!("valid from {} from now", humanize_span(wait)))
     } else if now > not_after {
         let ago = (now - not_after).whole_seconds();
-        (ValidityStatus::Expired, format!("expired {} ago", humanize_duration(ago)))
+        (ValidityStatus::Expired, format!("expired {} ago", humanize_span(ago)))
     } else {
         let left = (not_after - now).whole_seconds();
-        (ValidityStatus::Valid, format!("expires in {}", humanize_duration(left)))
+        (ValidityStatus::Valid, format!("expires in {}", humanize_span(left)))
     }
-}
-
-fn count_unit(count: u64, unit: &str) -> String {
-    if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -1117,43 +1093,20 @@ JwIhAN7++3Aqd6Jl2MYWVS2+BZIQb0LOeJnwFNGed7aD+e40\n\
 
         let d = describe(&der, datetime!(2019-12-30 22:00:00 UTC)).unwrap();
         assert_eq!(d.validity_status, ValidityStatus::NotYetValid);
-        assert_eq!(d.validity_note, "valid from 1 day 2 hours from now");
+        assert_eq!(d.validity_note, "valid from 1 day from now");
 
         let d = describe(&der, datetime!(2020-01-31 23:59:15 UTC)).unwrap();
         assert_eq!(d.validity_status, ValidityStatus::Valid);
         assert_eq!(d.validity_note, "expires in 45 seconds");
 
-        // The leaf expires 2043-05-01 10:21:37 UTC.
+        // The leaf expires 2043-05-01 10:21:37 UTC: 89 days 23.5 hours is 90 days.
         let d = describe(&der_of(LEAF_P256), datetime!(2043-01-31 10:51:37 UTC)).unwrap();
-        assert_eq!(d.validity_note, "expires in 89 days 23 hours");
+        assert_eq!(d.validity_note, "expires in 90 days");
 
         // Both ends are inclusive (RFC 5280 4.1.2.5).
         let d = describe(&der, datetime!(2020-02-01 00:00:00 UTC)).unwrap();
         assert_eq!(d.validity_status, ValidityStatus::Valid);
         assert_eq!(d.validity_note, "expires in 0 seconds");
-    }
-
-    #[test]
-    fn humanize_duration_exact() {
-        assert_eq!(humanize_duration(0), "0 seconds");
-        assert_eq!(humanize_duration(1), "1 second");
-        assert_eq!(humanize_duration(45), "45 seconds");
-        assert_eq!(humanize_duration(60), "1 minute");
-        assert_eq!(humanize_duration(61), "1 minute 1 second");
-        assert_eq!(humanize_duration(3_599), "59 minutes 59 seconds");
-        assert_eq!(humanize_duration(7_200), "2 hours");
-        assert_eq!(humanize_duration(7_260), "2 hours 1 minute");
-        assert_eq!(humanize_duration(3 * 86_400), "3 days");
-        assert_eq!(humanize_duration(86_400 + 2 * 3_600), "1 day 2 hours");
-        assert_eq!(humanize_duration(89 * 86_400 + 23 * 3_600 + 59 * 60 + 59), "89 days 23 hours");
-        assert_eq!(humanize_duration(364 * 86_400), "364 days");
-        assert_eq!(humanize_duration(365 * 86_400), "1 year");
-        assert_eq!(humanize_duration(400 * 86_400 + 5), "1 year 35 days");
-        assert_eq!(humanize_duration(20 * 365 * 86_400), "20 years");
-        assert_eq!(humanize_duration(-86_400), "1 day");
-        assert_eq!(humanize_duration(-45), "45 seconds");
-        assert_eq!(humanize_duration(i64::MIN), "292471208677 years 195 days");
-        assert_eq!(humanize_duration(i64::MAX), "292471208677 years 195 days");
     }
 
     #[test]
@@ -1245,7 +1198,7 @@ JwIhAN7++3Aqd6Jl2MYWVS2+BZIQb0LOeJnwFNGed7aD+e40\n\
 [0] CN=valid.localhost (leaf)
     issuer      CN=pki-lab Intermediate CA, OU=test, O=pki-lab
     serial      f1:e2:d3:c4:b5:a6:97:88
-    validity    2026-11-26 10:21 UTC .. 2043-05-01 10:21 UTC (expires in 89 days 23 hours)
+    validity    2026-11-26 10:21 UTC .. 2043-05-01 10:21 UTC (expires in 90 days)
     SANs        DNS:localhost, DNS:valid.localhost, IP:127.0.0.1, IP:::1, email:ops@localhost, URI:https://localhost/
     key         ECDSA P-256
     signature   ecdsa-with-SHA256
