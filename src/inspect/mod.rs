@@ -27,7 +27,10 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::{PublicKey, RSAPublicKey};
 use x509_parser::x509::{AttributeTypeAndValue, SubjectPublicKeyInfo, X509Name};
 
-use crate::pki::x509::{hex_colon, hex_colon_upper, humanize_span, sha256_fingerprint};
+use crate::pki::x509::{
+    Key, Sig, bit_length, ec_curve_oid, hex_colon, hex_colon_upper, humanize_span, key_of, oid, oid_name,
+    sha256_fingerprint, verify_cert,
+};
 
 /// How many SANs [`render_text`] shows before summarising the rest.
 const TEXT_SAN_LIMIT: usize = 10;
@@ -109,7 +112,7 @@ pub struct Described {
     /// `"expires in 90 days"`, `"expired 1 day ago"` or `"valid from 1 day from now"`.
     pub validity_note: String,
     /// Subject equals issuer and the signature verifies with the certificate's own key. When
-    /// the signature algorithm is one this module cannot verify (e.g. RSA-PSS), equal names
+    /// the signature algorithm is one this module cannot verify (e.g. DSA), equal names
     /// alone decide.
     pub self_signed: bool,
     /// Basic constraints say `CA:TRUE`. False when the extension is absent.
@@ -402,65 +405,20 @@ fn parse_der(der: &[u8]) -> Result<X509Certificate<'_>, String> {
 }
 
 /// Verifies the certificate's signature with its own public key. `None` when the algorithm
-/// pair is not one aws-lc-rs can check here (RSA-PSS, DSA, unusual curves or key sizes).
+/// pair is not one aws-lc-rs can check here (DSA, unusual curves, RSA keys outside 1024..=8192
+/// bits).
 fn verify_own_signature(cert: &X509Certificate<'_>) -> Option<bool> {
-    use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
-
-    let spki = cert.public_key();
-    let key_alg = spki.algorithm.algorithm.to_id_string();
-    let sig_alg = cert.signature_algorithm.algorithm.to_id_string();
-    let curve = ec_curve_oid(spki);
-    let rsa_bits = match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => bit_length(rsa.modulus),
-        _ => 0,
-    };
-    let rsa_ok = (1024..=8192).contains(&rsa_bits);
-
-    let algorithm: &'static dyn VerificationAlgorithm = match (sig_alg.as_str(), key_alg.as_str(), curve.as_deref()) {
-        (OID_ECDSA_SHA256, OID_EC_KEY, Some(OID_P256)) => &signature::ECDSA_P256_SHA256_ASN1,
-        (OID_ECDSA_SHA384, OID_EC_KEY, Some(OID_P256)) => &signature::ECDSA_P256_SHA384_ASN1,
-        (OID_ECDSA_SHA512, OID_EC_KEY, Some(OID_P256)) => &signature::ECDSA_P256_SHA512_ASN1,
-        (OID_ECDSA_SHA256, OID_EC_KEY, Some(OID_P384)) => &signature::ECDSA_P384_SHA256_ASN1,
-        (OID_ECDSA_SHA384, OID_EC_KEY, Some(OID_P384)) => &signature::ECDSA_P384_SHA384_ASN1,
-        (OID_ECDSA_SHA512, OID_EC_KEY, Some(OID_P384)) => &signature::ECDSA_P384_SHA512_ASN1,
-        (OID_ECDSA_SHA256, OID_EC_KEY, Some(OID_P521)) => &signature::ECDSA_P521_SHA256_ASN1,
-        (OID_ECDSA_SHA384, OID_EC_KEY, Some(OID_P521)) => &signature::ECDSA_P521_SHA384_ASN1,
-        (OID_ECDSA_SHA512, OID_EC_KEY, Some(OID_P521)) => &signature::ECDSA_P521_SHA512_ASN1,
-        (OID_ED25519, OID_ED25519, _) => &signature::ED25519,
-        (OID_RSA_SHA1, OID_RSA_KEY, _) if rsa_ok => &signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
-        (OID_RSA_SHA256, OID_RSA_KEY, _) if rsa_ok => &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
-        (OID_RSA_SHA384, OID_RSA_KEY, _) if rsa_bits >= 2048 && rsa_ok => &signature::RSA_PKCS1_2048_8192_SHA384,
-        (OID_RSA_SHA512, OID_RSA_KEY, _) if rsa_ok => &signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-        _ => return None,
-    };
-    let key = UnparsedPublicKey::new(algorithm, spki.subject_public_key.data.as_ref());
-    Some(key.verify(cert.tbs_certificate.as_ref(), cert.signature_value.data.as_ref()).is_ok())
+    if let Key::Rsa(bits) = key_of(cert.public_key())
+        && !(1024..=8192).contains(&bits)
+    {
+        return None;
+    }
+    match verify_cert(cert, cert) {
+        Sig::Valid => Some(true),
+        Sig::Invalid(_) => Some(false),
+        Sig::Unsupported(_) => None,
+    }
 }
-
-const OID_RSA_KEY: &str = "1.2.840.113549.1.1.1";
-const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
-const OID_RSA_SHA1: &str = "1.2.840.113549.1.1.5";
-const OID_RSA_SHA256: &str = "1.2.840.113549.1.1.11";
-const OID_RSA_SHA384: &str = "1.2.840.113549.1.1.12";
-const OID_RSA_SHA512: &str = "1.2.840.113549.1.1.13";
-const OID_EC_KEY: &str = "1.2.840.10045.2.1";
-const OID_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
-const OID_ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
-const OID_ECDSA_SHA512: &str = "1.2.840.10045.4.3.4";
-const OID_P256: &str = "1.2.840.10045.3.1.7";
-const OID_P384: &str = "1.3.132.0.34";
-const OID_P521: &str = "1.3.132.0.35";
-const OID_SECP256K1: &str = "1.3.132.0.10";
-const OID_X25519: &str = "1.3.101.110";
-const OID_X448: &str = "1.3.101.111";
-const OID_ED25519: &str = "1.3.101.112";
-const OID_ED448: &str = "1.3.101.113";
-const OID_DSA: &str = "1.2.840.10040.4.1";
-const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
-const OID_KEY_USAGE: &str = "2.5.29.15";
-const OID_EXT_KEY_USAGE: &str = "2.5.29.37";
-const OID_SAN: &str = "2.5.29.17";
-const OID_NAME_CONSTRAINTS: &str = "2.5.29.30";
 
 // ---------------------------------------------------------------------------------------------
 // Field formatting
@@ -490,15 +448,6 @@ fn serial_string(raw: &[u8]) -> String {
         _ => raw,
     };
     hex_colon(digits)
-}
-
-/// Number of significant bits of a big-endian unsigned integer.
-fn bit_length(bytes: &[u8]) -> usize {
-    let Some(start) = bytes.iter().position(|b| *b != 0) else {
-        return 0;
-    };
-    let significant = &bytes[start..];
-    (significant.len() - 1) * 8 + (8 - significant[0].leading_zeros() as usize)
 }
 
 fn name_string(name: &X509Name<'_>) -> String {
@@ -562,27 +511,27 @@ fn escape_rfc4514(value: &str) -> String {
 fn key_string(spki: &SubjectPublicKeyInfo<'_>) -> String {
     let alg = spki.algorithm.algorithm.to_id_string();
     match alg.as_str() {
-        OID_RSA_KEY => match spki.parsed() {
+        oid::RSA => match spki.parsed() {
             Ok(PublicKey::RSA(rsa)) => format!("RSA {} bits", bit_length(rsa.modulus)),
             _ => "RSA (malformed key)".to_string(),
         },
-        OID_RSA_PSS => match RSAPublicKey::from_der(&spki.subject_public_key.data) {
+        oid::RSA_PSS => match RSAPublicKey::from_der(&spki.subject_public_key.data) {
             Ok((_, rsa)) => format!("RSA-PSS {} bits", bit_length(rsa.modulus)),
             Err(_) => "RSA-PSS (malformed key)".to_string(),
         },
-        OID_EC_KEY => match ec_curve_oid(spki).as_deref() {
-            Some(OID_P256) => "ECDSA P-256".to_string(),
-            Some(OID_P384) => "ECDSA P-384".to_string(),
-            Some(OID_P521) => "ECDSA P-521".to_string(),
-            Some(OID_SECP256K1) => "ECDSA secp256k1".to_string(),
+        oid::EC => match ec_curve_oid(spki).as_deref() {
+            Some(oid::P256) => "ECDSA P-256".to_string(),
+            Some(oid::P384) => "ECDSA P-384".to_string(),
+            Some(oid::P521) => "ECDSA P-521".to_string(),
+            Some(oid::SECP256K1) => "ECDSA secp256k1".to_string(),
             Some(other) => format!("ECDSA curve {other}"),
             None => "ECDSA (curve not named)".to_string(),
         },
-        OID_ED25519 => "Ed25519".to_string(),
-        OID_ED448 => "Ed448".to_string(),
-        OID_X25519 => "X25519".to_string(),
-        OID_X448 => "X448".to_string(),
-        OID_DSA => "DSA".to_string(),
+        oid::ED25519 => "Ed25519".to_string(),
+        oid::ED448 => "Ed448".to_string(),
+        oid::X25519 => "X25519".to_string(),
+        oid::X448 => "X448".to_string(),
+        oid::DSA => "DSA".to_string(),
         _ => match oid2sn(&spki.algorithm.algorithm, oid_registry()) {
             Ok(name) => name.to_string(),
             Err(_) => format!("unknown key algorithm {alg}"),
@@ -590,17 +539,13 @@ fn key_string(spki: &SubjectPublicKeyInfo<'_>) -> String {
     }
 }
 
-fn ec_curve_oid(spki: &SubjectPublicKeyInfo<'_>) -> Option<String> {
-    spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|oid| oid.to_id_string())
-}
-
 fn signature_algorithm_name(oid: &Oid<'_>) -> String {
     let dotted = oid.to_id_string();
     match dotted.as_str() {
-        OID_ED25519 => "ED25519".to_string(),
-        OID_ED448 => "ED448".to_string(),
-        OID_RSA_PSS => "rsassaPss".to_string(),
-        _ => oid2sn(oid, oid_registry()).map(str::to_string).unwrap_or(dotted),
+        oid::ED25519 => "ED25519".to_string(),
+        oid::ED448 => "ED448".to_string(),
+        oid::RSA_PSS => "rsassaPss".to_string(),
+        _ => oid_name(oid),
     }
 }
 
@@ -736,37 +681,37 @@ fn render_one(out: &mut String, index: usize, d: &Described, next: Option<&Descr
         "validity",
         &format!("{} .. {} ({})", short_time(&d.not_before), short_time(&d.not_after), d.validity_note),
     );
-    if !d.sans.is_empty() || has_extension(d, OID_SAN) {
+    if !d.sans.is_empty() || has_extension(d, oid::SAN) {
         let shown = d.sans.iter().take(TEXT_SAN_LIMIT).cloned();
         let mut text = shown.collect::<Vec<_>>().join(", ");
         if d.sans.len() > TEXT_SAN_LIMIT {
             let _ = write!(text, ", … and {} more", d.sans.len() - TEXT_SAN_LIMIT);
         }
-        line(out, "SANs", &(text + critical_suffix(d, OID_SAN)));
+        line(out, "SANs", &(text + critical_suffix(d, oid::SAN)));
     }
     line(out, "key", &d.key);
     line(out, "signature", &d.signature_algorithm);
-    let basic = if has_extension(d, OID_BASIC_CONSTRAINTS) {
+    let basic = if has_extension(d, oid::BASIC_CONSTRAINTS) {
         let mut text = if d.is_ca { "CA:TRUE" } else { "CA:FALSE" }.to_string();
         if let Some(len) = d.path_len {
             let _ = write!(text, ", pathlen:{len}");
         }
-        text + critical_suffix(d, OID_BASIC_CONSTRAINTS)
+        text + critical_suffix(d, oid::BASIC_CONSTRAINTS)
     } else {
         "(none)".to_string()
     };
     line(out, "basic", &basic);
-    if has_extension(d, OID_KEY_USAGE) {
-        let text = d.key_usage.join(", ") + critical_suffix(d, OID_KEY_USAGE);
+    if has_extension(d, oid::KEY_USAGE) {
+        let text = d.key_usage.join(", ") + critical_suffix(d, oid::KEY_USAGE);
         line(out, "key usage", &text);
     }
-    if has_extension(d, OID_EXT_KEY_USAGE) {
-        let text = d.extended_key_usage.join(", ") + critical_suffix(d, OID_EXT_KEY_USAGE);
+    if has_extension(d, oid::EXT_KEY_USAGE) {
+        let text = d.extended_key_usage.join(", ") + critical_suffix(d, oid::EXT_KEY_USAGE);
         line(out, "ext usage", &text);
     }
     if let Some(nc) = &d.name_constraints {
         let mut label = "name constr";
-        let critical = critical_suffix(d, OID_NAME_CONSTRAINTS);
+        let critical = critical_suffix(d, oid::NAME_CONSTRAINTS);
         if !nc.permitted.is_empty() {
             let text = format!("permitted {}{critical}", nc.permitted.join(", "));
             line(out, label, &text);
