@@ -10,4 +10,5 @@ pub mod keys;
 pub mod legacy;
 pub mod names;
 pub mod p12;
+pub mod pem;
 pub mod x509;
