@@ -158,27 +158,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = edit_distance(input, c);
+        let d = strsim::levenshtein(input, c);
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }
     // Allow about one typo per three characters, so `expird` finds `expired` but `foo` finds nothing.
     best.filter(|(d, _)| *d <= (input.len() / 3).max(1)).map(|(_, c)| c.to_string())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

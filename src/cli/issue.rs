@@ -160,7 +160,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
             names: names.iter().map(|n| n.to_string()).collect(),
             like: like.as_ref().map(|p| p.name.clone()),
             breaks: like.as_ref().and_then(|p| p.breaks),
-            serial: labdir::hex_colon(&serial.to_bytes()),
+            serial: crate::pki::x509::hex_colon(&serial.to_bytes()),
             not_before: rfc3339(not_before),
             not_after: rfc3339(not_after),
             dir: out.display().to_string(),

@@ -601,7 +601,7 @@ impl<R: BufRead, W: Write> Console<R, W> {
     }
 }
 
-/// ANSI colours, only for a terminal and only without `NO_COLOR`.
+/// ANSI colours (anstyle), only for a terminal, only without `NO_COLOR` and not for `TERM=dumb`.
 #[derive(Debug, Clone, Copy)]
 struct Paint {
     on: bool,
@@ -609,28 +609,30 @@ struct Paint {
 
 impl Paint {
     fn stdout() -> Paint {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-        Paint { on: std::io::stdout().is_terminal() && !no_color && !dumb }
+        Paint { on: std::io::stdout().is_terminal() && !anstyle_query::no_color() && !dumb }
     }
 
-    fn wrap(&self, code: &str, s: &str) -> String {
-        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    fn wrap(&self, style: anstyle::Style, s: &str) -> String {
+        if self.on { format!("{style}{s}{style:#}") } else { s.to_string() }
+    }
+    fn fg(&self, colour: anstyle::AnsiColor, s: &str) -> String {
+        self.wrap(anstyle::Style::new().fg_color(Some(colour.into())), s)
     }
     fn bold(&self, s: &str) -> String {
-        self.wrap("1", s)
+        self.wrap(anstyle::Style::new().bold(), s)
     }
     fn dim(&self, s: &str) -> String {
-        self.wrap("2", s)
+        self.wrap(anstyle::Style::new().dimmed(), s)
     }
     fn green(&self, s: &str) -> String {
-        self.wrap("32", s)
+        self.fg(anstyle::AnsiColor::Green, s)
     }
     fn red(&self, s: &str) -> String {
-        self.wrap("31", s)
+        self.fg(anstyle::AnsiColor::Red, s)
     }
     fn yellow(&self, s: &str) -> String {
-        self.wrap("33", s)
+        self.fg(anstyle::AnsiColor::Yellow, s)
     }
 
     /// Colours the RESULT cell of a `lab check` row.
@@ -643,5 +645,21 @@ impl Paint {
             &format!("  {}  ", self.green("pass")),
             1,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paint_writes_the_same_ansi_codes() {
+        let on = Paint { on: true };
+        assert_eq!(on.bold("x"), "\x1b[1mx\x1b[0m");
+        assert_eq!(on.dim("x"), "\x1b[2mx\x1b[0m");
+        assert_eq!(on.red("x"), "\x1b[31mx\x1b[0m");
+        assert_eq!(on.green("x"), "\x1b[32mx\x1b[0m");
+        assert_eq!(on.yellow("x"), "\x1b[33mx\x1b[0m");
+        assert_eq!(Paint { on: false }.red("x"), "x");
     }
 }

@@ -27,6 +27,11 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::{PublicKey, RSAPublicKey};
 use x509_parser::x509::{AttributeTypeAndValue, SubjectPublicKeyInfo, X509Name};
 
+use crate::pki::x509::{
+    Key, Sig, bit_length, ec_curve_oid, hex_colon, hex_colon_upper, humanize_span, key_of, oid, oid_name,
+    sha256_fingerprint, verify_cert,
+};
+
 /// How many SANs [`render_text`] shows before summarising the rest.
 const TEXT_SAN_LIMIT: usize = 10;
 
@@ -103,11 +108,11 @@ pub struct Described {
     pub not_after: String,
     /// `"valid"`, `"expired"` or `"not-yet-valid"`, relative to the `now` given to [`describe`].
     pub validity_status: ValidityStatus,
-    /// The status in words: `"expires in 89 days 23 hours"`, `"expired 1 day ago"` or
-    /// `"valid from 1 day 2 hours from now"`.
+    /// The status in words, rounded to the nearest whole unit as the rules' evidence is:
+    /// `"expires in 90 days"`, `"expired 1 day ago"` or `"valid from 1 day from now"`.
     pub validity_note: String,
     /// Subject equals issuer and the signature verifies with the certificate's own key. When
-    /// the signature algorithm is one this module cannot verify (e.g. RSA-PSS), equal names
+    /// the signature algorithm is one this module cannot verify (e.g. DSA), equal names
     /// alone decide.
     pub self_signed: bool,
     /// Basic constraints say `CA:TRUE`. False when the extension is absent.
@@ -152,6 +157,33 @@ pub struct Described {
     /// SHA-256 of the DER certificate, uppercase hex with colons.
     pub sha256_fingerprint: String,
 }
+
+/// The JSON keys of [`Described`], in order (the lab's `--expect` paths are built from them).
+pub const DESCRIBED_FIELDS: &[&str] = &[
+    "subject",
+    "issuer",
+    "serial",
+    "not_before",
+    "not_after",
+    "validity_status",
+    "validity_note",
+    "self_signed",
+    "is_ca",
+    "path_len",
+    "sans",
+    "key",
+    "signature_algorithm",
+    "key_usage",
+    "extended_key_usage",
+    "name_constraints",
+    "authority_key_id",
+    "subject_key_id",
+    "crl_distribution_points",
+    "extensions",
+    "unknown_critical_extensions",
+    "warnings",
+    "sha256_fingerprint",
+];
 
 /// Describes one DER-encoded certificate, judging its validity period at `now`.
 ///
@@ -208,9 +240,9 @@ pub fn describe(der: &[u8], now: OffsetDateTime) -> Result<Described, String> {
                 });
             }
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                authority_key_id = aki.key_identifier.as_ref().map(|k| hex_upper(k.0));
+                authority_key_id = aki.key_identifier.as_ref().map(|k| hex_colon_upper(k.0));
             }
-            ParsedExtension::SubjectKeyIdentifier(ski) => subject_key_id = Some(hex_upper(ski.0)),
+            ParsedExtension::SubjectKeyIdentifier(ski) => subject_key_id = Some(hex_colon_upper(ski.0)),
             ParsedExtension::CRLDistributionPoints(points) => {
                 for point in points.iter() {
                     match &point.distribution_point {
@@ -287,7 +319,7 @@ pub fn describe(der: &[u8], now: OffsetDateTime) -> Result<Described, String> {
         extensions,
         unknown_critical_extensions,
         warnings,
-        sha256_fingerprint: hex_upper(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref()),
+        sha256_fingerprint: sha256_fingerprint(der),
     })
 }
 
@@ -341,26 +373,6 @@ pub fn render_text(chain: &[Described]) -> String {
     out
 }
 
-/// Says how long `seconds` is with its largest unit and, when not zero, the next smaller one:
-/// `"45 seconds"`, `"2 hours"`, `"89 days 23 hours"`, `"3 years 12 days"`. Units are years of
-/// 365 days, days, hours, minutes and seconds; the remainder is truncated, and the sign ignored.
-pub fn humanize_duration(seconds: i64) -> String {
-    const UNITS: [(u64, &str); 5] =
-        [(365 * 86_400, "year"), (86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second")];
-    let total = seconds.unsigned_abs();
-    let index = UNITS.iter().position(|(size, _)| total >= *size).unwrap_or(UNITS.len() - 1);
-    let (size, unit) = UNITS[index];
-    let mut text = count_unit(total / size, unit);
-    if let Some((next_size, next_unit)) = UNITS.get(index + 1) {
-        let rest = (total % size) / next_size;
-        if rest > 0 {
-            text.push(' ');
-            text.push_str(&count_unit(rest, next_unit));
-        }
-    }
-    text
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
@@ -393,65 +405,20 @@ fn parse_der(der: &[u8]) -> Result<X509Certificate<'_>, String> {
 }
 
 /// Verifies the certificate's signature with its own public key. `None` when the algorithm
-/// pair is not one aws-lc-rs can check here (RSA-PSS, DSA, unusual curves or key sizes).
+/// pair is not one aws-lc-rs can check here (DSA, unusual curves, RSA keys outside 1024..=8192
+/// bits).
 fn verify_own_signature(cert: &X509Certificate<'_>) -> Option<bool> {
-    use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
-
-    let spki = cert.public_key();
-    let key_alg = spki.algorithm.algorithm.to_id_string();
-    let sig_alg = cert.signature_algorithm.algorithm.to_id_string();
-    let curve = ec_curve_oid(spki);
-    let rsa_bits = match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => bit_length(rsa.modulus),
-        _ => 0,
-    };
-    let rsa_ok = (1024..=8192).contains(&rsa_bits);
-
-    let algorithm: &'static dyn VerificationAlgorithm = match (sig_alg.as_str(), key_alg.as_str(), curve.as_deref()) {
-        (OID_ECDSA_SHA256, OID_EC_KEY, Some(OID_P256)) => &signature::ECDSA_P256_SHA256_ASN1,
-        (OID_ECDSA_SHA384, OID_EC_KEY, Some(OID_P256)) => &signature::ECDSA_P256_SHA384_ASN1,
-        (OID_ECDSA_SHA512, OID_EC_KEY, Some(OID_P256)) => &signature::ECDSA_P256_SHA512_ASN1,
-        (OID_ECDSA_SHA256, OID_EC_KEY, Some(OID_P384)) => &signature::ECDSA_P384_SHA256_ASN1,
-        (OID_ECDSA_SHA384, OID_EC_KEY, Some(OID_P384)) => &signature::ECDSA_P384_SHA384_ASN1,
-        (OID_ECDSA_SHA512, OID_EC_KEY, Some(OID_P384)) => &signature::ECDSA_P384_SHA512_ASN1,
-        (OID_ECDSA_SHA256, OID_EC_KEY, Some(OID_P521)) => &signature::ECDSA_P521_SHA256_ASN1,
-        (OID_ECDSA_SHA384, OID_EC_KEY, Some(OID_P521)) => &signature::ECDSA_P521_SHA384_ASN1,
-        (OID_ECDSA_SHA512, OID_EC_KEY, Some(OID_P521)) => &signature::ECDSA_P521_SHA512_ASN1,
-        (OID_ED25519, OID_ED25519, _) => &signature::ED25519,
-        (OID_RSA_SHA1, OID_RSA_KEY, _) if rsa_ok => &signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
-        (OID_RSA_SHA256, OID_RSA_KEY, _) if rsa_ok => &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
-        (OID_RSA_SHA384, OID_RSA_KEY, _) if rsa_bits >= 2048 && rsa_ok => &signature::RSA_PKCS1_2048_8192_SHA384,
-        (OID_RSA_SHA512, OID_RSA_KEY, _) if rsa_ok => &signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-        _ => return None,
-    };
-    let key = UnparsedPublicKey::new(algorithm, spki.subject_public_key.data.as_ref());
-    Some(key.verify(cert.tbs_certificate.as_ref(), cert.signature_value.data.as_ref()).is_ok())
+    if let Key::Rsa(bits) = key_of(cert.public_key())
+        && !(1024..=8192).contains(&bits)
+    {
+        return None;
+    }
+    match verify_cert(cert, cert) {
+        Sig::Valid => Some(true),
+        Sig::Invalid(_) => Some(false),
+        Sig::Unsupported(_) => None,
+    }
 }
-
-const OID_RSA_KEY: &str = "1.2.840.113549.1.1.1";
-const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
-const OID_RSA_SHA1: &str = "1.2.840.113549.1.1.5";
-const OID_RSA_SHA256: &str = "1.2.840.113549.1.1.11";
-const OID_RSA_SHA384: &str = "1.2.840.113549.1.1.12";
-const OID_RSA_SHA512: &str = "1.2.840.113549.1.1.13";
-const OID_EC_KEY: &str = "1.2.840.10045.2.1";
-const OID_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
-const OID_ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
-const OID_ECDSA_SHA512: &str = "1.2.840.10045.4.3.4";
-const OID_P256: &str = "1.2.840.10045.3.1.7";
-const OID_P384: &str = "1.3.132.0.34";
-const OID_P521: &str = "1.3.132.0.35";
-const OID_SECP256K1: &str = "1.3.132.0.10";
-const OID_X25519: &str = "1.3.101.110";
-const OID_X448: &str = "1.3.101.111";
-const OID_ED25519: &str = "1.3.101.112";
-const OID_ED448: &str = "1.3.101.113";
-const OID_DSA: &str = "1.2.840.10040.4.1";
-const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
-const OID_KEY_USAGE: &str = "2.5.29.15";
-const OID_EXT_KEY_USAGE: &str = "2.5.29.37";
-const OID_SAN: &str = "2.5.29.17";
-const OID_NAME_CONSTRAINTS: &str = "2.5.29.30";
 
 // ---------------------------------------------------------------------------------------------
 // Field formatting
@@ -459,18 +426,14 @@ const OID_NAME_CONSTRAINTS: &str = "2.5.29.30";
 fn validity_at(not_before: OffsetDateTime, not_after: OffsetDateTime, now: OffsetDateTime) -> (ValidityStatus, String) {
     if now < not_before {
         let wait = (not_before - now).whole_seconds();
-        (ValidityStatus::NotYetValid, format!("valid from {} from now", humanize_duration(wait)))
+        (ValidityStatus::NotYetValid, format!("valid from {} from now", humanize_span(wait)))
     } else if now > not_after {
         let ago = (now - not_after).whole_seconds();
-        (ValidityStatus::Expired, format!("expired {} ago", humanize_duration(ago)))
+        (ValidityStatus::Expired, format!("expired {} ago", humanize_span(ago)))
     } else {
         let left = (not_after - now).whole_seconds();
-        (ValidityStatus::Valid, format!("expires in {}", humanize_duration(left)))
+        (ValidityStatus::Valid, format!("expires in {}", humanize_span(left)))
     }
-}
-
-fn count_unit(count: u64, unit: &str) -> String {
-    if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -484,32 +447,7 @@ fn serial_string(raw: &[u8]) -> String {
         [0, next, ..] if next & 0x80 != 0 => &raw[1..],
         _ => raw,
     };
-    hex_join(digits, false)
-}
-
-fn hex_upper(bytes: &[u8]) -> String {
-    hex_join(bytes, true)
-}
-
-fn hex_join(bytes: &[u8], upper: bool) -> String {
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            out.push(':');
-        }
-        // Writing to a String cannot fail.
-        let _ = if upper { write!(out, "{b:02X}") } else { write!(out, "{b:02x}") };
-    }
-    out
-}
-
-/// Number of significant bits of a big-endian unsigned integer.
-fn bit_length(bytes: &[u8]) -> usize {
-    let Some(start) = bytes.iter().position(|b| *b != 0) else {
-        return 0;
-    };
-    let significant = &bytes[start..];
-    (significant.len() - 1) * 8 + (8 - significant[0].leading_zeros() as usize)
+    hex_colon(digits)
 }
 
 fn name_string(name: &X509Name<'_>) -> String {
@@ -545,7 +483,7 @@ fn attribute_string(attr: &AttributeTypeAndValue<'_>) -> String {
     };
     match text {
         Some(text) => format!("{key}={}", escape_rfc4514(&text)),
-        None => format!("{key}=#{}", hex_join(value.data, false).replace(':', "")),
+        None => format!("{key}=#{}", hex::encode(value.data)),
     }
 }
 
@@ -573,27 +511,27 @@ fn escape_rfc4514(value: &str) -> String {
 fn key_string(spki: &SubjectPublicKeyInfo<'_>) -> String {
     let alg = spki.algorithm.algorithm.to_id_string();
     match alg.as_str() {
-        OID_RSA_KEY => match spki.parsed() {
+        oid::RSA => match spki.parsed() {
             Ok(PublicKey::RSA(rsa)) => format!("RSA {} bits", bit_length(rsa.modulus)),
             _ => "RSA (malformed key)".to_string(),
         },
-        OID_RSA_PSS => match RSAPublicKey::from_der(&spki.subject_public_key.data) {
+        oid::RSA_PSS => match RSAPublicKey::from_der(&spki.subject_public_key.data) {
             Ok((_, rsa)) => format!("RSA-PSS {} bits", bit_length(rsa.modulus)),
             Err(_) => "RSA-PSS (malformed key)".to_string(),
         },
-        OID_EC_KEY => match ec_curve_oid(spki).as_deref() {
-            Some(OID_P256) => "ECDSA P-256".to_string(),
-            Some(OID_P384) => "ECDSA P-384".to_string(),
-            Some(OID_P521) => "ECDSA P-521".to_string(),
-            Some(OID_SECP256K1) => "ECDSA secp256k1".to_string(),
+        oid::EC => match ec_curve_oid(spki).as_deref() {
+            Some(oid::P256) => "ECDSA P-256".to_string(),
+            Some(oid::P384) => "ECDSA P-384".to_string(),
+            Some(oid::P521) => "ECDSA P-521".to_string(),
+            Some(oid::SECP256K1) => "ECDSA secp256k1".to_string(),
             Some(other) => format!("ECDSA curve {other}"),
             None => "ECDSA (curve not named)".to_string(),
         },
-        OID_ED25519 => "Ed25519".to_string(),
-        OID_ED448 => "Ed448".to_string(),
-        OID_X25519 => "X25519".to_string(),
-        OID_X448 => "X448".to_string(),
-        OID_DSA => "DSA".to_string(),
+        oid::ED25519 => "Ed25519".to_string(),
+        oid::ED448 => "Ed448".to_string(),
+        oid::X25519 => "X25519".to_string(),
+        oid::X448 => "X448".to_string(),
+        oid::DSA => "DSA".to_string(),
         _ => match oid2sn(&spki.algorithm.algorithm, oid_registry()) {
             Ok(name) => name.to_string(),
             Err(_) => format!("unknown key algorithm {alg}"),
@@ -601,17 +539,13 @@ fn key_string(spki: &SubjectPublicKeyInfo<'_>) -> String {
     }
 }
 
-fn ec_curve_oid(spki: &SubjectPublicKeyInfo<'_>) -> Option<String> {
-    spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|oid| oid.to_id_string())
-}
-
 fn signature_algorithm_name(oid: &Oid<'_>) -> String {
     let dotted = oid.to_id_string();
     match dotted.as_str() {
-        OID_ED25519 => "ED25519".to_string(),
-        OID_ED448 => "ED448".to_string(),
-        OID_RSA_PSS => "rsassaPss".to_string(),
-        _ => oid2sn(oid, oid_registry()).map(str::to_string).unwrap_or(dotted),
+        oid::ED25519 => "ED25519".to_string(),
+        oid::ED448 => "ED448".to_string(),
+        oid::RSA_PSS => "rsassaPss".to_string(),
+        _ => oid_name(oid),
     }
 }
 
@@ -663,7 +597,7 @@ fn general_name_string(name: &GeneralName<'_>) -> String {
         GeneralName::X400Address(_) => "X400Name:<unsupported>".to_string(),
         GeneralName::EDIPartyName(_) => "EdiPartyName:<unsupported>".to_string(),
         GeneralName::Invalid(tag, bytes) => {
-            format!("invalid:[{}]{}", tag.0, hex_join(bytes, false))
+            format!("invalid:[{}]{}", tag.0, hex_colon(bytes))
         }
     }
 }
@@ -674,7 +608,7 @@ fn ip_string(bytes: &[u8]) -> String {
     } else if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
         Ipv6Addr::from(v6).to_string()
     } else {
-        format!("<invalid {}-byte address {}>", bytes.len(), hex_join(bytes, false))
+        format!("<invalid {}-byte address {}>", bytes.len(), hex_colon(bytes))
     }
 }
 
@@ -693,7 +627,7 @@ fn subtree_strings(subtrees: Option<&[GeneralSubtree<'_>]>) -> Vec<String> {
 fn ip_cidr(bytes: &[u8]) -> String {
     let half = bytes.len() / 2;
     if bytes.len() != 8 && bytes.len() != 32 {
-        return format!("<invalid {}-byte address and mask {}>", bytes.len(), hex_join(bytes, false));
+        return format!("<invalid {}-byte address and mask {}>", bytes.len(), hex_colon(bytes));
     }
     let (addr, mask) = bytes.split_at(half);
     match prefix_length(mask) {
@@ -747,37 +681,37 @@ fn render_one(out: &mut String, index: usize, d: &Described, next: Option<&Descr
         "validity",
         &format!("{} .. {} ({})", short_time(&d.not_before), short_time(&d.not_after), d.validity_note),
     );
-    if !d.sans.is_empty() || has_extension(d, OID_SAN) {
+    if !d.sans.is_empty() || has_extension(d, oid::SAN) {
         let shown = d.sans.iter().take(TEXT_SAN_LIMIT).cloned();
         let mut text = shown.collect::<Vec<_>>().join(", ");
         if d.sans.len() > TEXT_SAN_LIMIT {
             let _ = write!(text, ", … and {} more", d.sans.len() - TEXT_SAN_LIMIT);
         }
-        line(out, "SANs", &(text + critical_suffix(d, OID_SAN)));
+        line(out, "SANs", &(text + critical_suffix(d, oid::SAN)));
     }
     line(out, "key", &d.key);
     line(out, "signature", &d.signature_algorithm);
-    let basic = if has_extension(d, OID_BASIC_CONSTRAINTS) {
+    let basic = if has_extension(d, oid::BASIC_CONSTRAINTS) {
         let mut text = if d.is_ca { "CA:TRUE" } else { "CA:FALSE" }.to_string();
         if let Some(len) = d.path_len {
             let _ = write!(text, ", pathlen:{len}");
         }
-        text + critical_suffix(d, OID_BASIC_CONSTRAINTS)
+        text + critical_suffix(d, oid::BASIC_CONSTRAINTS)
     } else {
         "(none)".to_string()
     };
     line(out, "basic", &basic);
-    if has_extension(d, OID_KEY_USAGE) {
-        let text = d.key_usage.join(", ") + critical_suffix(d, OID_KEY_USAGE);
+    if has_extension(d, oid::KEY_USAGE) {
+        let text = d.key_usage.join(", ") + critical_suffix(d, oid::KEY_USAGE);
         line(out, "key usage", &text);
     }
-    if has_extension(d, OID_EXT_KEY_USAGE) {
-        let text = d.extended_key_usage.join(", ") + critical_suffix(d, OID_EXT_KEY_USAGE);
+    if has_extension(d, oid::EXT_KEY_USAGE) {
+        let text = d.extended_key_usage.join(", ") + critical_suffix(d, oid::EXT_KEY_USAGE);
         line(out, "ext usage", &text);
     }
     if let Some(nc) = &d.name_constraints {
         let mut label = "name constr";
-        let critical = critical_suffix(d, OID_NAME_CONSTRAINTS);
+        let critical = critical_suffix(d, oid::NAME_CONSTRAINTS);
         if !nc.permitted.is_empty() {
             let text = format!("permitted {}{critical}", nc.permitted.join(", "));
             line(out, label, &text);
@@ -1104,43 +1038,20 @@ JwIhAN7++3Aqd6Jl2MYWVS2+BZIQb0LOeJnwFNGed7aD+e40\n\
 
         let d = describe(&der, datetime!(2019-12-30 22:00:00 UTC)).unwrap();
         assert_eq!(d.validity_status, ValidityStatus::NotYetValid);
-        assert_eq!(d.validity_note, "valid from 1 day 2 hours from now");
+        assert_eq!(d.validity_note, "valid from 1 day from now");
 
         let d = describe(&der, datetime!(2020-01-31 23:59:15 UTC)).unwrap();
         assert_eq!(d.validity_status, ValidityStatus::Valid);
         assert_eq!(d.validity_note, "expires in 45 seconds");
 
-        // The leaf expires 2043-05-01 10:21:37 UTC.
+        // The leaf expires 2043-05-01 10:21:37 UTC: 89 days 23.5 hours is 90 days.
         let d = describe(&der_of(LEAF_P256), datetime!(2043-01-31 10:51:37 UTC)).unwrap();
-        assert_eq!(d.validity_note, "expires in 89 days 23 hours");
+        assert_eq!(d.validity_note, "expires in 90 days");
 
         // Both ends are inclusive (RFC 5280 4.1.2.5).
         let d = describe(&der, datetime!(2020-02-01 00:00:00 UTC)).unwrap();
         assert_eq!(d.validity_status, ValidityStatus::Valid);
         assert_eq!(d.validity_note, "expires in 0 seconds");
-    }
-
-    #[test]
-    fn humanize_duration_exact() {
-        assert_eq!(humanize_duration(0), "0 seconds");
-        assert_eq!(humanize_duration(1), "1 second");
-        assert_eq!(humanize_duration(45), "45 seconds");
-        assert_eq!(humanize_duration(60), "1 minute");
-        assert_eq!(humanize_duration(61), "1 minute 1 second");
-        assert_eq!(humanize_duration(3_599), "59 minutes 59 seconds");
-        assert_eq!(humanize_duration(7_200), "2 hours");
-        assert_eq!(humanize_duration(7_260), "2 hours 1 minute");
-        assert_eq!(humanize_duration(3 * 86_400), "3 days");
-        assert_eq!(humanize_duration(86_400 + 2 * 3_600), "1 day 2 hours");
-        assert_eq!(humanize_duration(89 * 86_400 + 23 * 3_600 + 59 * 60 + 59), "89 days 23 hours");
-        assert_eq!(humanize_duration(364 * 86_400), "364 days");
-        assert_eq!(humanize_duration(365 * 86_400), "1 year");
-        assert_eq!(humanize_duration(400 * 86_400 + 5), "1 year 35 days");
-        assert_eq!(humanize_duration(20 * 365 * 86_400), "20 years");
-        assert_eq!(humanize_duration(-86_400), "1 day");
-        assert_eq!(humanize_duration(-45), "45 seconds");
-        assert_eq!(humanize_duration(i64::MIN), "292471208677 years 195 days");
-        assert_eq!(humanize_duration(i64::MAX), "292471208677 years 195 days");
     }
 
     #[test]
@@ -1232,7 +1143,7 @@ JwIhAN7++3Aqd6Jl2MYWVS2+BZIQb0LOeJnwFNGed7aD+e40\n\
 [0] CN=valid.localhost (leaf)
     issuer      CN=pki-lab Intermediate CA, OU=test, O=pki-lab
     serial      f1:e2:d3:c4:b5:a6:97:88
-    validity    2026-11-26 10:21 UTC .. 2043-05-01 10:21 UTC (expires in 89 days 23 hours)
+    validity    2026-11-26 10:21 UTC .. 2043-05-01 10:21 UTC (expires in 90 days)
     SANs        DNS:localhost, DNS:valid.localhost, IP:127.0.0.1, IP:::1, email:ops@localhost, URI:https://localhost/
     key         ECDSA P-256
     signature   ecdsa-with-SHA256
@@ -1290,31 +1201,7 @@ JwIhAN7++3Aqd6Jl2MYWVS2+BZIQb0LOeJnwFNGed7aD+e40\n\
         let d = one(INTERMEDIATE_P256);
         let json = serde_json::to_value(&d).unwrap();
         let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut expected = vec![
-            "subject",
-            "issuer",
-            "serial",
-            "not_before",
-            "not_after",
-            "validity_status",
-            "validity_note",
-            "self_signed",
-            "is_ca",
-            "path_len",
-            "sans",
-            "key",
-            "signature_algorithm",
-            "key_usage",
-            "extended_key_usage",
-            "name_constraints",
-            "authority_key_id",
-            "subject_key_id",
-            "crl_distribution_points",
-            "extensions",
-            "unknown_critical_extensions",
-            "warnings",
-            "sha256_fingerprint",
-        ];
+        let mut expected = DESCRIBED_FIELDS.to_vec();
         // serde_json's map is sorted unless its preserve_order feature is on.
         let mut sorted_keys = keys.clone();
         sorted_keys.sort_unstable();

@@ -252,7 +252,7 @@ fn walk(json: &Value, segments: &[Segment], mut walked: String) -> Result<Value,
 pub fn shapes(program: Program) -> Vec<String> {
     let mut out = Vec::new();
     let cert = |prefix: &str, out: &mut Vec<String>| {
-        for f in DESCRIBED {
+        for f in crate::inspect::DESCRIBED_FIELDS {
             out.push(format!("{prefix}.{f}"));
         }
         for f in [
@@ -304,33 +304,6 @@ pub fn shapes(program: Program) -> Vec<String> {
     }
     out
 }
-
-/// The fields of `inspect::Described`.
-const DESCRIBED: &[&str] = &[
-    "subject",
-    "issuer",
-    "serial",
-    "not_before",
-    "not_after",
-    "validity_status",
-    "validity_note",
-    "self_signed",
-    "is_ca",
-    "path_len",
-    "sans",
-    "key",
-    "signature_algorithm",
-    "key_usage",
-    "extended_key_usage",
-    "name_constraints",
-    "authority_key_id",
-    "subject_key_id",
-    "crl_distribution_points",
-    "extensions",
-    "unknown_critical_extensions",
-    "warnings",
-    "sha256_fingerprint",
-];
 
 /// The fields of `probe::Report` other than the certificates and the rules.
 const PROBE: &[&str] = &[

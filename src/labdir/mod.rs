@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaOptions, LabCa};
 use crate::pki::issue::{self, Anchor, Issued};
 use crate::pki::keys::KeyType;
+use crate::pki::x509::{hex_colon, sha256_fingerprint};
 use fsutil::{PUBLIC, SECRET};
 use manifest::{CaInfo, Files, Manifest, ScenarioEntry, ServeInfo};
 
@@ -211,7 +212,7 @@ fn write_lab(
         key_type,
         ca: CaInfo {
             root: "ca.pem".into(),
-            root_sha256: sha256_hex(&lab.root.der),
+            root_sha256: sha256_fingerprint(&lab.root.der),
             intermediate: format!("ca/{}.pem", ca::INTERMEDIATE),
             rogue_root: format!("ca/{}.pem", ca::ROGUE),
             root_crl: root_crl.into(),
@@ -366,13 +367,4 @@ fn is_empty_dir(p: &Path) -> bool {
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_else(|_| t.to_string())
-}
-
-pub fn hex_colon(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
-}
-
-pub fn sha256_hex(der: &[u8]) -> String {
-    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
-    d.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }

@@ -264,13 +264,8 @@ pub fn parse_one_cert(pem: &str, source: &str) -> Result<CertificateDer<'static>
     Ok(certs.remove(0))
 }
 
-/// Parses every certificate from PEM text, in order.
-pub fn parse_certs(pem: &str, source: &str) -> Result<Vec<CertificateDer<'static>>> {
-    use rustls::pki_types::pem::PemObject;
-    CertificateDer::pem_slice_iter(pem.as_bytes())
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::Parse { context: source.to_string(), message: format!("invalid PEM: {e}") })
-}
+/// Parses every certificate from PEM text, in order (the loader is [`crate::pki::pem`]'s).
+pub use crate::pki::pem::parse_certs;
 
 #[cfg(test)]
 mod tests {

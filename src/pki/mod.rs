@@ -12,3 +12,5 @@ pub mod names;
 /// PKCS#12 key stores (`issue --p12`); only with the `p12` feature.
 #[cfg(feature = "p12")]
 pub mod p12;
+pub mod pem;
+pub mod x509;

@@ -1036,18 +1036,13 @@ pub fn load_identity(dir: &std::path::Path) -> Result<ClientIdentity> {
     Ok(ClientIdentity { chain, key_pem: crate::labdir::fsutil::read_to_string(&dir.join("key.pem"))? })
 }
 
-/// CRLs from PEM files.
+/// CRLs from files: PEM (any number of blocks) or DER, each checked to parse ([`crate::pki::pem::read_crls`]).
 pub fn load_crls(paths: &[std::path::PathBuf]) -> Result<Vec<CertificateRevocationListDer<'static>>> {
-    use rustls::pki_types::pem::PemObject;
-    paths
-        .iter()
-        .map(|p| {
-            CertificateRevocationListDer::from_pem_file(p).map_err(|e| Error::Parse {
-                context: p.display().to_string(),
-                message: format!("expected a PEM X509 CRL: {e}"),
-            })
-        })
-        .collect()
+    let mut crls = Vec::new();
+    for p in paths {
+        crls.extend(crate::pki::pem::read_crls(p)?);
+    }
+    Ok(crls)
 }
 
 #[cfg(test)]

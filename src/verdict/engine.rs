@@ -30,9 +30,9 @@ use time::OffsetDateTime;
 
 pub use super::files::{lab_crls, lab_trust, read_certs, read_crls, verify_files};
 pub use super::names::{dns_in_subtree, dns_may_reach_subtree, dns_name_matches, ip_in_subtree};
-pub use super::validity::humanize;
 use super::{constraints::*, names::*, path::*, purpose::*, revocation::*, signature::*, trust::*, validity::*};
 use crate::catalogue::rules::{self, Kind, RuleId, Step};
+pub use crate::pki::x509::humanize;
 
 /// The verdict on one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -3,11 +3,12 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
 
 use super::engine::*;
 use crate::error::{Error, Result};
+use crate::pki::pem::parse_error;
+pub use crate::pki::pem::{read_certs, read_crls};
 
 /// Trust for a lab directory: roots = `<lab>/ca.pem`; known = `ca/*.pem` plus every CA
 /// certificate in `scenarios/*/fullchain.pem` (everything after the leaf). No CRLs: see
@@ -95,51 +96,6 @@ pub fn verify_files(
         trust.crls.extend(read_crls(path)?);
     }
     Ok((presented, trust))
-}
-
-/// Every certificate in a PEM file (or the one certificate of a DER file), each checked to parse.
-pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
-    let certs: Vec<CertificateDer<'static>> = if looks_like_pem(&bytes) {
-        CertificateDer::pem_slice_iter(&bytes)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| parse_error(path, &format!("invalid PEM: {e}")))?
-    } else {
-        vec![CertificateDer::from(bytes)]
-    };
-    for (i, c) in certs.iter().enumerate() {
-        x509_parser::parse_x509_certificate(c)
-            .map_err(|e| parse_error(path, &format!("certificate #{} does not parse: {e}", i + 1)))?;
-    }
-    Ok(certs)
-}
-
-/// Every CRL in a PEM file (or the one CRL of a DER file), each checked to parse.
-pub fn read_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>> {
-    let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
-    let crls: Vec<CertificateRevocationListDer<'static>> = if looks_like_pem(&bytes) {
-        CertificateRevocationListDer::pem_slice_iter(&bytes)
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| parse_error(path, &format!("invalid PEM: {e}")))?
-    } else {
-        vec![CertificateRevocationListDer::from(bytes)]
-    };
-    if crls.is_empty() {
-        return Err(parse_error(path, "no X509 CRL block found"));
-    }
-    for (i, c) in crls.iter().enumerate() {
-        x509_parser::parse_x509_crl(c)
-            .map_err(|e| parse_error(path, &format!("CRL #{} does not parse: {e}", i + 1)))?;
-    }
-    Ok(crls)
-}
-
-pub(super) fn looks_like_pem(bytes: &[u8]) -> bool {
-    bytes.windows(11).any(|w| w == b"-----BEGIN ")
-}
-
-pub(super) fn parse_error(path: &Path, message: &str) -> Error {
-    Error::Parse { context: path.display().to_string(), message: message.to_string() }
 }
 
 pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {

@@ -75,15 +75,7 @@ impl<'a> Pool<'a> {
     }
 }
 
-/// The outcome of one signature check.
-#[derive(Debug, Clone)]
-pub(super) enum Sig {
-    Valid,
-    /// The signature does not verify; why.
-    Invalid(String),
-    /// The algorithm cannot be checked here; which one.
-    Unsupported(String),
-}
+pub(super) use crate::pki::x509::Sig;
 
 /// How path building ended.
 #[derive(Debug, Clone)]
