@@ -89,6 +89,10 @@ pub enum Error {
     #[error("encoding JSON: {0}")]
     Json(#[from] serde_json::Error),
 
+    /// Standard output was closed by its reader (`pki-lab … | head`): end quietly.
+    #[error("standard output closed")]
+    BrokenPipe,
+
     /// Something that should not happen: a thread panicked, the runtime or the random generator
     /// failed.
     #[error("internal error: {0}")]
@@ -98,7 +102,7 @@ pub enum Error {
 /// A `--flag SECONDS` value as a duration.
 pub fn seconds(s: f64, flag: &str) -> Result<std::time::Duration> {
     std::time::Duration::try_from_secs_f64(s)
-        .map_err(|_| Error::Usage(format!("{flag}: expected a positive number of seconds, found {s}")))
+        .map_err(|_| Error::Input(format!("{flag}: expected a positive number of seconds, found {s}")))
 }
 
 fn did_you_mean(s: &Option<String>) -> String {
@@ -138,6 +142,8 @@ impl Error {
             | Error::Unavailable(_) => 2,
             // 70: EX_SOFTWARE of sysexits.h, a bug in pki-lab.
             Error::Json(_) | Error::Internal(_) => 70,
+            // What a shell reports for a process killed by SIGPIPE (128 + 13).
+            Error::BrokenPipe => 141,
         }
     }
 
@@ -170,6 +176,18 @@ pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_variant() {
+        assert_eq!(Error::Usage("x".into()).exit_code(), 2);
+        assert_eq!(Error::Input("x".into()).exit_code(), 2);
+        assert_eq!(Error::Network("x".into()).exit_code(), 2);
+        assert_eq!(Error::Internal("x".into()).exit_code(), 70);
+        let json = serde_json::from_str::<serde_json::Value>("{").expect_err("bad JSON");
+        assert_eq!(Error::from(json).exit_code(), 70);
+        assert_eq!(Error::BrokenPipe.exit_code(), 141);
+        assert_ne!(EXIT_NO_VERDICT, Error::Usage("x".into()).exit_code());
+    }
 
     #[test]
     fn suggests_close_names_only() {

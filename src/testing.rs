@@ -137,7 +137,7 @@ impl TestCa {
         let config = client_builder()?
             .with_root_certificates(self.root_store()?)
             .with_client_auth_cert(chain, key)
-            .map_err(|e| Error::Usage(format!("client certificate: {e}")))?;
+            .map_err(|e| Error::Tls(format!("client certificate: {e}")))?;
         Ok(Arc::new(config))
     }
 
@@ -253,7 +253,8 @@ impl TestCert {
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         let running =
             serve::start_config(addr, &self.scenario, self.rule, &self.summary, self.server_config()?, &opts).await?;
-        let addr = running.addr(&self.scenario).ok_or_else(|| Error::Usage("the test server did not start".into()))?;
+        let addr =
+            running.addr(&self.scenario).ok_or_else(|| Error::Network("the test server did not start".into()))?;
         Ok(TestServer { addr, running })
     }
 }
@@ -279,7 +280,7 @@ fn client_builder() -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsV
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Usage(format!("client configuration: {e}")))
+        .map_err(|e| Error::Tls(format!("client configuration: {e}")))
 }
 
 fn parse_key(pem: &str) -> Result<PrivateKeyDer<'static>> {

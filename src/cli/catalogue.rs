@@ -42,13 +42,13 @@ pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
             .collect(),
     };
     if args.json {
-        let json = serde_json::to_string_pretty(&entries).map_err(|e| Error::Usage(e.to_string()))?;
-        println!("{json}");
+        let json = serde_json::to_string_pretty(&entries)?;
+        outln!("{json}")?;
         return Ok(0);
     }
     let rows: Vec<Vec<String>> =
         entries.iter().map(|e| row(e.name, e.step.map(|s| s.as_str()), e.rule, e.summary, e.expect)).collect();
-    print!("{}", table(&["SCENARIO", "STEP", "RULE", "EXPECTED", "SUMMARY"], &rows));
+    out!("{}", table(&["SCENARIO", "STEP", "RULE", "EXPECTED", "SUMMARY"], &rows))?;
     Ok(0)
 }
 
@@ -58,11 +58,11 @@ pub(crate) fn inspect(dir: &Path, args: InspectArgs, now: OffsetDateTime) -> Res
     let chain = describe::describe_pem_bundle(&text, now)
         .map_err(|message| Error::Parse { context: path.display().to_string(), message })?;
     if args.json {
-        let json = serde_json::to_string_pretty(&chain).map_err(|e| Error::Usage(e.to_string()))?;
-        println!("{json}");
+        let json = serde_json::to_string_pretty(&chain)?;
+        outln!("{json}")?;
     } else {
-        println!("{}", path.display());
-        print!("{}", describe::render_text(&chain));
+        outln!("{}", path.display())?;
+        out!("{}", describe::render_text(&chain))?;
     }
     Ok(0)
 }

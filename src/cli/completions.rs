@@ -7,7 +7,10 @@ use crate::error::{Error, Result, suggest};
 
 pub(crate) fn completions(args: CompletionsArgs) -> Result<i32> {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "pki-lab", &mut std::io::stdout());
+    // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "pki-lab", &mut script);
+    out!("{}", String::from_utf8_lossy(&script))?;
     Ok(0)
 }
 
@@ -27,8 +30,9 @@ pub(crate) fn man(args: ManArgs) -> Result<i32> {
         }
     };
     let mut out = Vec::new();
-    clap_mangen::Man::new(page).render(&mut out).map_err(|e| Error::Usage(format!("rendering the man page: {e}")))?;
-    use std::io::Write;
-    std::io::stdout().write_all(&out).map_err(|e| Error::Usage(format!("writing the man page: {e}")))?;
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| Error::Internal(format!("rendering the man page: {e}")))?;
+    out!("{}", String::from_utf8_lossy(&out))?;
     Ok(0)
 }

@@ -11,7 +11,7 @@ pub(crate) fn env(dir: &Path, args: EnvArgs) -> Result<i32> {
     labdir::load_manifest(dir)?;
     let root = dir.join("ca.pem");
     if args.unset {
-        print!("{}", envvars::render(args.shell, &dir.join(envvars::BUNDLE), &root, true));
+        out!("{}", envvars::render(args.shell, &dir.join(envvars::BUNDLE), &root, true))?;
         return Ok(0);
     }
     let root_pem = fsutil::read_to_string(&root)?;
@@ -23,7 +23,7 @@ pub(crate) fn env(dir: &Path, args: EnvArgs) -> Result<i32> {
             bundle.display()
         ),
     }
-    print!("{}", envvars::render(args.shell, &bundle, &root, false));
+    out!("{}", envvars::render(args.shell, &bundle, &root, false))?;
     let apply = match args.shell {
         envvars::Shell::Sh => "eval \"$(pki-lab env)\"",
         envvars::Shell::Fish => "pki-lab env --shell fish | source",

@@ -52,7 +52,7 @@ pub(crate) fn gateway(dir: &Path, args: GatewayArgs, now: OffsetDateTime) -> Res
                     ..ServeOptions::default()
                 };
                 let r = serve::start(dir, &manifest, &opts).await?;
-                let addr = r.addr(&args.scenario).ok_or_else(|| Error::Usage("backend did not start".into()))?;
+                let addr = r.addr(&args.scenario).ok_or_else(|| Error::Network("backend did not start".into()))?;
                 backends.push(Backend { id, addr });
                 running.push(r);
             }
@@ -82,23 +82,16 @@ pub(crate) fn gateway(dir: &Path, args: GatewayArgs, now: OffsetDateTime) -> Res
             gateway: gw.addr.to_string(),
             backends: backends.iter().map(|b| (b.id.clone(), b.addr.to_string())).collect(),
         };
-        let json = serde_json::to_string_pretty(&ports).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+        let json = serde_json::to_string_pretty(&ports)? + "\n";
         crate::labdir::fsutil::write_atomic(&dir.join("gateway.json"), json.as_bytes(), crate::labdir::fsutil::PUBLIC)?;
         if let Some(f) = &args.ports_file {
             crate::labdir::fsutil::write_atomic(f, json.as_bytes(), crate::labdir::fsutil::PUBLIC)?;
         }
-        println!(
-            "gateway  https://localhost:{}/  ({}, scenario {})",
-            gw.addr.port(),
-            args.mode.as_str(),
-            args.scenario
-        );
+        outln!("gateway  https://localhost:{}/  ({}, scenario {})", gw.addr.port(), args.mode.as_str(), args.scenario)?;
         for b in &backends {
-            println!("  {}  {}", b.id, b.addr);
+            outln!("  {}  {}", b.id, b.addr)?;
         }
-        println!("probe it: pki-lab probe localhost:{} --resume --connections 4", gw.addr.port());
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
+        outln!("probe it: pki-lab probe localhost:{} --resume --connections 4", gw.addr.port())?;
 
         wait_for_signal().await;
         gw.shutdown().await;

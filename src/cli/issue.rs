@@ -166,7 +166,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
             dir: out.display().to_string(),
             files: files.iter().map(|f| out.join(f).display().to_string()).collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&receipt).map_err(|e| Error::Usage(e.to_string()))?);
+        super::output::json(&receipt)?;
     }
     Ok(0)
 }

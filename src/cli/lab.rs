@@ -49,7 +49,7 @@ fn list(args: LabListArgs) -> Result<i32> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items).map_err(|e| Error::Usage(e.to_string()))?);
+        super::output::json(&items)?;
         return Ok(0);
     }
     let rows: Vec<Vec<String>> = labs
@@ -65,7 +65,7 @@ fn list(args: LabListArgs) -> Result<i32> {
             ]
         })
         .collect();
-    print!("{}", table(&["#", "LAB", "LEVEL", "STEPS", "TITLE"], &rows));
+    out!("{}", table(&["#", "LAB", "LEVEL", "STEPS", "TITLE"], &rows))?;
     if let Some(first) = labs.first() {
         eprintln!("next: `pki-lab lab show {0}` to read about one, `pki-lab lab run {0}` to start", first.id);
     }
@@ -75,35 +75,35 @@ fn list(args: LabListArgs) -> Result<i32> {
 fn show(args: LabShowArgs) -> Result<i32> {
     let l = lab::find(&args.lab)?;
     let cov = l.coverage();
-    println!("{} — {}", l.id, l.title);
-    println!("level          {}", l.level.as_str());
-    println!("goal           {}", wrap(&l.goal, 80).join("\n               "));
+    outln!("{} — {}", l.id, l.title)?;
+    outln!("level          {}", l.level.as_str())?;
+    outln!("goal           {}", wrap(&l.goal, 80).join("\n               "))?;
     let or_none = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
-    println!("prerequisites  {}", or_none(&l.prerequisites));
-    println!("scenarios      {}", or_none(&l.scenarios));
+    outln!("prerequisites  {}", or_none(&l.prerequisites))?;
+    outln!("scenarios      {}", or_none(&l.scenarios))?;
     for s in &l.servers {
-        println!("server         {} ({}; {})", s.name, s.scenario, s.session.describe());
+        outln!("server         {} ({}; {})", s.name, s.scenario, s.session.describe())?;
     }
     for g in &l.gateways {
-        println!(
+        outln!(
             "gateway        {} ({}, {} backends of {}; {})",
             g.name,
             g.mode.as_str(),
             g.backends,
             g.scenario,
             g.session.describe()
-        );
+        )?;
     }
-    println!("rules          {}", if cov.rules.is_empty() { "none".into() } else { RuleId::join(&cov.rules, ", ") });
-    println!(
+    outln!("rules          {}", if cov.rules.is_empty() { "none".into() } else { RuleId::join(&cov.rules, ", ") })?;
+    outln!(
         "handshake      {}",
         if cov.steps.is_empty() {
             "none".into()
         } else {
             cov.steps.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
         }
-    );
-    println!("steps");
+    )?;
+    outln!("steps")?;
     let rows: Vec<Vec<String>> = l
         .steps
         .iter()
@@ -116,7 +116,7 @@ fn show(args: LabShowArgs) -> Result<i32> {
             vec![format!("  {}", i + 1), s.action.kind().to_string(), s.id.clone(), what]
         })
         .collect();
-    print!("{}", table(&["", "", "", ""], &rows).lines().skip(1).map(|l| format!("{l}\n")).collect::<String>());
+    out!("{}", table(&["", "", "", ""], &rows).lines().skip(1).map(|l| format!("{l}\n")).collect::<String>())?;
     eprintln!("next: `pki-lab lab run {}`", l.id);
     Ok(0)
 }
@@ -152,13 +152,13 @@ fn validate(args: LabValidateArgs) -> Result<i32> {
     let mut bad = 0;
     for f in &args.files {
         match lab::load_file(f) {
-            Ok(l) => println!(
+            Ok(l) => outln!(
                 "ok  {}  (lab `{}`, {} step{})",
                 f.display(),
                 l.id,
                 l.steps.len(),
                 if l.steps.len() == 1 { "" } else { "s" }
-            ),
+            )?,
             Err(e) => {
                 bad += 1;
                 eprintln!("error: {e}");
@@ -222,37 +222,37 @@ fn check(dir: &Path, args: LabCheckArgs, now: OffsetDateTime) -> Result<i32> {
             "failed": failed,
             "steps": results,
         });
-        println!("{}", serde_json::to_string_pretty(&json).map_err(|e| Error::Usage(e.to_string()))?);
+        super::output::json(&json)?;
     } else {
         let paint = Paint::stdout();
-        println!("lab {} — {} (answers: {})", l.id, l.title, answers.file);
+        outln!("lab {} — {} (answers: {})", l.id, l.title, answers.file)?;
         let rows: Vec<Vec<String>> = results
             .iter()
             .map(|r| vec![r.step.clone(), r.kind.to_string(), r.grade.label().to_string(), r.detail.clone()])
             .collect();
         let text = table(&["STEP", "KIND", "RESULT", "DETAIL"], &rows);
         for line in text.lines() {
-            println!("{}", paint.grades(line));
+            outln!("{}", paint.grades(line))?;
         }
         if args.verbose {
             for r in &results {
                 if let Some(o) = &r.outcome {
-                    println!("\n{} · {}", r.step, o.command);
+                    outln!("\n{} · {}", r.step, o.command)?;
                     print_findings(&paint, o, &mut std::io::stdout());
                 }
             }
         }
         if failed.is_empty() {
-            println!("{}", paint.green(&format!("all {graded} graded steps pass")));
+            outln!("{}", paint.green(&format!("all {graded} graded steps pass")))?;
         } else {
-            println!(
+            outln!(
                 "{}",
                 paint.red(&format!(
                     "{} of {graded} graded steps pass; failed: {}",
                     graded - failed.len(),
                     failed.join(", ")
                 ))
-            );
+            )?;
         }
     }
     Ok(if failed.is_empty() { 0 } else { 1 })

@@ -1,6 +1,9 @@
 //! What each subcommand does: call the library, print results to stdout and receipts to stderr,
 //! return the exit code (0 as expected, 1 a check did not hold, 2 bad input).
 
+#[macro_use]
+pub mod output;
+
 mod args;
 mod catalogue;
 mod completions;
@@ -9,7 +12,6 @@ mod gateway;
 mod init;
 mod issue;
 mod lab;
-pub mod output;
 mod probe;
 mod serve;
 mod trust;
@@ -52,7 +54,7 @@ pub fn run(cli: Cli) -> Result<i32> {
 pub fn clock() -> Result<OffsetDateTime> {
     match std::env::var("PKI_LAB_NOW") {
         Ok(v) if !v.is_empty() => OffsetDateTime::parse(&v, &Rfc3339).map_err(|e| {
-            Error::Usage(format!(
+            Error::Input(format!(
                 "PKI_LAB_NOW: expected an RFC 3339 time such as 2026-11-26T10:00:00Z, found `{v}` ({e})"
             ))
         }),
@@ -64,7 +66,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Usage(format!("starting the async runtime: {e}")))
+        .map_err(|e| Error::Internal(format!("starting the async runtime: {e}")))
 }
 
 /// One row of the catalogue table.

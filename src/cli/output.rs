@@ -1,4 +1,34 @@
-//! Plain-text tables for people; `--json` output is serde's, next to the data types.
+//! What the CLI prints on stdout: plain-text tables for people, JSON for programs, and the one
+//! place a write to stdout can fail.
+
+use std::io::Write;
+
+use crate::error::{Error, Result};
+
+/// `print!` that returns an error instead of panicking when stdout is gone.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::output::write(format_args!($($arg)*)) };
+}
+
+/// `println!` that returns an error instead of panicking when stdout is gone.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::output::write(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Writes to stdout and flushes. A reader that went away (`pki-lab … | head`) becomes
+/// [`Error::BrokenPipe`], which ends the command quietly; other failures are reported.
+pub fn write(args: std::fmt::Arguments<'_>) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_fmt(args).and_then(|()| stdout.flush()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Error::BrokenPipe,
+        _ => Error::Io { action: "writing to", path: "standard output".into(), source: e },
+    })
+}
+
+/// A value as pretty JSON and a newline.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<()> {
+    outln!("{}", serde_json::to_string_pretty(value)?)
+}
 
 /// Renders rows as left-aligned columns separated by two spaces. The last column is not padded.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {

@@ -53,9 +53,9 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         if ports_cache.is_none() {
             ports_cache = Some(serve::load_ports(&serve::ports_path(dir))?);
         }
-        let ports = ports_cache.as_ref().ok_or_else(|| Error::Usage("ports".into()))?;
+        let ports = ports_cache.as_ref().ok_or_else(|| Error::Internal("ports".into()))?;
         let port = *ports.scenarios.get(t).ok_or_else(|| {
-            Error::Usage(format!(
+            Error::Input(format!(
                 "scenario {t} is not being served\n  hint: start it with `pki-lab serve {t}` (or serve all)"
             ))
         })?;
@@ -73,7 +73,7 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
     let roots = match &args.ca {
         Some(f) => crate::pki::ca::parse_certs(&crate::labdir::fsutil::read_to_string(f)?, &f.display().to_string())?,
         None => lab_trust.as_ref().map(|t| t.roots.clone()).ok_or_else(|| {
-            Error::Usage(format!("no --ca given and no lab in {} to trust\n  hint: pass --ca FILE", dir.display()))
+            Error::Input(format!("no --ca given and no lab in {} to trust\n  hint: pass --ca FILE", dir.display()))
         })?,
     };
     let known = lab_trust.as_ref().map(|t| t.known.clone()).unwrap_or_default();
@@ -90,9 +90,9 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         for (i, t) in targets.iter().enumerate() {
             let addr = tokio::net::lookup_host((t.connect_host.as_str(), t.port))
                 .await
-                .map_err(|e| Error::Usage(format!("cannot resolve {}: {e}", t.connect_host)))?
+                .map_err(|e| Error::Network(format!("cannot resolve {}: {e}", t.connect_host)))?
                 .next()
-                .ok_or_else(|| Error::Usage(format!("{} has no address", t.connect_host)))?;
+                .ok_or_else(|| Error::Network(format!("{} has no address", t.connect_host)))?;
             // Scenario targets check revocation against the lab's CRLs unless --crl is given.
             let crls = if !user_crls.is_empty() || t.scenario.is_none() { user_crls.clone() } else { lab_crls.clone() };
             let trust = engine::Trust { roots: roots.clone(), known: known.clone(), crls };
@@ -111,7 +111,7 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         }
         let mut out = Vec::new();
         while let Some(r) = set.join_next().await {
-            out.push(r.map_err(|e| Error::Usage(format!("probe task failed: {e}")))?);
+            out.push(r.map_err(|e| Error::Internal(format!("probe task failed: {e}")))?);
         }
         out.sort_by_key(|(i, _)| *i);
         Ok::<_, Error>(out.into_iter().map(|(_, r)| r).collect())
@@ -150,21 +150,19 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         ]);
     }
     if args.json {
-        let json = if reports.len() == 1 && !args.all {
-            serde_json::to_string_pretty(&reports[0])
+        if reports.len() == 1 && !args.all {
+            super::output::json(&reports[0])?;
         } else {
-            serde_json::to_string_pretty(&reports)
+            super::output::json(&reports)?;
         }
-        .map_err(|e| Error::Usage(e.to_string()))?;
-        println!("{json}");
     } else {
         if !args.all || args.verbose {
             for r in &reports {
-                println!("{}", crate::probe::render_text(r));
+                outln!("{}", crate::probe::render_text(r))?;
             }
         }
         if reports.len() > 1 {
-            print!("{}", table(&["TARGET", "EXPECTED", "OBSERVED", "RUSTLS", "MATCH"], &rows));
+            out!("{}", table(&["TARGET", "EXPECTED", "OBSERVED", "RUSTLS", "MATCH"], &rows))?;
         }
     }
     // A definite difference says more than a target that could not be observed.

@@ -47,16 +47,16 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Usage(format!("starting the async runtime: {e}")))?;
+        .map_err(|e| Error::Internal(format!("starting the async runtime: {e}")))?;
     rt.block_on(async {
         let running = serve::start(dir, &manifest, &opts).await?;
-        let json = serde_json::to_string_pretty(&running.ports).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+        let json = serde_json::to_string_pretty(&running.ports)? + "\n";
         let ports_path = serve::ports_path(dir);
         crate::labdir::fsutil::write_atomic(&ports_path, json.as_bytes(), crate::labdir::fsutil::PUBLIC)?;
         if let Some(f) = &args.ports_file {
             crate::labdir::fsutil::write_atomic(f, json.as_bytes(), crate::labdir::fsutil::PUBLIC)?;
         }
-        print_ready(dir, &manifest, &running.ports);
+        print_ready(dir, &manifest, &running.ports)?;
         wait_for_signal().await;
         running.shutdown().await;
         if serve::load_ports(&ports_path).is_ok_and(|p| p.pid == std::process::id()) {
@@ -67,8 +67,7 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, now: OffsetDateTime) -> Result<
     })
 }
 
-fn print_ready(dir: &Path, manifest: &Manifest, ports: &crate::serve::Ports) {
-    use std::io::Write;
+fn print_ready(dir: &Path, manifest: &Manifest, ports: &crate::serve::Ports) -> Result<()> {
     let host = if ports.bind.is_loopback() { "localhost".to_string() } else { ports.bind.to_string() };
     let rows: Vec<Vec<String>> = manifest
         .scenarios
@@ -79,12 +78,11 @@ fn print_ready(dir: &Path, manifest: &Manifest, ports: &crate::serve::Ports) {
             Some(vec![s.name.clone(), format!("https://{host}:{port}/"), r[3].clone()])
         })
         .collect();
-    print!("{}", table(&["SCENARIO", "URL", "EXPECTED"], &rows));
+    out!("{}", table(&["SCENARIO", "URL", "EXPECTED"], &rows))?;
     if let Some(sni) = ports.sni {
-        println!("SNI router: https://<scenario>.localhost:{sni}/ (no SNI: valid)");
+        outln!("SNI router: https://<scenario>.localhost:{sni}/ (no SNI: valid)")?;
     }
-    println!("clients trust {} ; stop with Ctrl-C", dir.join("ca.pem").display());
-    let _ = std::io::stdout().flush();
+    outln!("clients trust {} ; stop with Ctrl-C", dir.join("ca.pem").display())
 }
 
 /// Waits for Ctrl-C or SIGTERM.

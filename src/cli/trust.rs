@@ -39,7 +39,9 @@ pub(crate) fn trust(dir: &Path, args: TrustArgs) -> Result<i32> {
             }
         }
         if chosen.is_empty() {
-            return Err(Error::Usage("no trust store is available here (see above); name one with --store".into()));
+            return Err(Error::Unavailable(
+                "no trust store is available here (see above); name one with --store".into(),
+            ));
         }
         chosen
     } else {
@@ -73,14 +75,14 @@ pub(crate) fn trust(dir: &Path, args: TrustArgs) -> Result<i32> {
     let table = crate::cli::output::table(&["STORE", "STATE", "WHERE"], &rows);
     let missing = outcomes.iter().any(|o| o.state.starts_with("not installed"));
     if args.action == TrustAction::Status {
-        print!("{table}");
+        out!("{table}")?;
         return Ok(if missing { 1 } else { 0 });
     }
     if s.dry_run {
         for o in &outcomes {
             eprintln!("# {}: would {verb} at {} ({})", o.store, o.location, o.state);
             for step in &o.steps {
-                println!("{step}");
+                outln!("{step}")?;
             }
         }
         return Ok(0);

@@ -40,9 +40,9 @@ pub(crate) fn verify(dir: &Path, args: VerifyArgs, now: OffsetDateTime) -> Resul
     let expected = Expected::failures(&args.expect);
     let failed: BTreeSet<RuleId> = report.failed.iter().copied().collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?);
+        super::output::json(&report)?;
     } else {
-        print!("{}", report.text());
+        out!("{}", report.text())?;
     }
     Ok(if failed == expected { 0 } else { 1 })
 }

@@ -75,7 +75,7 @@ impl Session {
             .chain(lab.gateways.iter().map(|g| &g.scenario));
         for name in wanted {
             if !manifest.scenarios.iter().any(|s| &s.name == name) {
-                return Err(Error::Usage(format!(
+                return Err(Error::Input(format!(
                     "lab `{}` uses scenario `{name}`, which the lab in {} does not have\n  hint: `pki-lab init --renew` re-issues every scenario of the catalogue",
                     lab.id,
                     dir.display()
@@ -86,7 +86,7 @@ impl Session {
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| Error::Usage(format!("starting the async runtime: {e}")))?;
+            .map_err(|e| Error::Internal(format!("starting the async runtime: {e}")))?;
         // The work directory first: a shared ticket key lives there.
         fsutil::create_dir(work)?;
         let running = if lab.scenarios.is_empty() {
@@ -151,7 +151,7 @@ impl Session {
         if path.exists() {
             return Ok(false);
         }
-        let json = serde_json::to_string_pretty(&r.ports).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+        let json = serde_json::to_string_pretty(&r.ports)? + "\n";
         fsutil::write_atomic(&path, json.as_bytes(), fsutil::PUBLIC)?;
         self.published = true;
         Ok(true)
@@ -204,7 +204,7 @@ impl Session {
                     .endpoints
                     .iter()
                     .find(|e| e.label == target)
-                    .ok_or_else(|| Error::Usage(format!("{target} is not a server or gateway of this lab")))?;
+                    .ok_or_else(|| Error::Input(format!("{target} is not a server or gateway of this lab")))?;
                 (e.scenario.clone(), e.addr, Some(target))
             }
             None => {
@@ -212,7 +212,7 @@ impl Session {
                     .running
                     .as_ref()
                     .and_then(|r| r.addr(&target))
-                    .ok_or_else(|| Error::Usage(format!("scenario {target} is not served by this lab")))?;
+                    .ok_or_else(|| Error::Input(format!("scenario {target} is not served by this lab")))?;
                 (target, addr, None)
             }
         };
@@ -329,7 +329,7 @@ impl Session {
 
 /// Says which lab and which of its servers or gateways could not start.
 fn in_lab(lab: &Lab, what: &str, e: Error) -> Error {
-    Error::Usage(format!("lab `{}`: {what} could not start: {e}", lab.id))
+    Error::Network(format!("lab `{}`: {what} could not start: {e}", lab.id))
 }
 
 /// One server of the scenario, with its session settings, reporting its name as the server.
@@ -350,7 +350,7 @@ async fn serve_one(
         ..ServeOptions::default()
     };
     let r = serve::start(dir, manifest, &opts).await?;
-    let addr = r.addr(scenario).ok_or_else(|| Error::Usage(format!("server {id} did not start")))?;
+    let addr = r.addr(scenario).ok_or_else(|| Error::Network(format!("server {id} did not start")))?;
     Ok((r, addr))
 }
 
@@ -380,7 +380,7 @@ async fn start_gateway(dir: &Path, manifest: &Manifest, g: &LabGateway, work: &P
             .scenarios
             .iter()
             .find(|s| s.name == g.scenario)
-            .ok_or_else(|| Error::Usage(format!("scenario {} is not in the lab", g.scenario)))?;
+            .ok_or_else(|| Error::Input(format!("scenario {} is not in the lab", g.scenario)))?;
         // The gateway's own session state is in its memory, whatever its backends do.
         let tls = serve::server_config(dir, entry, &SessionOptions::default())?;
         (Some(tls), Some(gateway::backend_client(dir)?))
@@ -409,5 +409,5 @@ async fn start_gateway(dir: &Path, manifest: &Manifest, g: &LabGateway, work: &P
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| Error::Usage(format!("encoding a report: {e}")))
+    Ok(serde_json::to_value(v)?)
 }

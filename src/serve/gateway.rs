@@ -175,7 +175,7 @@ pub fn backend_client(dir: &std::path::Path) -> Result<Arc<ClientConfig>> {
     }
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Usage(e.to_string()))?
+        .map_err(|e| Error::Tls(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))

@@ -86,7 +86,7 @@ fn redis_sessions(url: &str) -> Result<Arc<dyn StoresServerSessions>> {
 
 #[cfg(not(feature = "redis"))]
 fn redis_sessions(url: &str) -> Result<Arc<dyn StoresServerSessions>> {
-    Err(Error::Usage(format!("session store {url}: this pki-lab was built without the `redis` feature")))
+    Err(Error::Unavailable(format!("session store {url}: this pki-lab was built without the `redis` feature")))
 }
 
 /// A fresh per-process ticketer (rustls's own, with rotating keys).

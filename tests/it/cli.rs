@@ -197,3 +197,18 @@ fn output_into_a_closed_pipe_ends_quietly() {
     let o = child.wait_with_output().expect("wait");
     assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_the_sigpipe_status() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for args in [&["scenarios"][..], &["scenarios", "--json"], &["man"], &["completions", "bash"], &["lab", "list"]] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader); // every write now fails with EPIPE
+        let o = pki_lab().args(args).env("PKI_LAB_HOME", tmp.path()).stdout(writer).output().expect("run");
+        assert_eq!(o.status.code(), Some(141), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?} prints nothing when its reader is gone");
+    }
+    // Control: with a reader, the same command succeeds.
+    let o = pki_lab().args(["scenarios"]).env("PKI_LAB_HOME", tmp.path()).output().expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
