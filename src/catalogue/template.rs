@@ -434,7 +434,7 @@ impl Catalogue {
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
-            let text = std::fs::read_to_string(&path).map_err(Error::io("reading", &path))?;
+            let text = crate::labdir::fsutil::read_to_string(&path)?;
             let p = Template::from_yaml(&text, &path.display().to_string())?;
             by_name.insert(p.name.clone(), p);
         }

@@ -70,7 +70,9 @@ pub(crate) fn inspect(dir: &Path, args: InspectArgs, now: OffsetDateTime) -> Res
 /// A path to a PEM file, or a scenario name resolved to the chain its server sends.
 fn resolve_cert_target(dir: &Path, target: &str) -> Result<PathBuf> {
     let as_path = PathBuf::from(target);
-    if as_path.is_file() {
+    // What exists is read as a file (the reader refuses directories and devices by name), but a
+    // bare word that is also a directory here is still a scenario name.
+    if as_path.exists() && (!as_path.is_dir() || target.contains('/')) {
         return Ok(as_path);
     }
     if target.contains('/') || target.ends_with(".pem") || target.ends_with(".crt") {

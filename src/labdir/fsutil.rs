@@ -47,6 +47,40 @@ pub fn create_dir(path: &Path) -> Result<()> {
     fs::DirBuilder::new().recursive(true).mode(0o755).create(path).map_err(Error::io("creating directory", path))
 }
 
+/// The most pki-lab reads from one input file (certificates, CRLs, YAML, answers): far above any
+/// real one, low enough that `--cert /dev/zero` or a huge file cannot exhaust memory.
+pub const MAX_INPUT: u64 = 16 * 1024 * 1024;
+
+/// Reads a regular file of at most [`MAX_INPUT`] bytes. A directory, a FIFO or a device is
+/// refused by name rather than read until memory runs out or reported as "no such file".
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = fs::metadata(path).map_err(Error::io("reading", path))?;
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() { "a directory" } else { "not a regular file (a pipe, socket or device)" };
+        return Err(Error::Input(format!("{} is {what}; expected a file", path.display())));
+    }
+    let file = fs::File::open(path).map_err(Error::io("reading", path))?;
+    let mut bytes = Vec::new();
+    // The size may change between metadata and read: `take` bounds what is read either way.
+    file.take(MAX_INPUT + 1).read_to_end(&mut bytes).map_err(Error::io("reading", path))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(Error::Input(format!(
+            "{} is larger than {} MiB, the most pki-lab reads from one file",
+            path.display(),
+            MAX_INPUT / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// [`read`], as UTF-8 text; invalid UTF-8 is reported with its line and column.
 pub fn read_to_string(path: &Path) -> Result<String> {
-    fs::read_to_string(path).map_err(Error::io("reading", path))
+    String::from_utf8(read(path)?).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        Error::Input(format!("{}:{line}:{column}: not UTF-8 text", path.display()))
+    })
 }

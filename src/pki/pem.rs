@@ -16,7 +16,7 @@ pub fn parse_certs(pem: &str, source: &str) -> Result<Vec<CertificateDer<'static
 
 /// Every certificate in a PEM file (or the one certificate of a DER file), each checked to parse.
 pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
+    let bytes = crate::labdir::fsutil::read(path)?;
     let certs: Vec<CertificateDer<'static>> = if looks_like_pem(&bytes) {
         pem_blocks(&bytes, &path.display().to_string())?
     } else {
@@ -31,7 +31,7 @@ pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 
 /// Every CRL in a PEM file (or the one CRL of a DER file), each checked to parse; at least one.
 pub fn read_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>> {
-    let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
+    let bytes = crate::labdir::fsutil::read(path)?;
     let crls: Vec<CertificateRevocationListDer<'static>> = if looks_like_pem(&bytes) {
         pem_blocks(&bytes, &path.display().to_string())?
     } else {

@@ -126,7 +126,7 @@ fn verify_evaluates_files_offline_at_a_chosen_time() {
 #[test]
 fn verify_with_a_bad_time_exits_2() {
     let (_tmp, dir) = new_lab(&[]);
-    let cert = dir.join("scenarios/valid/cert.pem");
+    let cert = dir.join("scenarios/valid/chain.pem");
     let o = run(&dir, &["verify", "--cert", cert.to_str().expect("utf-8"), "--host", "localhost", "--at", "yesterday"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--at: expected an RFC 3339 time"), "{}", stderr(&o));
@@ -210,5 +210,30 @@ fn a_closed_stdout_ends_quietly_with_the_sigpipe_status() {
     }
     // Control: with a reader, the same command succeeds.
     let o = pki_lab().args(["scenarios"]).env("PKI_LAB_HOME", tmp.path()).output().expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn inputs_that_are_not_regular_files_or_too_large_are_refused_by_name() {
+    let (_tmp, dir) = new_lab(&[]);
+    let big = dir.join("big.pem");
+    std::fs::write(&big, vec![b'A'; 17 * 1024 * 1024]).expect("write");
+    let fifo = dir.join("fifo.pem");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let cases: [(&[&str], String); 5] = [
+        (&["verify", "--cert", "/dev/zero", "--host", "localhost"], "/dev/zero is not a regular file".into()),
+        (&["verify", "--cert", "/tmp", "--host", "localhost"], "/tmp is a directory; expected a file".into()),
+        (&["inspect", fifo.to_str().expect("utf-8")], format!("{} is not a regular file", fifo.display())),
+        (&["inspect", big.to_str().expect("utf-8")], format!("{} is larger than 16 MiB", big.display())),
+        (&["lab", "validate", "/dev/zero"], "/dev/zero is not a regular file".into()),
+    ];
+    for (args, want) in cases {
+        let o = run(&dir, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&want), "{args:?}: {}", stderr(&o));
+    }
+    // Control: a real certificate file is read.
+    let cert = dir.join("scenarios/valid/chain.pem");
+    let o = run(&dir, &["verify", "--cert", cert.to_str().expect("utf-8"), "--host", "localhost"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
