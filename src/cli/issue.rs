@@ -35,11 +35,16 @@ struct Receipt {
 pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<i32> {
     // Everything that can be refused is refused before anything is written, the lab included.
     let catalogue = Catalogue::builtin()?;
-    let password = args
-        .password
-        .clone()
-        .or_else(|| std::env::var("PKI_LAB_P12_PASSWORD").ok().filter(|p| !p.is_empty()))
-        .unwrap_or_else(|| crate::pki::p12::DEFAULT_PASSWORD.to_string());
+    // Where the password came from is what the receipt shows: only the well-known default is
+    // printed, never one the user chose.
+    let (password, password_from) = match (&args.password, std::env::var("PKI_LAB_P12_PASSWORD")) {
+        (Some(p), _) => (p.clone(), "from --password".to_string()),
+        (None, Ok(p)) if !p.is_empty() => (p, "from PKI_LAB_P12_PASSWORD".to_string()),
+        _ => {
+            let p = crate::pki::p12::DEFAULT_PASSWORD;
+            (p.to_string(), format!("`{p}`, the default"))
+        }
+    };
     let validity = validity(&args, now)?;
     let (names, csr) = match &args.csr {
         Some(path) => {
@@ -151,7 +156,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
         like.as_ref(),
         &path,
         &files,
-        args.p12.then_some(&password),
+        args.p12.then_some(&password_from),
         (not_before, not_after),
         now,
     );
@@ -219,7 +224,7 @@ fn print_issue_receipt(
     like: Option<&crate::catalogue::template::Template>,
     path: &[CertificateDer<'_>],
     files: &[&str],
-    password: Option<&String>,
+    password_from: Option<&String>,
     (from, until): (OffsetDateTime, OffsetDateTime),
     now: OffsetDateTime,
 ) {
@@ -261,9 +266,8 @@ fn print_issue_receipt(
     show("key.pem", "(private key, mode 0600)");
     show("chain.pem", "(certificate + intermediate: what a server sends)");
     show("fullchain.pem", "(chain + root)");
-    if let Some(pw) = password {
-        let note = if pw == crate::pki::p12::DEFAULT_PASSWORD { ", the default" } else { "" };
-        eprintln!("  {:<9} {}  (password `{pw}`{note})", "p12", out.join("cert.p12").display());
+    if let Some(from) = password_from {
+        eprintln!("  {:<9} {}  (password {from})", "p12", out.join("cert.p12").display());
     }
     show("crl.pem", "(a CRL listing this certificate as revoked)");
     let ca = lab.join("ca.pem");

@@ -261,6 +261,18 @@ fn the_p12_opens_with_openssl_and_keytool_with_its_password_only() {
     let (custom, default) = (tmp.path().join("custom"), tmp.path().join("default"));
     let o = issue(&lab, &["app.test", "--p12", "--password", "s3cret", "--out", path(&custom)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A password the user chose is never echoed, from the flag or from the environment.
+    assert!(stderr(&o).contains("(password from --password)"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("s3cret") && !stdout(&o).contains("s3cret"), "{}", stderr(&o));
+    let from_env = tmp.path().join("from-env");
+    let o = pki_lab()
+        .args(["issue", "app.test", "--p12", "--out", path(&from_env), "--dir", path(&lab)])
+        .env("PKI_LAB_P12_PASSWORD", "envs3cret")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("(password from PKI_LAB_P12_PASSWORD)"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("envs3cret"), "{}", stderr(&o));
     let o = issue(&lab, &["app.test", "--p12", "--out", path(&default)]);
     assert!(stderr(&o).contains("(password `changeit`, the default)"), "{}", stderr(&o));
 
