@@ -48,6 +48,7 @@ fn rustls_code(dir: &Path, s: &serde_json::Value) -> String {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn every_scenario_gets_exactly_its_claimed_verdict_from_openssl_and_rustls() {
     let (_tmp, dir) = new_lab(&[]);
     let m = manifest(&dir);
@@ -71,6 +72,7 @@ fn every_scenario_gets_exactly_its_claimed_verdict_from_openssl_and_rustls() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn controls_pass_and_each_broken_scenario_names_one_known_rule() {
     let (_tmp, dir) = new_lab(&[]);
     let m = manifest(&dir);
@@ -91,6 +93,7 @@ fn controls_pass_and_each_broken_scenario_names_one_known_rule() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn revoked_passes_without_its_crl_so_the_crl_is_what_fails_it() {
     let (_tmp, dir) = new_lab(&[]);
     let m = manifest(&dir);
@@ -101,6 +104,7 @@ fn revoked_passes_without_its_crl_so_the_crl_is_what_fails_it() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn many_sans_really_carries_one_thousand_names() {
     let (_tmp, dir) = new_lab(&[]);
     let out = Command::new("openssl")
@@ -131,6 +135,7 @@ fn served_chains_are_what_the_profiles_say() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn key_mismatch_serves_a_key_that_is_not_the_certificates() {
     let (_tmp, dir) = new_lab(&[]);
     let pubkey = |args: &[&str], file: &str| {
@@ -150,6 +155,7 @@ fn key_mismatch_serves_a_key_that_is_not_the_certificates() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn client_certificates_chain_to_the_root_or_the_rogue_root() {
     let (_tmp, dir) = new_lab(&[]);
     let verify = |ca: &str, scenario: &str| {

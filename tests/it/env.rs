@@ -53,6 +53,7 @@ fn sh(lab: &Path, with_env: bool, script: &str) -> Output {
 }
 
 #[test]
+#[cfg_attr(missing_curl, ignore = "needs curl (Debian: curl); .ci/run installs it")]
 fn curl_with_the_env_applied_reaches_the_valid_server_and_without_it_refuses() {
     let s = Served::start();
     let url = format!("https://localhost:{}/", s.port);
@@ -65,6 +66,7 @@ fn curl_with_the_env_applied_reaches_the_valid_server_and_without_it_refuses() {
 }
 
 #[test]
+#[cfg_attr(missing_python3, ignore = "needs python3 (Debian: python3); .ci/run installs it")]
 fn python_with_the_env_applied_reaches_the_valid_server_and_without_it_refuses() {
     let s = Served::start();
     let script = format!(

@@ -45,6 +45,7 @@ fn second_init_without_force_exits_2_and_changes_nothing() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn force_replaces_the_ca_and_renew_keeps_it_byte_for_byte() {
     let (_tmp, dir) = new_lab(&[]);
     let before = snapshot(&dir);
@@ -91,6 +92,7 @@ fn force_replaces_the_ca_and_renew_keeps_it_byte_for_byte() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn renew_without_a_lab_and_init_into_a_foreign_directory_are_refused() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let o = run(&tmp.path().join("none"), &["init", "--renew"]);
@@ -193,6 +195,7 @@ fn a_bad_permit_exits_2_before_anything_is_written() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn key_type_sets_the_ca_keys() {
     let (_tmp, dir) = new_lab(&["--key-type", "p384"]);
     let (ok, text) = openssl_ok(&dir, &["pkey", "-in", "ca/root.key", "-noout", "-text"]);

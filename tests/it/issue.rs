@@ -87,6 +87,8 @@ fn issue(lab: &Path, args: &[&str]) -> Output {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
+#[cfg_attr(missing_curl, ignore = "needs curl (Debian: curl); .ci/run installs it")]
 fn every_kind_of_name_is_accepted_by_openssl_and_curl_and_other_names_are_not() {
     let (tmp, lab) = new_lab(&[]);
     let out = tmp.path().join("app");
@@ -146,6 +148,8 @@ fn every_kind_of_name_is_accepted_by_openssl_and_curl_and_other_names_are_not() 
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
+#[cfg_attr(missing_curl, ignore = "needs curl (Debian: curl); .ci/run installs it")]
 fn issued_like_expired_is_refused_by_openssl_with_10_and_curl_with_60() {
     let (tmp, lab) = new_lab(&[]);
     let (valid, expired) = (tmp.path().join("valid"), tmp.path().join("expired"));
@@ -256,6 +260,7 @@ fn the_default_output_is_in_the_lab_and_the_receipt_says_what_where_and_until_wh
 
 #[test]
 #[cfg_attr(missing_keytool, ignore = "needs keytool (Debian: openjdk-17-jre-headless); .ci/run installs it")]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn the_p12_opens_with_openssl_and_keytool_with_its_password_only() {
     let (tmp, lab) = new_lab(&[]);
     let (custom, default) = (tmp.path().join("custom"), tmp.path().join("default"));
@@ -308,6 +313,7 @@ fn the_p12_opens_with_openssl_and_keytool_with_its_password_only() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn a_csr_is_signed_with_its_names_a_fresh_serial_and_the_asked_validity() {
     let (tmp, lab) = new_lab(&[]);
     let t = tmp.path();
@@ -366,6 +372,7 @@ fn a_csr_is_signed_with_its_names_a_fresh_serial_and_the_asked_validity() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn bad_input_is_refused_with_what_was_expected() {
     let (tmp, lab) = new_lab(&[]);
     let out = tmp.path().join("o");

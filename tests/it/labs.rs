@@ -365,6 +365,7 @@ impl Drop for Tmux {
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "needs tmux (Debian: tmux); .ci/run installs it")]
 fn lab_run_in_a_pseudo_terminal_completes_the_keep_alive_lab() {
     let (_tmp, dir) = new_lab(&[]);
     let tmux = Tmux::new();

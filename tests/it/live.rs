@@ -123,6 +123,7 @@ fn probe_expect_sets_the_exit_code() {
 }
 
 #[test]
+#[cfg_attr(missing_curl, ignore = "needs curl (Debian: curl); .ci/run installs it")]
 fn curl_exits_exactly_as_the_manifest_says() {
     let s = Served::start(&["--quiet"]);
     let mut differ = Vec::new();
@@ -172,6 +173,7 @@ fn s_client(dir: &Path, port: u16, servername: &str, extra: &[&str]) -> (i32, bo
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn openssl_s_client_gets_the_manifests_verify_code() {
     let s = Served::start(&["--quiet"]);
     let mut differ = Vec::new();
@@ -197,6 +199,7 @@ fn openssl_s_client_gets_the_manifests_verify_code() {
 }
 
 #[test]
+#[cfg_attr(missing_curl, ignore = "needs curl (Debian: curl); .ci/run installs it")]
 fn the_sni_port_routes_by_scenario_name() {
     let s = Served::start(&["--quiet"]);
     let sni = s.ports["sni"].as_u64().expect("sni port") as u16;

@@ -102,6 +102,7 @@ fn root_name(lab: &Path) -> String {
 
 #[test]
 #[cfg_attr(missing_certutil, ignore = "needs certutil (Debian: libnss3-tools); .ci/run installs it")]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
 fn install_then_uninstall_leaves_a_temporary_ca_directory_and_nss_database_as_they_were() {
     let (_tmp, lab) = new_lab(&[]);
     let s = Stores::new(&lab);
