@@ -502,6 +502,10 @@ fn task_step<R: BufRead, W: Write>(
                 }
             }
         }
+        if let Err(why) = task.admit(&values) {
+            c.say(&c.paint.red(&format!("✗ {why}")));
+            continue;
+        }
         let o = grade::run_check(session, &task.check, &values);
         c.say(&c.paint.dim(&format!("  checking: {}", o.command)));
         show_outcome(&o, c);

@@ -147,6 +147,7 @@ pub fn task_inputs(
             }
         }
     }
+    task.admit(&values)?;
     Ok(values)
 }
 

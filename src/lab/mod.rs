@@ -275,6 +275,28 @@ pub struct Input {
     pub prompt: String,
     /// Used when the learner gives nothing; may use `{lab}` and `{work}`.
     pub default: Option<String>,
+    /// The only values accepted that start with `-`: an input that stands for a flag names the
+    /// flags it may be. Without choices an input is data and never a flag.
+    pub choices: Vec<String>,
+}
+
+impl Task {
+    /// Refuses values that would turn an answer into arguments: a value starting with `-` that
+    /// is not among its input's choices (`--keylog=PATH` as a "host name" would make the grader
+    /// write TLS secrets wherever the answers say).
+    pub fn admit(&self, values: &std::collections::BTreeMap<String, String>) -> std::result::Result<(), String> {
+        for input in &self.inputs {
+            let Some(v) = values.get(&input.name) else { continue };
+            if v.starts_with('-') && !input.choices.iter().any(|c| c == v) {
+                return Err(if input.choices.is_empty() {
+                    format!("`{v}` for `{}` looks like a flag; this input takes a value, not options", input.name)
+                } else {
+                    format!("`{v}` for `{}` is not one of {}", input.name, input.choices.join(", "))
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The rules and handshake steps a lab exercises, from its checks.

@@ -135,6 +135,8 @@ struct RawInput {
     prompt: S<String>,
     #[serde(default)]
     default: Option<S<String>>,
+    #[serde(default)]
+    choices: Vec<S<String>>,
 }
 
 /// Which fields each step kind takes besides `id`, `kind`, `text`, `hints` and `explanation`.
@@ -593,6 +595,7 @@ fn check_inputs(inputs: Option<&S<Vec<S<RawInput>>>>, d: &mut Diags) -> Vec<Inpu
             name: name.value.clone(),
             prompt: i.value.prompt.value.trim().to_string(),
             default: i.value.default.as_ref().map(|x| x.value.clone()),
+            choices: i.value.choices.iter().map(|c| c.value.clone()).collect(),
         });
     }
     out

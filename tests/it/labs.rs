@@ -522,3 +522,34 @@ fn walk(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[test]
+fn an_answer_is_data_and_never_adds_a_flag_to_the_graders_command() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let answers = tmp.path().join("answers.yaml");
+    let keylog = tmp.path().join("secrets.log");
+    // `host` takes a value: a flag there is refused. `flag` takes one of its choices only.
+    for (step, input, value) in [
+        ("right-host", "host", format!("--keylog={}", keylog.display())),
+        ("only-12", "flag", format!("--keylog={}", keylog.display())),
+    ] {
+        let lab = if input == "host" { "host-names" } else { "tls-versions" };
+        std::fs::write(&answers, format!("lab: {lab}\nanswers:\n  {step}:\n    {input}: \"{value}\"\n"))
+            .expect("write");
+        let o = pki_lab()
+            .args(["lab", "check", lab, "--answers"])
+            .arg(&answers)
+            .arg("--dir")
+            .arg(tmp.path().join("lab"))
+            .output()
+            .expect("run");
+        let out = stdout(&o);
+        let why = if input == "host" {
+            "looks like a flag; this input takes a value, not options"
+        } else {
+            "is not one of --tls12, --tls13"
+        };
+        assert!(out.contains(why), "{lab}/{step}: {out}{}", stderr(&o));
+        assert!(!keylog.exists(), "{lab}/{step}: the answer made the grader write {}", keylog.display());
+    }
+}
