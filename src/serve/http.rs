@@ -132,17 +132,23 @@ pub async fn read_head<R: AsyncBufRead + Unpin>(r: &mut R, kind: Kind) -> std::i
     loop {
         let avail = r.fill_buf().await?;
         if avail.is_empty() {
-            return if buf.iter().all(|b| matches!(b, b'\r' | b'\n')) {
-                Ok(None)
-            } else {
-                Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed inside a message head"))
-            };
+            if buf.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+                return Ok(None);
+            }
+            // A malformed head is malformed however it ends.
+            parse(&buf, kind).map_err(Rejected::into_io)?;
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed inside a message head",
+            ));
         }
         let old = buf.len();
         let take = avail.len().min(MAX_HEAD + 1 - old);
-        let newline = avail[..take].contains(&b'\n');
+        // Parse when a line may have ended, and once more at the limit, so the outcome does not
+        // depend on how the bytes were split into reads (httparse reads a prefix in order).
+        let try_now = avail[..take].contains(&b'\n') || old + take > MAX_HEAD;
         buf.extend_from_slice(&avail[..take]);
-        if newline && let Some((used, head)) = parse(&buf, kind).map_err(Rejected::into_io)? {
+        if try_now && let Some((used, head)) = parse(&buf, kind).map_err(Rejected::into_io)? {
             r.consume(used.saturating_sub(old));
             return Ok(Some(head));
         }
@@ -154,8 +160,8 @@ pub async fn read_head<R: AsyncBufRead + Unpin>(r: &mut R, kind: Kind) -> std::i
 }
 
 /// Parses a complete head at the start of `buf`: its length and the head, or `None` if more
-/// bytes are needed.
-fn parse(buf: &[u8], kind: Kind) -> Result<Option<(usize, Head)>, Rejected> {
+/// bytes are needed. Public for the fuzz target (`fuzz/`); [`read_head`] adds the size limit.
+pub fn parse(buf: &[u8], kind: Kind) -> Result<Option<(usize, Head)>, Rejected> {
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let bad = |e: httparse::Error| match e {
         httparse::Error::TooManyHeaders => Rejected::new(431, format!("more than {MAX_HEADERS} header fields")),
@@ -352,6 +358,80 @@ mod tests {
         assert_eq!(status(&[("content-length", "0"), ("content-length", "40")]), Err(400));
         assert_eq!(status(&[("transfer-encoding", "chunked"), ("content-length", "3")]), Err(400));
         assert_eq!(status(&[("transfer-encoding", "chunked")]), Err(400));
+    }
+
+    /// What reading a head ended with, comparable across buffer sizes.
+    async fn outcome(data: &[u8], capacity: usize) -> Result<Option<(String, Vec<(String, String)>, usize)>, String> {
+        let mut r = tokio::io::BufReader::with_capacity(capacity, data);
+        match read_head(&mut r, Kind::Request).await {
+            Ok(Some(h)) => {
+                let rest = r.buffer().len() + r.get_ref().len();
+                Ok(Some((h.start, h.headers, data.len() - rest)))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(Rejected::of(&e).map_or_else(|| format!("{:?}", e.kind()), |r| r.status.to_string())),
+        }
+    }
+
+    /// A small deterministic fuzz run (the `fuzz/` target goes further): mutated requests never
+    /// panic, give the same result whether they arrive byte by byte or at once, and end in a
+    /// head, a clean end, a truncation or one of the statuses 400 and 431.
+    #[tokio::test]
+    async fn mutated_requests_never_panic_and_do_not_depend_on_how_bytes_arrive() {
+        let seeds: [&[u8]; 3] = [
+            b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+            b"POST /a?b=c HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello",
+            b"\r\nPUT / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        ];
+        let pieces: [&[u8]; 10] = [
+            b"\r\n",
+            b"\n",
+            b":",
+            b" ",
+            b"Content-Length: ",
+            b"18446744073709551616",
+            b"\0",
+            b"\xff",
+            b"\t",
+            b"HTTP/1.1",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..2000 {
+            let mut data = seeds[round % seeds.len()].to_vec();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % (data.len() + 1);
+                match next() % 4 {
+                    0 => data.splice(at..at, pieces[(next() as usize) % pieces.len()].iter().copied()).for_each(drop),
+                    1 if at < data.len() => data[at] = next() as u8,
+                    2 => data.truncate(at),
+                    _ => {
+                        // Now and then past MAX_HEAD.
+                        let n = if next() % 8 == 0 { 15_000 + next() % 5_000 } else { next() % 300 };
+                        data.splice(at..at, std::iter::repeat_n(b'a', n as usize)).for_each(drop);
+                    }
+                }
+            }
+            let one = outcome(&data, 1).await;
+            let all = outcome(&data, 64 * 1024).await;
+            assert_eq!(one, all, "{:?}", String::from_utf8_lossy(&data));
+            match &one {
+                Ok(Some((_, headers, used))) => {
+                    assert!(*used <= MAX_HEAD && headers.len() <= MAX_HEADERS);
+                    let h = Head { start: String::new(), headers: headers.clone() };
+                    if let Err(r) = h.body_length(MAX_BODY) {
+                        assert!(r.status == 400 || r.status == 413, "{r:?}");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => assert!(["400", "431", "UnexpectedEof"].contains(&e.as_str()), "{e}"),
+            }
+        }
     }
 
     #[tokio::test]
