@@ -280,7 +280,10 @@ impl Shared {
                 eprintln!("{} gateway: {peer} -> {} ({})", now(), self.pool.backends[i].id, self.mode.as_str());
             }
             // Bytes both ways until both sides close, or nothing moves for the idle timeout.
-            if tunnel(&mut client, &mut backend, self.idle).await.is_err() && self.pool.log {
+            if let Err(e) = tunnel(&mut client, &mut backend, self.idle).await
+                && e.kind() == std::io::ErrorKind::TimedOut
+                && self.pool.log
+            {
                 eprintln!("{} gateway: {peer}: tunnel closed after {:?} without traffic", now(), self.idle);
             }
             return;
@@ -508,6 +511,37 @@ mod tests {
             let share = moved as f64 / keys.len() as f64;
             let ideal = 1.0 / n as f64;
             assert!((share - ideal).abs() <= 0.05, "n={n}: moved {share:.3}, ideal {ideal:.3}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tunnel_passes_bytes_and_half_closes_and_ends_when_idle_or_closed() {
+        let idle = Duration::from_millis(200);
+        for close_both in [false, true] {
+            let (mut client, mut a) = tokio::io::duplex(64);
+            let (mut b, mut server) = tokio::io::duplex(64);
+            let t = tokio::spawn(async move { tunnel(&mut a, &mut b, idle).await });
+            client.write_all(b"ping").await.expect("write");
+            let mut buf = [0u8; 4];
+            server.read_exact(&mut buf).await.expect("read");
+            assert_eq!(&buf, b"ping");
+            server.write_all(b"pong").await.expect("write");
+            client.read_exact(&mut buf).await.expect("read");
+            assert_eq!(&buf, b"pong");
+            // The client's end reaches the server as an end of stream; the other way stays open.
+            client.shutdown().await.expect("shutdown");
+            let mut rest = Vec::new();
+            server.read_to_end(&mut rest).await.expect("eof");
+            assert!(rest.is_empty());
+            let t0 = tokio::time::Instant::now();
+            if close_both {
+                server.shutdown().await.expect("shutdown");
+                assert!(t.await.expect("join").is_ok(), "both ends closed: done");
+            } else {
+                let e = t.await.expect("join").expect_err("idle");
+                assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+                assert!(t0.elapsed() >= Duration::from_millis(150), "{:?}", t0.elapsed());
+            }
         }
     }
 
