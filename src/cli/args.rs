@@ -266,6 +266,12 @@ pub struct GatewayArgs {
     #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
     pub health_interval: f64,
 
+    /// Close a connection after this many seconds without progress: a passthrough tunnel with no
+    /// byte either way; in terminate-sticky mode, a wait for a request, the rest of a request, or
+    /// a write the client does not read
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub idle_timeout: f64,
+
     /// Session settings of the backends started here
     #[command(flatten)]
     pub session: SessionArgs,
@@ -407,7 +413,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub handshake_timeout: f64,
 
-    /// Close keep-alive connections idle for this many seconds
+    /// Close keep-alive connections idle for this many seconds; also the limit for receiving the
+    /// rest of a request once it has started (408), and for each response the client does not read
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub idle_timeout: f64,
 

@@ -34,6 +34,7 @@ pub(crate) fn gateway(dir: &Path, args: GatewayArgs, now: OffsetDateTime) -> Res
         return Err(Error::Usage("--backends: expected at least 1".into()));
     }
     let health = seconds(args.health_interval, "--health-interval")?;
+    let idle = seconds(args.idle_timeout, "--idle-timeout")?;
     let rt = runtime()?;
     rt.block_on(async {
         // Backends: each its own server (own session cache or tickets unless shared).
@@ -71,6 +72,7 @@ pub(crate) fn gateway(dir: &Path, args: GatewayArgs, now: OffsetDateTime) -> Res
             health_interval: health,
             tls,
             backend_tls,
+            idle_timeout: idle,
             log: !args.quiet,
         })
         .await?;

@@ -396,6 +396,7 @@ async fn start_gateway(dir: &Path, manifest: &Manifest, g: &LabGateway, work: &P
         health_interval: GATEWAY_HEALTH,
         tls,
         backend_tls,
+        idle_timeout: std::time::Duration::from_secs(30),
         log: false,
     })
     .await?;

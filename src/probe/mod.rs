@@ -839,7 +839,7 @@ async fn exchange_once(
     // Responses are read through a small buffer that does not outlive this call, so read the
     // body exactly: the pki-lab servers always send Content-Length.
     let mut rd = BufReader::with_capacity(1, &mut *tls);
-    let head = http::read_head(&mut rd)
+    let head = http::read_head(&mut rd, http::Kind::Response)
         .await?
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed before a response"))?;
     let status = head.start.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| {
@@ -850,7 +850,7 @@ async fn exchange_once(
     {
         *c = set.split(';').next().map(|kv| kv.trim().to_string());
     }
-    let len = head.content_length().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let len = head.content_length(http::MAX_RESPONSE_BODY)?;
     let body = http::read_body(&mut rd, len).await?;
     Ok((status, body))
 }

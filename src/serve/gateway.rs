@@ -14,12 +14,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ServerConfig};
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
@@ -195,6 +195,9 @@ pub struct GatewayOptions {
     pub tls: Option<Arc<ServerConfig>>,
     /// How the gateway connects to backends (terminate mode): trusts the lab root.
     pub backend_tls: Option<Arc<ClientConfig>>,
+    /// A passthrough tunnel with no byte either way for this long is closed; in terminate mode
+    /// it bounds the wait for a request, receiving it, and each write.
+    pub idle_timeout: Duration,
     pub log: bool,
 }
 
@@ -232,8 +235,13 @@ pub async fn start(opts: GatewayOptions) -> Result<Running> {
     });
     let mut tasks = JoinSet::new();
     tasks.spawn(health(pool.clone(), opts.health_interval));
-    let shared =
-        Arc::new(Shared { pool, mode: opts.mode, tls: opts.tls.clone(), backend_tls: opts.backend_tls.clone() });
+    let shared = Arc::new(Shared {
+        pool,
+        mode: opts.mode,
+        tls: opts.tls.clone(),
+        backend_tls: opts.backend_tls.clone(),
+        idle: opts.idle_timeout,
+    });
     tasks.spawn(async move {
         let mut conns = JoinSet::new();
         loop {
@@ -272,6 +280,7 @@ struct Shared {
     mode: Mode,
     tls: Option<Arc<ServerConfig>>,
     backend_tls: Option<Arc<ClientConfig>>,
+    idle: Duration,
 }
 
 impl Shared {
@@ -288,8 +297,13 @@ impl Shared {
             if self.pool.log {
                 eprintln!("{} gateway: {peer} -> {} ({})", now(), self.pool.backends[i].id, self.mode.as_str());
             }
-            // Bytes both ways until either side closes; copy_bidirectional applies backpressure.
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut backend).await;
+            // Bytes both ways until both sides close, or nothing moves for the idle timeout.
+            if let Err(e) = tunnel(&mut client, &mut backend, self.idle).await
+                && e.kind() == std::io::ErrorKind::TimedOut
+                && self.pool.log
+            {
+                eprintln!("{} gateway: {peer}: tunnel closed after {:?} without traffic", now(), self.idle);
+            }
             return;
         }
         if self.pool.log {
@@ -307,16 +321,27 @@ impl Shared {
         let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
         let (rd, mut wr) = tokio::io::split(stream);
         let mut rd = BufReader::new(rd);
+        let limit = self.idle;
         // One upstream connection per backend for this client connection (kept alive).
         let mut upstream: Vec<Option<tokio_rustls::client::TlsStream<TcpStream>>> =
             (0..self.pool.backends.len()).map(|_| None).collect();
         loop {
-            let head = match tokio::time::timeout(Duration::from_secs(30), http::read_head(&mut rd)).await {
-                Ok(Ok(Some(h))) => h,
-                _ => break,
+            let (head, body) = match http::read_request(&mut rd, limit).await {
+                Ok(Some(req)) => req,
+                Ok(None) | Err(http::ReadError::Idle | http::ReadError::Io(_)) => break,
+                Err(http::ReadError::Slow) => {
+                    let rej = http::Rejected { status: 408, message: format!("request incomplete after {limit:?}") };
+                    http::refuse(&mut rd, &mut wr, &rej, limit).await;
+                    return;
+                }
+                Err(http::ReadError::Rejected(rej)) => {
+                    if self.pool.log {
+                        eprintln!("{} gateway: {peer}: refused status={} ({})", now(), rej.status, rej.message);
+                    }
+                    http::refuse(&mut rd, &mut wr, &rej, limit).await;
+                    return;
+                }
             };
-            let Ok(len) = head.content_length() else { break };
-            let Ok(body) = http::read_body(&mut rd, len).await else { break };
             let pinned = head
                 .header("cookie")
                 .and_then(|c| c.split(';').find_map(|kv| kv.trim().strip_prefix(&format!("{COOKIE}="))))
@@ -347,10 +372,15 @@ impl Shared {
                         out.push_str(&format!(
                             "x-pki-lab-backend: {id}\r\nx-pki-lab-gateway: terminate-sticky\r\n\r\n"
                         ));
-                        if wr.write_all(out.as_bytes()).await.is_err() || wr.write_all(&resp_body).await.is_err() {
+                        let sent = tokio::time::timeout(limit, async {
+                            wr.write_all(out.as_bytes()).await?;
+                            wr.write_all(&resp_body).await?;
+                            wr.flush().await
+                        })
+                        .await;
+                        if !matches!(sent, Ok(Ok(()))) {
                             return;
                         }
-                        let _ = wr.flush().await;
                         answered = true;
                         break;
                     }
@@ -361,22 +391,18 @@ impl Shared {
             }
             if !answered {
                 let msg = "no backend reachable\n";
-                let _ = wr
-                    .write_all(
-                        format!(
-                            "HTTP/1.1 502 Bad Gateway\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{msg}",
-                            msg.len()
-                        )
-                        .as_bytes(),
-                    )
-                    .await;
+                let out = format!(
+                    "HTTP/1.1 502 Bad Gateway\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{msg}",
+                    msg.len()
+                );
+                let _ = tokio::time::timeout(limit, wr.write_all(out.as_bytes())).await;
                 break;
             }
             if !head.keep_alive() {
                 break;
             }
         }
-        let _ = wr.shutdown().await;
+        let _ = tokio::time::timeout(limit, wr.shutdown()).await;
     }
 
     /// Sends one request to backend `i` over a (reused) TLS connection and reads the response.
@@ -388,10 +414,14 @@ impl Shared {
         head: &http::Head,
         body: &[u8],
     ) -> std::io::Result<(http::Head, Vec<u8>)> {
+        let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "backend timed out");
         if upstream[i].is_none() {
             let tcp = self.pool.connect(i).await?;
             let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
-            upstream[i] = Some(TlsConnector::from(config.clone()).connect(name, tcp).await?);
+            let tls = tokio::time::timeout(self.idle, TlsConnector::from(config.clone()).connect(name, tcp))
+                .await
+                .map_err(|_| timed_out())??;
+            upstream[i] = Some(tls);
         }
         let conn = upstream[i].as_mut().ok_or_else(|| std::io::Error::other("no upstream"))?;
         let mut req = format!("{}\r\n", head.start);
@@ -401,21 +431,79 @@ impl Shared {
             }
         }
         req.push_str("connection: keep-alive\r\n\r\n");
-        conn.write_all(req.as_bytes()).await?;
-        conn.write_all(body).await?;
-        conn.flush().await?;
-        let mut rd = BufReader::with_capacity(1, &mut *conn);
-        let resp = http::read_head(&mut rd)
-            .await?
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "backend closed"))?;
-        let len = resp.content_length().map_err(std::io::Error::other)?;
-        let body = http::read_body(&mut rd, len).await?;
+        let exchange = async {
+            conn.write_all(req.as_bytes()).await?;
+            conn.write_all(body).await?;
+            conn.flush().await?;
+            let mut rd = BufReader::with_capacity(1, &mut *conn);
+            let resp = http::read_head(&mut rd, http::Kind::Response)
+                .await?
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "backend closed"))?;
+            let len = resp.content_length(http::MAX_RESPONSE_BODY)?;
+            let body = http::read_body(&mut rd, len).await?;
+            Ok::<_, std::io::Error>((resp, body))
+        };
+        let (resp, body) = tokio::time::timeout(self.idle, exchange).await.map_err(|_| timed_out())??;
         // Hop-by-hop headers are the gateway's own business.
         let resp = http::Head {
             start: resp.start,
             headers: resp.headers.into_iter().filter(|(n, _)| n != "connection").collect(),
         };
         Ok((resp, body))
+    }
+}
+
+/// Copies bytes both ways between `a` and `b` until both directions have ended (each end is
+/// passed on as a half-close), an error, or `idle` without a byte moving either way (an error:
+/// `TimedOut`). Both directions run at once, so neither waits on the other's backpressure.
+pub async fn tunnel<A, B>(a: &mut A, b: &mut B, idle: Duration) -> std::io::Result<()>
+where
+    A: AsyncRead + AsyncWrite + Unpin,
+    B: AsyncRead + AsyncWrite + Unpin,
+{
+    let base = tokio::time::Instant::now();
+    // Milliseconds since `base` of the last byte moved.
+    let last = AtomicU64::new(0);
+    let (mut ar, mut aw) = tokio::io::split(a);
+    let (mut br, mut bw) = tokio::io::split(b);
+    let copy = async {
+        tokio::try_join!(pump(&mut ar, &mut bw, &last, base), pump(&mut br, &mut aw, &last, base)).map(|_| ())
+    };
+    let watchdog = async {
+        loop {
+            let deadline = base + Duration::from_millis(last.load(Ordering::Relaxed)) + idle;
+            if tokio::time::Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(deadline).await;
+        }
+    };
+    tokio::select! {
+        r = copy => r,
+        () = watchdog => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "tunnel idle")),
+    }
+}
+
+/// One direction of [`tunnel`]: read, write, note the time; shut the writer down at the end.
+async fn pump<R, W>(r: &mut R, w: &mut W, last: &AtomicU64, base: tokio::time::Instant) -> std::io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; 16 * 1024];
+    let stamp = || {
+        let ms = u64::try_from(base.elapsed().as_millis()).unwrap_or(u64::MAX);
+        last.store(ms, Ordering::Relaxed);
+    };
+    loop {
+        let n = r.read(&mut buf).await?;
+        if n == 0 {
+            return w.shutdown().await;
+        }
+        stamp();
+        w.write_all(&buf[..n]).await?;
+        w.flush().await?;
+        stamp();
     }
 }
 
@@ -441,6 +529,37 @@ mod tests {
             let share = moved as f64 / keys.len() as f64;
             let ideal = 1.0 / n as f64;
             assert!((share - ideal).abs() <= 0.05, "n={n}: moved {share:.3}, ideal {ideal:.3}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tunnel_passes_bytes_and_half_closes_and_ends_when_idle_or_closed() {
+        let idle = Duration::from_millis(200);
+        for close_both in [false, true] {
+            let (mut client, mut a) = tokio::io::duplex(64);
+            let (mut b, mut server) = tokio::io::duplex(64);
+            let t = tokio::spawn(async move { tunnel(&mut a, &mut b, idle).await });
+            client.write_all(b"ping").await.expect("write");
+            let mut buf = [0u8; 4];
+            server.read_exact(&mut buf).await.expect("read");
+            assert_eq!(&buf, b"ping");
+            server.write_all(b"pong").await.expect("write");
+            client.read_exact(&mut buf).await.expect("read");
+            assert_eq!(&buf, b"pong");
+            // The client's end reaches the server as an end of stream; the other way stays open.
+            client.shutdown().await.expect("shutdown");
+            let mut rest = Vec::new();
+            server.read_to_end(&mut rest).await.expect("eof");
+            assert!(rest.is_empty());
+            let t0 = tokio::time::Instant::now();
+            if close_both {
+                server.shutdown().await.expect("shutdown");
+                assert!(t.await.expect("join").is_ok(), "both ends closed: done");
+            } else {
+                let e = t.await.expect("join").expect_err("idle");
+                assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+                assert!(t0.elapsed() >= Duration::from_millis(150), "{:?}", t0.elapsed());
+            }
         }
     }
 

@@ -413,12 +413,26 @@ async fn serve_http(tls: Tls, peer: SocketAddr, s: &Scenario, params: &Negotiate
     let (rd, mut wr) = tokio::io::split(tls);
     let mut rd = BufReader::new(rd);
     let mut count = 0u64;
+    // Waiting for a request, receiving one and writing the answer are each bounded by the idle
+    // timeout: a client that stops sending or never reads is closed.
+    let limit = opts.idle_timeout;
     loop {
-        let head = match tokio::time::timeout(opts.idle_timeout, http::read_head(&mut rd)).await {
-            Ok(Ok(Some(h))) => h,
-            Ok(Ok(None)) | Err(_) => break,
-            Ok(Err(e)) => {
-                // A TLS error after the handshake (for example the client's alert) or a bad request.
+        let head = match http::read_request(&mut rd, limit).await {
+            Ok(Some((h, _body))) => h,
+            Ok(None) | Err(http::ReadError::Idle) => break,
+            Err(http::ReadError::Slow) => {
+                log(opts, &format!("scenario={} peer={peer} request incomplete after {limit:?}", s.name));
+                let rej = http::Rejected { status: 408, message: format!("request incomplete after {limit:?}") };
+                http::refuse(&mut rd, &mut wr, &rej, limit).await;
+                return;
+            }
+            Err(http::ReadError::Rejected(rej)) => {
+                log(opts, &format!("scenario={} peer={peer} refused status={} ({})", s.name, rej.status, rej.message));
+                http::refuse(&mut rd, &mut wr, &rej, limit).await;
+                return;
+            }
+            Err(http::ReadError::Io(e)) => {
+                // A TLS error after the handshake (for example the client's alert) or a reset.
                 let what = e
                     .get_ref()
                     .and_then(|i| i.downcast_ref::<rustls::Error>())
@@ -428,33 +442,21 @@ async fn serve_http(tls: Tls, peer: SocketAddr, s: &Scenario, params: &Negotiate
             }
         };
         count += 1;
-        if head.header("transfer-encoding").is_some() {
-            let _ =
-                respond(&mut wr, "400 Bad Request", "text/plain", "chunked request bodies are not supported\n", false)
-                    .await;
-            break;
-        }
-        match head.content_length() {
-            Ok(len) if len <= 1 << 20 => {
-                if http::read_body(&mut rd, len).await.is_err() {
-                    break;
-                }
-            }
-            _ => {
-                let _ =
-                    respond(&mut wr, "400 Bad Request", "text/plain", "bad or too large Content-Length\n", false).await;
-                break;
-            }
-        }
         let keep = head.keep_alive();
         let json = head.header("accept").is_some_and(|a| a.contains("application/json"));
         let body = page(s, params, count, peer, json);
         let ctype = if json { "application/json" } else { "text/plain; charset=utf-8" };
-        if respond(&mut wr, "200 OK", ctype, &body, keep).await.is_err() || !keep {
-            break;
+        match tokio::time::timeout(limit, respond(&mut wr, "200 OK", ctype, &body, keep)).await {
+            Ok(Ok(())) if keep => {}
+            Ok(Ok(())) => break,
+            Ok(Err(_)) => return,
+            Err(_) => {
+                log(opts, &format!("scenario={} peer={peer} closed: the client read nothing for {limit:?}", s.name));
+                return;
+            }
         }
     }
-    let _ = wr.shutdown().await;
+    let _ = tokio::time::timeout(limit, wr.shutdown()).await;
 }
 
 async fn respond<W: tokio::io::AsyncWrite + Unpin>(

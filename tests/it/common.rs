@@ -186,3 +186,97 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     }
     out
 }
+
+/// A TLS client (rustls, trusting the lab's root, name `localhost`) on a fresh loopback
+/// connection to `port`; the handshake runs on first use. Reads and writes give up after 20 s.
+pub fn tls_client(dir: &Path, port: u16) -> rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_file_iter(dir.join("ca.pem")).expect("ca.pem") {
+        roots.add(c.expect("certificate")).expect("root");
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("client");
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(20))).expect("read timeout");
+    tcp.set_write_timeout(Some(std::time::Duration::from_secs(20))).expect("write timeout");
+    rustls::StreamOwned::new(conn, tcp)
+}
+
+/// Reads until the server closes (cleanly or not); panics if it is still open after 20 s.
+pub fn read_until_closed<S: std::io::Read>(s: &mut S) -> String {
+    let mut out = Vec::new();
+    if let Err(e) = s.read_to_end(&mut out) {
+        assert!(
+            !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+            "still open after 20 s; read so far: {}",
+            String::from_utf8_lossy(&out)
+        );
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Sends raw `request` bytes over a fresh TLS connection and returns all the server answered
+/// until it closed.
+pub fn send_raw(dir: &Path, port: u16, request: &[u8]) -> String {
+    use std::io::Write;
+    let mut s = tls_client(dir, port);
+    // The server may refuse and close before it has read everything: what it answered counts.
+    let _ = s.write_all(request).and_then(|()| s.flush());
+    read_until_closed(&mut s)
+}
+
+/// The status codes of the responses in `text`, in order.
+pub fn statuses(text: &str) -> Vec<u16> {
+    text.split("\r\n")
+        .filter_map(|l| l.strip_prefix("HTTP/1.1 "))
+        .filter_map(|l| l.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+/// Requests a hostile client sends, each with the one status it must get (and a close).
+pub fn hostile_requests() -> Vec<(&'static str, Vec<u8>, u16)> {
+    let post = |cl: &str| format!("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: {cl}\r\n\r\n").into_bytes();
+    let many: String = (0..101).map(|i| format!("X-F{i}: v\r\n")).collect();
+    vec![
+        ("Content-Length 100000000000", post("100000000000"), 413),
+        ("Content-Length u64::MAX", post("18446744073709551615"), 413),
+        ("Content-Length beyond u64", post("99999999999999999999999"), 413),
+        ("Content-Length 1 MiB + 1", post("1048577"), 413),
+        ("Content-Length -1", post("-1"), 400),
+        ("Content-Length +5", post("+5"), 400),
+        ("Content-Length 0x10", post("0x10"), 400),
+        ("Content-Length list", post("5, 5"), 400),
+        (
+            "duplicate Content-Length smuggling a request",
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nContent-Length: 40\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(),
+            400,
+        ),
+        (
+            "identical duplicate Content-Length",
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab".to_vec(),
+            400,
+        ),
+        (
+            "Transfer-Encoding with Content-Length",
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n".to_vec(),
+            400,
+        ),
+        ("header line without a colon", b"GET / HTTP/1.1\r\nHost: localhost\r\nno colon\r\n\r\n".to_vec(), 400),
+        (
+            "a 1 MB header",
+            format!("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n", "a".repeat(1 << 20)).into_bytes(),
+            431,
+        ),
+        ("101 header fields", format!("GET / HTTP/1.1\r\nHost: localhost\r\n{many}\r\n").into_bytes(), 431),
+    ]
+}
+
+/// A plain request that closes: the server must answer it with 200.
+pub const CONTROL: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";

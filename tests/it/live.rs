@@ -406,3 +406,69 @@ fn a_completed_handshake_with_no_failed_rule_is_a_pass() {
     assert_eq!(s.run(&["probe", "valid", &target, "--expect", "pass"]).status.code(), Some(3));
     assert_eq!(s.run(&["probe", "valid", &target, "--expect", "validity.expired"]).status.code(), Some(1));
 }
+
+#[test]
+fn hostile_requests_get_their_exact_status_and_the_server_keeps_serving() {
+    let mut s = Served::start(&["valid"]);
+    let port = s.port("valid");
+    for (what, request, want) in hostile_requests() {
+        let text = send_raw(&s.dir, port, &request);
+        assert_eq!(statuses(&text), vec![want], "{what}: exactly one answer, {want}, then close: {text}");
+        assert!(text.contains("\r\nConnection: close\r\n"), "{what}: {text}");
+        assert_eq!(s.daemon.child.try_wait().expect("try_wait"), None, "{what}: serve died: {}", s.log());
+        let control = send_raw(&s.dir, port, CONTROL);
+        assert_eq!(statuses(&control), vec![200], "{what}: the next connection is served: {control}");
+    }
+    let log = s.log();
+    assert!(log.contains("refused status=413 (body larger than 1048576 bytes)"), "{log}");
+    assert!(log.contains("refused status=400 (more than one Content-Length)"), "{log}");
+    assert!(log.contains("refused status=431 (message head larger than 16384 bytes)"), "{log}");
+}
+
+#[test]
+fn a_request_that_stops_short_gets_408_after_the_idle_timeout() {
+    let s = Served::start(&["valid", "--idle-timeout", "1"]);
+    let port = s.port("valid");
+    let body_short = b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nab".as_slice();
+    let head_short = b"GET / HTTP/1.1\r\nHost: localhost\r\n".as_slice();
+    for (what, request) in [("body", body_short), ("head", head_short)] {
+        let mut c = tls_client(&s.dir, port);
+        c.write_all(request).and_then(|()| c.flush()).expect("write");
+        let t0 = std::time::Instant::now();
+        let text = read_until_closed(&mut c);
+        let waited = t0.elapsed();
+        assert_eq!(statuses(&text), vec![408], "{what}: {text}");
+        assert!(text.ends_with("request incomplete after 1s\n"), "{what}: {text}");
+        assert!(
+            waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+            "{what}: closed after {waited:?}, want about 1 s"
+        );
+        assert_eq!(statuses(&send_raw(&s.dir, port, CONTROL)), vec![200], "{what}: served afterwards");
+    }
+    assert!(s.log().contains("request incomplete after 1s"), "{}", s.log());
+}
+
+#[test]
+fn a_client_that_never_reads_is_disconnected_after_the_idle_timeout() {
+    let s = Served::start(&["valid", "--idle-timeout", "1"]);
+    let port = s.port("valid");
+    let mut c = tls_client(&s.dir, port);
+    let batch = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(100);
+    let t0 = std::time::Instant::now();
+    // The answers pile up unread until the server's writes block; a second later it closes, and
+    // the next write here fails (reset or broken pipe).
+    let err = loop {
+        if let Err(e) = c.write_all(&batch).and_then(|()| c.flush()) {
+            break e;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "still accepting requests after 30 s");
+    };
+    assert!(
+        matches!(err.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe),
+        "{err:?} after {:?}",
+        t0.elapsed()
+    );
+    assert!(t0.elapsed() < Duration::from_secs(15), "closed only after {:?}", t0.elapsed());
+    assert!(s.log().contains("closed: the client read nothing for 1s"), "{}", s.log());
+    assert_eq!(statuses(&send_raw(&s.dir, port, CONTROL)), vec![200], "served afterwards");
+}

@@ -252,3 +252,48 @@ fn keylog_writes_the_secrets_wireshark_needs() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&keylog).expect("meta").permissions().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn a_terminating_gateway_refuses_hostile_requests_and_keeps_serving() {
+    let (_t, dir) = new_lab(&[]);
+    let mut g = Daemon::spawn(&dir, &["gateway", "--mode", "terminate-sticky", "--backends", "1", "--port", "0"]);
+    let port: u16 = gateway_port(&g).parse().expect("port");
+    for (what, request, want) in hostile_requests() {
+        let text = send_raw(&dir, port, &request);
+        assert_eq!(statuses(&text), vec![want], "{what}: exactly one answer, {want}, then close: {text}");
+        assert_eq!(g.child.try_wait().expect("try_wait"), None, "{what}: the gateway died: {}", g.log());
+        let control = send_raw(&dir, port, CONTROL);
+        assert_eq!(statuses(&control), vec![200], "{what}: the next connection is served: {control}");
+        assert!(control.contains("\r\nx-pki-lab-backend: backend-1\r\n"), "{what}: {control}");
+    }
+    let log = g.log();
+    assert!(log.contains("refused status=413 (body larger than 1048576 bytes)"), "{log}");
+    assert!(log.contains("refused status=400 (more than one Content-Length)"), "{log}");
+}
+
+#[test]
+fn a_passthrough_tunnel_without_traffic_is_closed_after_the_idle_timeout() {
+    let (_t, dir) = new_lab(&[]);
+    let g = Daemon::spawn(
+        &dir,
+        &["gateway", "--mode", "passthrough-rr", "--backends", "1", "--port", "0", "--idle-timeout", "1"],
+    );
+    let port: u16 = gateway_port(&g).parse().expect("port");
+    // A finished handshake through the tunnel, then silence: the backend would wait 30 s for a
+    // request, the tunnel gives up after 1 s.
+    let mut c = tls_client(&dir, port);
+    while c.conn.is_handshaking() {
+        c.conn.complete_io(&mut c.sock).expect("handshake through the tunnel");
+    }
+    let t0 = std::time::Instant::now();
+    let text = read_until_closed(&mut c);
+    let waited = t0.elapsed();
+    assert_eq!(text, "", "nothing was asked, nothing answered");
+    assert!(
+        waited >= std::time::Duration::from_millis(900) && waited < std::time::Duration::from_secs(5),
+        "closed after {waited:?}, want about 1 s"
+    );
+    assert!(g.log().contains("tunnel closed after 1s without traffic"), "{}", g.log());
+    // The gateway still tunnels the next client.
+    assert_eq!(statuses(&send_raw(&dir, port, CONTROL)), vec![200]);
+}
