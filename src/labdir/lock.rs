@@ -99,7 +99,7 @@ fn is_suffix(s: &str) -> bool {
 ///
 /// - `.<name>.staging-*`: a lab being built. Whoever built it is gone (we hold the lock), so it is
 ///   removed — it holds private keys.
-/// - `.<name>.old-*` (and `.<name>.old`, the fixed name of pki-lab before 0.x): the old lab moved
+/// - `.<name>.old-*` (and `.<name>.old`, the fixed name earlier versions used): the old lab moved
 ///   aside by `--force`/`--renew`. If the lab itself is missing, the run died between its two
 ///   renames: the old lab is put back. If the new lab is in place, the run died after: what it
 ///   had still to carry over (lab progress, issued certificates) is carried over, then the old lab

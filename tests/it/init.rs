@@ -431,3 +431,32 @@ fn an_old_lab_left_after_the_new_one_was_in_place_is_carried_over_and_removed() 
         assert_eq!(beside(&dir), [".lab.lock", "lab"]);
     }
 }
+
+#[test]
+fn two_serves_at_once_on_a_new_directory_share_one_lab() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    let args = ["serve", "valid", "--quiet", "--port-base", "0"];
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Daemon::spawn(&dir, &args));
+        let b = s.spawn(|| Daemon::spawn(&dir, &args));
+        (a.join().expect("first serve"), b.join().expect("second serve"))
+    });
+    // One made the lab; the other waited for it and used it instead of making another.
+    let made: Vec<bool> = [&a, &b].iter().map(|d| d.log().contains("created a lab in")).collect();
+    assert_eq!(made.iter().filter(|m| **m).count(), 1, "{}\n---\n{}", a.log(), b.log());
+    // Both servers are trusted by the one ca.pem a client is told to trust.
+    for d in [&a, &b] {
+        let port = d.ports["scenarios"]["valid"].as_u64().expect("valid served");
+        let s = Command::new("openssl")
+            .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost"])
+            .args(["-verify_hostname", "localhost", "-verify_return_error", "-CAfile"])
+            .arg(dir.join("ca.pem"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("s_client");
+        assert!(stdout(&s).contains("Verify return code: 0 (ok)"), "{}{}", stdout(&s), stderr(&s));
+    }
+    let leftovers: Vec<_> = beside(&dir).into_iter().filter(|n| n.starts_with(".lab.") && n != ".lab.lock").collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
