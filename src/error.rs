@@ -38,6 +38,14 @@ pub enum Error {
     #[error("no lab in {}\n  hint: run `pki-lab init` first (or pass --dir)", dir.display())]
     NoLab { dir: PathBuf },
 
+    /// Another pki-lab process held the lab's lock for longer than we wait for it.
+    #[error(
+        "another pki-lab process is still changing the lab in {}: gave up after waiting {waited} s for its lock ({})\n  hint: let it finish (or stop it) and rerun; the lock goes away when that process exits",
+        dir.display(),
+        lock.display()
+    )]
+    LabBusy { dir: PathBuf, lock: PathBuf, waited: u64 },
+
     /// A certificate or key could not be made or read.
     #[error("{context}: {source}")]
     Rcgen {
@@ -131,6 +139,7 @@ impl Error {
             | Error::UnknownScenario { .. }
             | Error::LabExists { .. }
             | Error::NoLab { .. }
+            | Error::LabBusy { .. }
             | Error::Rcgen { .. }
             | Error::Parse { .. }
             | Error::NameNotPermitted { .. }

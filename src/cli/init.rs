@@ -34,6 +34,27 @@ pub(crate) fn init(dir: &Path, args: InitArgs, now: OffsetDateTime) -> Result<i3
     Ok(0)
 }
 
+/// Makes a lab in `dir` if there is none, for the commands that need one (`serve`, `gateway`,
+/// `lab`). Under the lab's lock and checked again once it is held: of two starting at once, the
+/// second waits for the first and uses the lab it made rather than making another.
+pub(crate) fn auto_init(dir: &Path, now: OffsetDateTime) -> Result<()> {
+    if labdir::is_lab(dir) {
+        return Ok(());
+    }
+    let lock = labdir::LabLock::acquire(dir)?;
+    auto_init_locked(&lock, &Catalogue::builtin()?, now)
+}
+
+/// [`auto_init`] for a caller that already holds the lock (`issue`).
+pub(crate) fn auto_init_locked(lock: &labdir::LabLock, catalogue: &Catalogue, now: OffsetDateTime) -> Result<()> {
+    if !labdir::is_lab(lock.dir()) {
+        eprintln!("no lab in {}: creating one first", lock.dir().display());
+        let opts = InitOptions { ca: CaOptions::default(), force: false, renew: false };
+        print_receipt(&labdir::init_locked(lock, catalogue, &opts, now)?);
+    }
+    Ok(())
+}
+
 pub(crate) fn print_receipt(r: &labdir::InitReport) {
     let m = &r.manifest;
     let verb = if r.renewed {

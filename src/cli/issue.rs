@@ -8,14 +8,13 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::init::print_receipt;
 use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::{Catalogue, RelTime, Template};
 use crate::cli::IssueArgs;
 use crate::error::{Error, Result};
 use crate::labdir::fsutil::{self, PUBLIC, SECRET};
-use crate::labdir::{self, InitOptions, rfc3339};
-use crate::pki::ca::{self, CaOptions, LabCa};
+use crate::labdir::{self, rfc3339};
+use crate::pki::ca::{self, LabCa};
 use crate::pki::issue::{self, Anchor, Request};
 use crate::pki::names::{self, Name};
 
@@ -66,6 +65,9 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
             p.name
         )));
     }
+    // Held to the end: the lab is not made twice, nor its CA replaced (`init --force`) while
+    // certificates are signed with it and written into it.
+    let lock = labdir::LabLock::acquire(dir)?;
     let permitted = if labdir::is_lab(dir) {
         labdir::load_manifest(dir)?.ca.permitted
     } else {
@@ -96,11 +98,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
         }
     }
 
-    if !labdir::is_lab(dir) {
-        eprintln!("no lab in {}: creating one first", dir.display());
-        let opts = InitOptions { ca: CaOptions::default(), force: false, renew: false };
-        print_receipt(&labdir::init(dir, &catalogue, &opts, now)?);
-    }
+    super::init::auto_init_locked(&lock, &catalogue, now)?;
     let lab = LabCa::load(&dir.join("ca"))?;
     fsutil::create_dir(&out)?;
 

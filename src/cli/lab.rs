@@ -7,9 +7,7 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use super::init::print_receipt;
 use crate::catalogue::rules::RuleId;
-use crate::catalogue::template::Catalogue;
 use crate::cli::output::table;
 use crate::cli::{LabArgs, LabCheckArgs, LabCommand, LabListArgs, LabRunArgs, LabShowArgs, LabValidateArgs};
 use crate::error::{Error, Result};
@@ -17,7 +15,7 @@ use crate::lab::grade::{self, Grade, Outcome};
 use crate::lab::progress::{self, Progress};
 use crate::lab::session::Session;
 use crate::lab::{self, Action, Lab, Step, answers};
-use crate::labdir::{self, InitOptions};
+use crate::labdir;
 
 pub(crate) fn lab(dir: &Path, args: LabArgs, now: OffsetDateTime) -> Result<i32> {
     match args.command {
@@ -177,11 +175,7 @@ fn pinned(now: OffsetDateTime) -> Option<OffsetDateTime> {
 /// Makes a lab in `dir` if there is none, like `serve` does, and warns when its certificates
 /// have aged out (every "valid" server would then fail for the wrong reason).
 fn ensure_lab(dir: &Path, now: OffsetDateTime) -> Result<()> {
-    if !labdir::is_lab(dir) {
-        eprintln!("no lab in {}: creating one first", dir.display());
-        let opts = InitOptions { ca: Default::default(), force: false, renew: false };
-        print_receipt(&labdir::init(dir, &Catalogue::builtin()?, &opts, now)?);
-    }
+    super::init::auto_init(dir, now)?;
     let m = labdir::load_manifest(dir)?;
     if let Some(v) = m.scenarios.iter().find(|s| s.name == "valid")
         && OffsetDateTime::parse(&v.not_after, &time::format_description::well_known::Rfc3339).is_ok_and(|t| t < now)

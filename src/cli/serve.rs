@@ -5,23 +5,16 @@ use std::path::Path;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::init::print_receipt;
 use super::row;
-use crate::catalogue::template::Catalogue;
 use crate::cli::ServeArgs;
 use crate::cli::output::table;
 use crate::error::{Error, Result};
+use crate::labdir;
 use crate::labdir::manifest::Manifest;
-use crate::labdir::{self, InitOptions};
-use crate::pki::ca::CaOptions;
 
 /// The lab's manifest, creating a lab first if there is none (servers need certificates).
 pub(crate) fn ensure_lab(dir: &Path, now: OffsetDateTime) -> Result<Manifest> {
-    if !labdir::is_lab(dir) {
-        eprintln!("no lab in {}: creating one first", dir.display());
-        let opts = InitOptions { ca: CaOptions::default(), force: false, renew: false };
-        print_receipt(&labdir::init(dir, &Catalogue::builtin()?, &opts, now)?);
-    }
+    super::init::auto_init(dir, now)?;
     let manifest = labdir::load_manifest(dir)?;
     warn_if_stale(&manifest, now);
     // Idle connections each hold a descriptor; the default soft limit (often 1024) is too low.

@@ -16,6 +16,7 @@
 //! and hands the files to `serve`, `probe`, `verify` and other projects' tests.
 
 pub mod fsutil;
+pub mod lock;
 pub mod manifest;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ use crate::pki::issue::{self, Anchor, Issued};
 use crate::pki::keys::KeyType;
 use crate::pki::x509::{hex_colon, sha256_fingerprint};
 use fsutil::{PUBLIC, SECRET};
+pub use lock::LabLock;
 use manifest::{CaInfo, Files, Manifest, ScenarioEntry, ServeInfo};
 
 /// The host name every scenario is issued for and verified against.
@@ -85,8 +87,21 @@ pub fn load_manifest(dir: &Path) -> Result<Manifest> {
     Ok(m)
 }
 
-/// Creates, replaces (`force`) or re-issues (`renew`) the lab in `dir`.
+/// Creates, replaces (`force`) or re-issues (`renew`) the lab in `dir`, holding its [`LabLock`]:
+/// a second `init` waits for the first, then decides on what the first left.
 pub fn init(dir: &Path, catalogue: &Catalogue, opts: &InitOptions, now: OffsetDateTime) -> Result<InitReport> {
+    let lock = LabLock::acquire(dir)?;
+    init_locked(&lock, catalogue, opts, now)
+}
+
+/// [`init`] for a caller that already holds the lock (`issue`, the auto-init of `serve`).
+pub fn init_locked(
+    lock: &LabLock,
+    catalogue: &Catalogue,
+    opts: &InitOptions,
+    now: OffsetDateTime,
+) -> Result<InitReport> {
+    let dir = lock.dir();
     let exists = is_lab(dir);
     if exists && !opts.force && !opts.renew {
         return Err(Error::LabExists { dir: dir.to_path_buf() });
@@ -295,6 +310,9 @@ const KEEP: &[&str] = &["labs", "issued", "serve.json", "gateway.json"];
 /// A directory next to the target that becomes the lab on `commit`, or disappears on drop.
 struct Staging {
     path: PathBuf,
+    /// Where an old lab goes while the new one is renamed in: `.<name>.old-<same suffix>`,
+    /// unique like the staging directory, so that one interrupted run cannot block the next.
+    aside: PathBuf,
     committed: bool,
 }
 
@@ -302,14 +320,21 @@ impl Staging {
     fn new(target: &Path) -> Result<Staging> {
         let parent = parent_of(target);
         fsutil::create_dir(&parent)?;
-        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("lab");
+        let name = lab_name(target);
         let path = tempfile::Builder::new()
             .prefix(&format!(".{name}.staging-"))
             .tempdir_in(&parent)
             .map_err(Error::io("creating a staging directory in", &parent))?
             .keep();
         fsutil::create_private_dir(&path)?;
-        Ok(Staging { path, committed: false })
+        let suffix = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix(&format!(".{name}.staging-")))
+            .unwrap_or("x")
+            .to_string();
+        let aside = parent.join(format!(".{name}.old-{suffix}"));
+        Ok(Staging { path, aside, committed: false })
     }
 
     fn path(&self) -> &Path {
@@ -320,7 +345,7 @@ impl Staging {
     /// it, and deleting the rest after.
     fn commit(mut self, target: &Path, keep: &[&str]) -> Result<()> {
         let old = if target.exists() {
-            let aside = self.path.with_extension("old");
+            let aside = self.aside.clone();
             std::fs::rename(target, &aside).map_err(Error::io("moving the old lab aside from", target))?;
             Some(aside)
         } else {
@@ -359,6 +384,11 @@ fn parent_of(p: &Path) -> PathBuf {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     }
+}
+
+/// The last component of the lab's path, which names its staging, aside and lock files.
+fn lab_name(dir: &Path) -> &str {
+    dir.file_name().and_then(|n| n.to_str()).unwrap_or("lab")
 }
 
 fn is_empty_dir(p: &Path) -> bool {

@@ -83,12 +83,7 @@ fn force_replaces_the_ca_and_renew_keeps_it_byte_for_byte() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("replaced"), "{}", stderr(&o));
     assert_ne!(ca_files(&renewed)[Path::new("ca.pem")], snapshot(&dir)[Path::new("ca.pem")]);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.parent().expect("parent"))
-        .expect("read parent")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "lab")
-        .collect();
-    assert!(leftovers.is_empty(), "staging directories left behind: {leftovers:?}");
+    assert_eq!(beside(&dir), [".lab.lock", "lab"], "no staging directory or old lab left behind");
 }
 
 #[test]
@@ -269,9 +264,7 @@ fn a_failure_while_issuing_leaves_no_half_written_lab() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("leaf.revoked"), "{}", stderr(&o));
     assert_eq!(before, snapshot(&dir), "the old lab is intact");
-    let names: Vec<_> =
-        std::fs::read_dir(dir.parent().expect("parent")).expect("ls").map(|e| e.expect("e").file_name()).collect();
-    assert_eq!(names.len(), 1, "no staging left: {names:?}");
+    assert_eq!(beside(&dir), [".lab.lock", "lab"], "no staging left");
 }
 
 #[test]
@@ -291,4 +284,182 @@ fn renew_and_force_keep_lab_progress_and_issued_certificates() {
     }
     // Control: what init writes is new.
     assert!(dir.join("manifest.json").is_file());
+}
+
+/// The names in `dir`'s parent, i.e. the lab beside its lock and whatever a run left there.
+fn beside(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.parent().expect("parent"))
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn two_inits_at_once_make_one_lab_and_the_second_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    let start = || {
+        pki_lab()
+            .arg("--dir")
+            .arg(&dir)
+            .arg("init")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (start(), start());
+    let outs = [a.wait_with_output().expect("wait"), b.wait_with_output().expect("wait")];
+    let mut codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(2)], "{}\n---\n{}", stderr(&outs[0]), stderr(&outs[1]));
+    let winner = outs.iter().find(|o| o.status.success()).expect("a winner");
+    let loser = outs.iter().find(|o| !o.status.success()).expect("a loser");
+    // The second waited for the first (it usually says so), then refused like any init that
+    // finds a lab.
+    assert!(
+        stderr(loser).contains(&format!("error: a lab already exists in {}\n", dir.display())),
+        "{}",
+        stderr(loser)
+    );
+    // The lab on disk is the winner's, whole: the root to trust is the CA's own root, and the
+    // fingerprint the winner printed is the one the manifest records.
+    let ca_pem = std::fs::read(dir.join("ca.pem")).expect("ca.pem");
+    assert_eq!(ca_pem, std::fs::read(dir.join("ca/root.pem")).expect("ca/root.pem"));
+    let sha = manifest(&dir)["ca"]["root_sha256"].as_str().expect("root_sha256").to_string();
+    assert!(stderr(winner).contains(&format!("(SHA-256 {sha})")), "{}", stderr(winner));
+    let (ok, text) = openssl_ok(
+        &dir,
+        &["verify", "-CAfile", "ca.pem", "-untrusted", "scenarios/valid/chain.pem", "scenarios/valid/cert.pem"],
+    );
+    assert!(ok, "{text}");
+    // Nothing left beside the lab but its lock.
+    assert_eq!(beside(&dir), [".lab.lock", "lab"]);
+}
+
+#[test]
+fn a_lab_moved_aside_by_a_killed_run_is_restored_and_its_staging_removed() {
+    let (_tmp, dir) = new_lab(&[]);
+    let before = snapshot(&dir);
+    let parent = dir.parent().expect("parent").to_path_buf();
+    // What a kill between the two renames of `init --force` leaves.
+    let aside = parent.join(".lab.old-Ab12Cd");
+    let staging = parent.join(".lab.staging-Xy34Zw");
+    std::fs::rename(&dir, &aside).expect("move aside");
+    std::fs::create_dir_all(staging.join("ca")).expect("staging");
+    std::fs::write(staging.join("ca/root.key"), "not a real key").expect("write");
+
+    let o = run(&dir, &["init", "--renew"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "note: removed {}, an unfinished lab left by an interrupted pki-lab run\n",
+            staging.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "note: restored the lab moved aside by an interrupted run: {} -> {}\n",
+            aside.display(),
+            dir.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("re-issued the scenarios of the lab in"), "{err}");
+    let after = snapshot(&dir);
+    for f in ["ca.pem", "ca/root.pem", "ca/root.key", "ca/intermediate.key"] {
+        assert_eq!(before[Path::new(f)], after[Path::new(f)], "{f}: the restored CA is the old one");
+    }
+    assert_eq!(beside(&dir), [".lab.lock", "lab"]);
+}
+
+#[test]
+fn the_fixed_aside_name_of_older_versions_is_recognised() {
+    let (_tmp, dir) = new_lab(&[]);
+    let before = snapshot(&dir);
+    let aside = dir.parent().expect("parent").join(".lab.old");
+    std::fs::rename(&dir, &aside).expect("move aside");
+
+    // A plain init finds the restored lab and refuses, as it would have before the crash,
+    // instead of making a new CA while the old one hides beside it.
+    let o = run(&dir, &["init"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "note: restored the lab moved aside by an interrupted run: {} -> {}\nerror: a lab already exists in {}\n",
+            aside.display(),
+            dir.display(),
+            dir.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(before, snapshot(&dir));
+    assert_eq!(beside(&dir), [".lab.lock", "lab"]);
+}
+
+#[test]
+fn an_old_lab_left_after_the_new_one_was_in_place_is_carried_over_and_removed() {
+    let (_tmp, dir) = new_lab(&[]);
+    // A kill after both renames of `--force`, before the old lab's issued certificates were
+    // carried over and the old lab deleted.
+    let aside = dir.parent().expect("parent").join(".lab.old");
+    let (_tmp2, other) = new_lab(&[]);
+    std::fs::rename(&other, &aside).expect("place the old lab");
+    std::fs::create_dir_all(aside.join("issued/app.test")).expect("issued");
+    std::fs::write(aside.join("issued/app.test/cert.pem"), "issued before").expect("write");
+
+    let o = run(&dir, &["init", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "note: removed {}, the old lab an interrupted run had already replaced, after carrying over issued\n",
+            aside.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("issued/app.test/cert.pem")).expect("kept"), "issued before");
+    assert_eq!(beside(&dir), [".lab.lock", "lab"]);
+
+    // `--force` and `--renew` keep working run after run: no fixed name is left to collide with.
+    for args in [["init", "--force"], ["init", "--renew"], ["init", "--force"]] {
+        let o = run(&dir, &args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
+        assert_eq!(beside(&dir), [".lab.lock", "lab"]);
+    }
+}
+
+#[test]
+fn two_serves_at_once_on_a_new_directory_share_one_lab() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    let args = ["serve", "valid", "--quiet", "--port-base", "0"];
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Daemon::spawn(&dir, &args));
+        let b = s.spawn(|| Daemon::spawn(&dir, &args));
+        (a.join().expect("first serve"), b.join().expect("second serve"))
+    });
+    // One made the lab; the other waited for it and used it instead of making another.
+    let made: Vec<bool> = [&a, &b].iter().map(|d| d.log().contains("created a lab in")).collect();
+    assert_eq!(made.iter().filter(|m| **m).count(), 1, "{}\n---\n{}", a.log(), b.log());
+    // Both servers are trusted by the one ca.pem a client is told to trust.
+    for d in [&a, &b] {
+        let port = d.ports["scenarios"]["valid"].as_u64().expect("valid served");
+        let s = Command::new("openssl")
+            .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost"])
+            .args(["-verify_hostname", "localhost", "-verify_return_error", "-CAfile"])
+            .arg(dir.join("ca.pem"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("s_client");
+        assert!(stdout(&s).contains("Verify return code: 0 (ok)"), "{}{}", stdout(&s), stderr(&s));
+    }
+    let leftovers: Vec<_> = beside(&dir).into_iter().filter(|n| n.starts_with(".lab.") && n != ".lab.lock").collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
