@@ -132,11 +132,11 @@ pub async fn read_head<R: AsyncBufRead + Unpin>(r: &mut R, kind: Kind) -> std::i
     loop {
         let avail = r.fill_buf().await?;
         if avail.is_empty() {
+            // A malformed head is malformed however it ends (even `\n\r\r`).
+            parse(&buf, kind).map_err(Rejected::into_io)?;
             if buf.iter().all(|b| matches!(b, b'\r' | b'\n')) {
                 return Ok(None);
             }
-            // A malformed head is malformed however it ends.
-            parse(&buf, kind).map_err(Rejected::into_io)?;
             return Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 "connection closed inside a message head",
@@ -334,6 +334,13 @@ mod tests {
         let mut r = tokio::io::BufReader::new(&b"GET / HTTP/1.1\r\nno colon\r\n\r\n"[..]);
         let e = read_head(&mut r, Kind::Request).await.expect_err("malformed");
         assert_eq!(Rejected::of(&e).map(|r| r.status), Some(400));
+
+        // Found by the fuzz target: a stray CR after blank lines, then the end of stream.
+        for capacity in [1, 1024] {
+            let mut r = tokio::io::BufReader::with_capacity(capacity, &b"\n\n\r\r"[..]);
+            let e = read_head(&mut r, Kind::Request).await.expect_err("stray CR");
+            assert_eq!(Rejected::of(&e).map(|r| r.status), Some(400), "capacity {capacity}");
+        }
 
         let mut r = tokio::io::BufReader::new(&b"GET / HTTP/1.1\r\nHost: x\r\n"[..]);
         let e = read_head(&mut r, Kind::Request).await.expect_err("truncated");
