@@ -221,15 +221,17 @@ pub enum Expected {
 }
 
 impl Expected {
-    /// The rules a list of expectations says must fail (`pass` adds none).
-    pub fn failures(expect: &[Expected]) -> std::collections::BTreeSet<RuleId> {
-        expect
+    /// Whether `failed` is exactly the set of rules `expect` names (`pass` names none), in any
+    /// order: what `--expect` means for probe and verify alike.
+    pub fn holds(expect: &[Expected], failed: &[RuleId]) -> bool {
+        let want: std::collections::BTreeSet<RuleId> = expect
             .iter()
             .filter_map(|e| match e {
                 Expected::Pass => None,
                 Expected::Fails(rule) => Some(*rule),
             })
-            .collect()
+            .collect();
+        want == failed.iter().copied().collect()
     }
 }
 

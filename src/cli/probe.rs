@@ -5,7 +5,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::runtime;
-use crate::catalogue::rules::Expected;
+use crate::catalogue::rules::{Expected, RuleId};
 use crate::cli::ProbeArgs;
 use crate::cli::output::table;
 use crate::error::{Error, Result, suggest};
@@ -143,7 +143,11 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
         };
         rows.push(vec![
             r.scenario.clone().unwrap_or_else(|| r.target.clone()),
-            if expected.is_empty() { "pass".into() } else { join(&expected) },
+            if expected.is_empty() {
+                "pass".into()
+            } else {
+                expected.iter().map(Expected::to_string).collect::<Vec<_>>().join(",")
+            },
             observed,
             r.verdict.rustls.clone(),
             verdict.into(),
@@ -176,7 +180,7 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
 }
 
 fn observed_rules(r: &crate::probe::Report) -> String {
-    if r.verdict.failed.is_empty() { "pass".into() } else { join(&r.verdict.failed) }
+    if r.verdict.failed.is_empty() { "pass".into() } else { RuleId::join(&r.verdict.failed, ",") }
 }
 
 impl ProbeArgs {
@@ -194,9 +198,4 @@ impl ProbeArgs {
             keylog: self.keylog.clone(),
         }
     }
-}
-
-/// `a,b,c` for a table cell.
-fn join<T: std::fmt::Display>(items: &[T]) -> String {
-    items.iter().map(T::to_string).collect::<Vec<_>>().join(",")
 }
