@@ -45,6 +45,28 @@ pub enum Kind {
     Live,
 }
 
+/// How binding a rule is: what a standard requires, or what only some clients apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    /// A MUST of an IETF standard for the validator (RFC 5280 §6, RFC 9525, RFC 8446).
+    Must,
+    /// A CA/Browser Forum Baseline Requirement: publicly trusted CAs must not issue this.
+    Baseline,
+    /// Applied by some clients only (a browser policy, a library's choice).
+    SomeClients,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Must => "must",
+            Class::Baseline => "baseline",
+            Class::SomeClients => "some-clients",
+        }
+    }
+}
+
 /// One check a client makes.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Rule {
@@ -52,13 +74,16 @@ pub struct Rule {
     pub id: RuleId,
     pub step: Step,
     pub kind: Kind,
+    pub class: Class,
+    /// Where the rule is written (`RFC 5280 §4.2.1.9`, `BR §7.1.2.7`, …).
+    pub source: &'static str,
     /// What the client checks, in one line.
     pub check: &'static str,
 }
 
 /// Declares [`RuleId`] and [`RULES`] from one list, so the two cannot drift apart.
 macro_rules! rules {
-    ($($variant:ident = $id:literal, $step:ident, $kind:ident, $check:literal;)*) => {
+    ($($variant:ident = $id:literal, $step:ident, $kind:ident, $class:ident, $source:literal, $check:literal;)*) => {
         /// A rule's identity. Serialises to (and parses from) its stable `group.name` id.
         /// Variants are in table order, so sorting ids sorts them in the order clients meet them.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,51 +102,156 @@ macro_rules! rules {
 
         /// Every rule, in the order a client meets them.
         pub const RULES: &[Rule] = &[
-            $(Rule { id: RuleId::$variant, step: Step::$step, kind: Kind::$kind, check: $check },)*
+            $(Rule {
+                id: RuleId::$variant,
+                step: Step::$step,
+                kind: Kind::$kind,
+                class: Class::$class,
+                source: $source,
+                check: $check,
+            },)*
         ];
     };
 }
 
 rules! {
-    ValidityExpired = "validity.expired", Verification, Offline,
+    // Validity (RFC 5280 §4.1.2.5).
+    ValidityExpired = "validity.expired", Verification, Offline, Must, "RFC 5280 §4.1.2.5, §6.1.3 (a)(2)",
         "every certificate in the path is used before its notAfter";
-    ValidityNotYetValid = "validity.not-yet-valid", Verification, Offline,
+    ValidityNotYetValid = "validity.not-yet-valid", Verification, Offline, Must, "RFC 5280 §4.1.2.5, §6.1.3 (a)(2)",
         "every certificate in the path is used after its notBefore";
-    NameMismatch = "name.mismatch", Verification, Offline,
+    ValidityInverted = "validity.inverted", Verification, Offline, Must, "RFC 5280 §4.1.2.5",
+        "every certificate's notBefore is not after its notAfter";
+    ValidityOver398Days = "validity.over-398-days", Verification, Offline, Baseline, "BR §6.3.2",
+        "the leaf's lifetime is at most 398 days";
+    ValidityOver825Days = "validity.over-825-days", Verification, Offline, SomeClients, "Apple TLS policy (2019); BR §6.3.2 before 2020",
+        "the leaf's lifetime is at most 825 days";
+    // Service identity (RFC 9525, RFC 5280 §4.2.1.6, BR §7.1.2.7.12).
+    NameMismatch = "name.mismatch", Verification, Offline, Must, "RFC 9525 §6.3, §6.4",
         "the host name matches a DNS or IP entry of the leaf's subjectAltName";
-    NameNoSan = "name.no-san", Verification, Offline,
+    NameNoSan = "name.no-san", Verification, Offline, Must, "RFC 9525 §6.2.1; BR §7.1.2.7.12",
         "the leaf has a subjectAltName (the subject CN alone is not a name)";
-    TrustUnknownRoot = "trust.unknown-root", Verification, Offline,
+    NameSanEmpty = "name.san-empty", Verification, Offline, Must, "RFC 5280 §4.2.1.6",
+        "a subjectAltName extension holds at least one name";
+    NameSanCritical = "name.san-critical", Verification, Offline, Must, "RFC 5280 §4.2.1.6",
+        "subjectAltName is critical when the subject is empty, and not critical otherwise";
+    NameSanSyntax = "name.san-syntax", Verification, Offline, Baseline, "RFC 5280 §4.2.1.6; RFC 1034 §3.5; BR §7.1.2.7.12",
+        "every dNSName is a preferred-syntax host name (LDH labels, A-labels, no underscore)";
+    NameIpInDns = "name.ip-in-dns", Verification, Offline, Baseline, "BR §7.1.2.7.12; RFC 9525 §6.4",
+        "IP addresses appear only as iPAddress entries, never as a dNSName";
+    NameWildcardPosition = "name.wildcard-position", Verification, Offline, Must, "RFC 9525 §6.3; BR §7.1.2.7.12",
+        "a wildcard is the whole leftmost label (`*.example.com`), never partial or deeper";
+    NameWildcardPublicSuffix = "name.wildcard-public-suffix", Verification, Offline, Baseline, "BR §3.2.2.6",
+        "a wildcard never covers a whole public suffix (`*.co.uk`)";
+    NameCnNotInSan = "name.cn-not-in-san", Verification, Offline, Baseline, "BR §7.1.4.3",
+        "the subject CN, when present, is one of the subjectAltName values";
+    // Trust anchors (RFC 5280 §6.1, RFC 5937).
+    TrustUnknownRoot = "trust.unknown-root", Verification, Offline, Must, "RFC 5280 §6.1.1 (d)",
         "the chain ends at a root the client trusts";
-    TrustSelfSigned = "trust.self-signed", Verification, Offline,
+    TrustSelfSigned = "trust.self-signed", Verification, Offline, Must, "RFC 5280 §6.1.1 (d)",
         "the leaf is issued by a CA, not signed by itself";
-    ChainIncomplete = "chain.incomplete", Verification, Offline,
+    TrustAnchorExpired = "trust.anchor-expired", Verification, Offline, SomeClients, "RFC 5937 §3; RFC 5280 §6.1.1 (d)",
+        "the trust anchor itself is within its validity (OpenSSL checks; RFC 5280 and webpki do not)";
+    TrustAnchorNotCa = "trust.anchor-not-ca", Verification, Offline, SomeClients, "RFC 5937 §3; RFC 5280 §4.2.1.9",
+        "the trust anchor has basicConstraints CA:TRUE";
+    // Path building (RFC 5280 §6.1, RFC 4158, RFC 8446 §4.4.2).
+    ChainIncomplete = "chain.incomplete", Verification, Offline, SomeClients, "RFC 8446 §4.4.2; RFC 5280 §4.2.2.1 (AIA fetching)",
         "the server sends the intermediates between its leaf and the root";
-    ChainIssuerNotCa = "chain.issuer-not-ca", Verification, Offline,
+    ChainDuplicateCertificate = "chain.duplicate-certificate", Certificate, Offline, SomeClients, "RFC 8446 §4.4.2",
+        "the server sends each certificate once";
+    ChainMaxDepth = "chain.max-depth", Verification, Offline, SomeClients, "RFC 4158 §2.5; webpki (6 intermediates), OpenSSL -verify_depth",
+        "the path has no more certificates than the client's maximum depth";
+    ChainIssuerNotCa = "chain.issuer-not-ca", Verification, Offline, Must, "RFC 5280 §6.1.4 (k)",
         "every issuer in the path has basicConstraints CA:TRUE";
-    ChainLeafIsCa = "chain.leaf-is-ca", Verification, Offline,
+    ChainLeafIsCa = "chain.leaf-is-ca", Verification, Offline, Baseline, "BR §7.1.2.7.8",
         "the leaf is an end entity, not a CA certificate";
-    ChainPathLength = "chain.path-length", Verification, Offline,
-        "no CA has more CAs below it than its pathLenConstraint allows";
-    ChainNameConstraints = "chain.name-constraints", Verification, Offline,
-        "every name of the leaf lies inside its issuers' permitted subtrees";
-    PurposeEku = "purpose.eku", Verification, Offline,
+    ChainPathLength = "chain.path-length", Verification, Offline, Must, "RFC 5280 §4.2.1.9, §6.1.4 (l)(m)",
+        "no CA has more non-self-issued CAs below it than its pathLenConstraint allows";
+    // Name constraints (RFC 5280 §4.2.1.10, §6.1.3 (b)(c)).
+    ChainNameConstraints = "chain.name-constraints", Verification, Offline, Must, "RFC 5280 §4.2.1.10, §6.1.3 (b)(c)",
+        "every name below a CA lies inside its permitted and outside its excluded subtrees";
+    ChainNameConstraintsMalformed = "chain.name-constraints-malformed", Verification, Offline, Must, "RFC 5280 §4.2.1.10",
+        "name constraints are well formed (valid DNS, IP address and mask, minimum 0, no maximum)";
+    ChainNameConstraintsUnsupported = "chain.name-constraints-unsupported", Verification, Offline, Must, "RFC 5280 §4.2.1.10, §6.1.3 (b)",
+        "a constraint on a name form the client cannot check makes the path fail";
+    ChainNameConstraintsBudget = "chain.name-constraints-budget", Verification, Offline, SomeClients, "webpki (250,000 comparisons); RFC 4158 §3.3",
+        "checking names against constraints stays within the client's work budget";
+    // Key identifiers (RFC 5280 §4.2.1.1, §4.2.1.2).
+    KeyIdAkiMissing = "keyid.aki-missing", Verification, Offline, Must, "RFC 5280 §4.2.1.1",
+        "every certificate but a self-signed root has an authorityKeyIdentifier";
+    KeyIdAkiMalformed = "keyid.aki-malformed", Verification, Offline, Must, "RFC 5280 §4.2.1.1",
+        "authorityKeyIdentifier is not critical and carries a keyIdentifier";
+    KeyIdSkiMissing = "keyid.ski-missing", Verification, Offline, Must, "RFC 5280 §4.2.1.2",
+        "every CA certificate has a subjectKeyIdentifier";
+    KeyIdSkiCritical = "keyid.ski-critical", Verification, Offline, Must, "RFC 5280 §4.2.1.2",
+        "subjectKeyIdentifier is not critical";
+    // Basic constraints and key usage (RFC 5280 §4.2.1.3, §4.2.1.9).
+    UsageBasicConstraintsCritical = "usage.basic-constraints-critical", Verification, Offline, Must, "RFC 5280 §4.2.1.9",
+        "a CA's basicConstraints is marked critical";
+    UsageKeyCertSignNotCa = "usage.keycertsign-not-ca", Verification, Offline, Must, "RFC 5280 §4.2.1.3, §4.2.1.9",
+        "keyCertSign is set only in certificates with basicConstraints CA:TRUE";
+    UsageCaWithoutKeyCertSign = "usage.ca-without-keycertsign", Verification, Offline, Must, "RFC 5280 §6.1.4 (n)",
+        "every issuing CA whose keyUsage is present has keyCertSign";
+    UsageLeafKeyUsage = "usage.leaf-key-usage", Verification, Offline, Must, "RFC 5280 §4.2.1.3; RFC 8446 §4.4.2.2; BR §7.1.2.7.11",
+        "the leaf's keyUsage fits its key (digitalSignature to sign; keyEncipherment only for RSA)";
+    // Extended key usage (RFC 5280 §4.2.1.12, BR §7.1.2.7.10).
+    PurposeEku = "purpose.eku", Verification, Offline, Must, "RFC 5280 §4.2.1.12",
         "the leaf's extendedKeyUsage allows serverAuth";
-    SignatureInvalid = "signature.invalid", Verification, Offline,
+    PurposeAnyEku = "purpose.any-eku", Verification, Offline, Baseline, "BR §7.1.2.7.10",
+        "anyExtendedKeyUsage is not accepted in place of serverAuth";
+    PurposeEkuMissing = "purpose.eku-missing", Verification, Offline, Baseline, "BR §7.1.2.7.10",
+        "the leaf has an extendedKeyUsage (webpki and OpenSSL accept none as any purpose)";
+    PurposeEkuCritical = "purpose.eku-critical", Verification, Offline, Baseline, "BR §7.1.2.7.10",
+        "extendedKeyUsage is not critical";
+    PurposeCaEku = "purpose.ca-eku", Verification, Offline, SomeClients, "webpki and Go (EKU chaining); BR §7.1.2.10.6",
+        "every CA's extendedKeyUsage, when present, includes serverAuth";
+    // Signatures, keys and algorithms (RFC 5280 §4.1.1.2, BR §6.1.5, §7.1.3).
+    SignatureInvalid = "signature.invalid", Verification, Offline, Must, "RFC 5280 §6.1.3 (a)(1)",
         "each signature in the path verifies with its issuer's public key";
-    SignatureWeakAlgorithm = "signature.weak-algorithm", Verification, Offline,
+    SignatureAlgorithmMismatch = "signature.algorithm-mismatch", Verification, Offline, Must, "RFC 5280 §4.1.1.2",
+        "the signatureAlgorithm outside equals the signature field inside tbsCertificate";
+    SignatureWeakAlgorithm = "signature.weak-algorithm", Verification, Offline, Baseline, "BR §7.1.3.2",
         "signatures use an accepted algorithm (no SHA-1, no MD5)";
-    KeyTooWeak = "key.too-weak", Verification, Offline,
+    SignatureRsaPssParams = "signature.rsa-pss-params", Verification, Offline, Baseline, "BR §7.1.3.2; RFC 4055 §3.1",
+        "RSA-PSS parameters are well formed (one hash throughout, salt as long as the hash)";
+    KeyTooWeak = "key.too-weak", Verification, Offline, Baseline, "BR §6.1.5",
         "public keys are strong enough (RSA at least 2048 bits)";
-    ExtensionUnknownCritical = "extension.unknown-critical", Verification, Offline,
-        "no extension marked critical is unknown to the client";
-    RevocationRevoked = "revocation.revoked", Verification, Offline,
+    KeyAlgorithm = "key.algorithm", Verification, Offline, Baseline, "BR §6.1.5, §7.1.3.1",
+        "public keys are RSA, ECDSA P-256/P-384/P-521 or Ed25519 (no DSA, no P-192)";
+    KeyRsaModulus = "key.rsa-modulus", Verification, Offline, Baseline, "BR §6.1.6",
+        "an RSA modulus is a multiple of 8 bits and its exponent odd and at least 3";
+    // Encoding and fields (RFC 5280 §4.1, §4.2).
+    EncodingSerial = "encoding.serial", Verification, Offline, Must, "RFC 5280 §4.1.2.2",
+        "serial numbers are positive, non-zero and at most 20 octets";
+    EncodingTime = "encoding.time", Verification, Offline, Must, "RFC 5280 §4.1.2.5",
+        "validity dates through 2049 are UTCTime, from 2050 GeneralizedTime";
+    EncodingVersion = "encoding.version", Verification, Offline, Must, "RFC 5280 §4.1.2.1",
+        "a certificate with extensions is version 3";
+    EncodingDuplicateExtension = "encoding.duplicate-extension", Verification, Offline, Must, "RFC 5280 §4.2",
+        "no extension appears twice in one certificate";
+    EncodingAia = "encoding.aia", Verification, Offline, Must, "RFC 5280 §4.2.2.1, §4.2.1.13",
+        "authorityInfoAccess and cRLDistributionPoints are well formed and not critical";
+    ExtensionUnknownCritical = "extension.unknown-critical", Verification, Offline, Must, "RFC 5280 §4.2",
+        "no certificate in the path, root included, has a critical extension the client does not know";
+    // Revocation (RFC 5280 §5, §6.3).
+    RevocationRevoked = "revocation.revoked", Verification, Offline, Must, "RFC 5280 §6.3.3 (i)",
         "no certificate in the path is listed in its issuer's CRL";
-    HandshakeKeyMismatch = "handshake.key-mismatch", KeyExchange, Live,
+    RevocationCrlSignature = "revocation.crl-signature", Verification, Offline, Must, "RFC 5280 §6.3.3 (g)",
+        "each CRL verifies with its issuer's public key";
+    RevocationCrlSign = "revocation.crl-sign", Verification, Offline, Must, "RFC 5280 §6.3.3 (f)",
+        "a CRL issuer whose keyUsage is present has cRLSign";
+    RevocationCrlNumber = "revocation.crl-number", Verification, Offline, Must, "RFC 5280 §5.2.3",
+        "a CRL has a non-critical cRLNumber";
+    RevocationCrlStale = "revocation.crl-stale", Verification, Offline, Must, "RFC 5280 §6.3.3 (a)(2), §5.1.2.4-5",
+        "the CRL's thisUpdate has passed and its nextUpdate has not";
+    RevocationCrlScope = "revocation.crl-scope", Verification, Offline, Must, "RFC 5280 §6.3.3 (b), §5.2.5",
+        "each CRL used covers the certificate (issuer and issuingDistributionPoint scope)";
+    // Live only: the handshake itself (RFC 8446 §4.4).
+    HandshakeKeyMismatch = "handshake.key-mismatch", KeyExchange, Live, Must, "RFC 8446 §4.4.3",
         "CertificateVerify is signed by the key of the presented certificate";
-    ClientCertRequired = "client.cert-required", Verification, Live,
+    ClientCertRequired = "client.cert-required", Verification, Live, Must, "RFC 8446 §4.3.2, §4.4.2.4",
         "(server side) the client presents a certificate when asked";
-    ClientCertUntrusted = "client.cert-untrusted", Verification, Live,
+    ClientCertUntrusted = "client.cert-untrusted", Verification, Live, Must, "RFC 8446 §4.4.2.4",
         "(server side) the client's certificate chains to a root the server trusts";
 }
 

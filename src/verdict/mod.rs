@@ -16,8 +16,10 @@
 
 mod constraints;
 mod crypto;
+mod encoding;
 pub mod engine;
 mod files;
+mod keyid;
 mod names;
 pub mod outcome;
 mod path;
@@ -26,4 +28,5 @@ pub mod report;
 mod revocation;
 mod signature;
 mod trust;
+mod usage;
 mod validity;

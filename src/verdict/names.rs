@@ -309,6 +309,46 @@ pub(super) fn name_constraints(chain: &Chain<'_, '_>) -> (Status, String) {
     )
 }
 
+pub(super) fn san_empty(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn san_critical(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn san_syntax(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn ip_in_dns(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn wildcard_position(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn wildcard_public_suffix(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn cn_not_in_san(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn name_constraints_malformed(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn name_constraints_unsupported(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn name_constraints_budget(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
 // ---------------------------------------------------------------------------------------------
 
 #[cfg(test)]

@@ -46,4 +46,20 @@ pub(super) fn purpose_eku(chain: &Chain<'_, '_>) -> (Status, String) {
     (Status::Fail, format!("leaf {leaf} extendedKeyUsage allows {} only, not serverAuth", present.join(", ")))
 }
 
+pub(super) fn any_eku(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn eku_missing(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn eku_critical(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn ca_eku(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
 // ---------------------------------------------------------------------------------------------

@@ -114,4 +114,20 @@ pub(super) fn chain_incomplete(chain: &Chain<'_, '_>) -> (Status, String) {
     }
 }
 
+pub(super) fn anchor_expired(_chain: &Chain<'_, '_>, _now: i64) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn anchor_not_ca(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn max_depth(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn duplicate_certificate(_presented: &[rustls::pki_types::CertificateDer<'static>]) -> (Status, String) {
+    pending()
+}
+
 // ---------------------------------------------------------------------------------------------

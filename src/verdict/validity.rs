@@ -59,6 +59,14 @@ pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+pub(super) fn validity_inverted(_chain: &Chain<'_, '_>) -> (Status, String) {
+    pending()
+}
+
+pub(super) fn leaf_lifetime(_chain: &Chain<'_, '_>, _max_days: i64) -> (Status, String) {
+    pending()
+}
+
 // ---------------------------------------------------------------------------------------------
 
 #[cfg(test)]
