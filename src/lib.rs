@@ -11,15 +11,16 @@
 //! 6. [`probe`]: a client that walks the five steps of the handshake and hands the chain and
 //!    what it saw to [`verdict`].
 //! 7. [`inspect`]: certificates described for people.
-//! 8. `lab`: exercises that teach each rule and grade the answers (with the `cli` feature).
+//! 8. [`lab`]: exercises that teach each rule and grade the answers; step commands are parsed by
+//!    a [`lab::StepParser`] the caller hands in (the command line's: `cli::parse_step`).
 //! 9. [`truststore`]: the lab root in system, NSS and Java stores; client environment variables.
 //!
 //! `testing` (feature `testing`) is the API for other projects' tests. `cli` (hidden, feature
 //! `cli`) is the command line. Time is always an argument, never read behind the caller's back,
 //! so tests can pin it.
 //!
-//! Features (both defaults): `cli`, the command line and the lab runner (clap, and the `redis`
-//! session store and `p12` output it offers); `testing`, the API for tests. Other projects' tests
+//! Features (both defaults): `cli`, the command line and its terminal tutor for labs (clap, and
+//! the `redis` session store and `p12` output it offers); `testing`, the API for tests. Other projects' tests
 //! need only `default-features = false, features = ["testing"]`.
 //!
 //! ```no_run
@@ -33,9 +34,6 @@
 
 pub mod catalogue;
 pub mod inspect;
-/// Behind `cli`: a lab step's command is parsed by the real command line (clap), so a lab
-/// accepts exactly the flags a learner can type.
-#[cfg(feature = "cli")]
 pub mod lab;
 pub mod labdir;
 pub mod pki;

@@ -28,7 +28,7 @@ pub(crate) fn lab(dir: &Path, args: LabArgs, now: OffsetDateTime) -> Result<i32>
 }
 
 fn list(args: LabListArgs) -> Result<i32> {
-    let labs = lab::builtin()?;
+    let labs = lab::builtin(crate::cli::parse_step)?;
     if args.json {
         let items: Vec<_> = labs
             .iter()
@@ -71,7 +71,7 @@ fn list(args: LabListArgs) -> Result<i32> {
 }
 
 fn show(args: LabShowArgs) -> Result<i32> {
-    let l = lab::find(&args.lab)?;
+    let l = lab::find(&args.lab, crate::cli::parse_step)?;
     let cov = l.coverage();
     outln!("{} — {}", l.id, l.title)?;
     outln!("level          {}", l.level.as_str())?;
@@ -149,7 +149,7 @@ fn first_line(text: &str) -> String {
 fn validate(args: LabValidateArgs) -> Result<i32> {
     let mut bad = 0;
     for f in &args.files {
-        match lab::load_file(f) {
+        match lab::load_file(f, crate::cli::parse_step) {
             Ok(l) => outln!(
                 "ok  {}  (lab `{}`, {} step{})",
                 f.display(),
@@ -192,7 +192,7 @@ fn ensure_lab(dir: &Path, now: OffsetDateTime) -> Result<()> {
 // lab check
 
 fn check(dir: &Path, args: LabCheckArgs, now: OffsetDateTime) -> Result<i32> {
-    let l = lab::find(&args.lab)?;
+    let l = lab::find(&args.lab, crate::cli::parse_step)?;
     let answers = answers::load(&args.answers, &l)?;
     let scripts = answers.has_shell();
     if !scripts.is_empty() && !args.allow_shell {
@@ -256,7 +256,7 @@ fn check(dir: &Path, args: LabCheckArgs, now: OffsetDateTime) -> Result<i32> {
 // lab run
 
 fn run(dir: &Path, args: LabRunArgs, now: OffsetDateTime) -> Result<i32> {
-    let l = lab::find(&args.lab)?;
+    let l = lab::find(&args.lab, crate::cli::parse_step)?;
     ensure_lab(dir, now)?;
     if args.restart {
         Progress::reset(dir, &l.id)?;
@@ -367,7 +367,7 @@ fn interact<R: BufRead, W: Write>(
             skipped.join(", ")
         )));
     }
-    let next: Vec<String> = lab::builtin()
+    let next: Vec<String> = lab::builtin(crate::cli::parse_step)
         .unwrap_or_default()
         .into_iter()
         .filter(|x| x.prerequisites.contains(&l.id))

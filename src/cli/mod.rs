@@ -14,6 +14,7 @@ mod issue;
 mod lab;
 mod probe;
 mod serve;
+mod step;
 mod trust;
 mod values;
 mod verify;
@@ -22,6 +23,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 pub use args::*;
+pub use step::parse_step;
 
 use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::Expect;

@@ -70,19 +70,18 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
 
     // What the probe trusts: --ca, or the lab root; the lab's other CAs help explain failures.
     let lab_trust = if lab { Some(engine::lab_trust(dir)?) } else { None };
-    let roots = match &args.ca {
-        Some(f) => crate::pki::ca::parse_certs(&crate::labdir::fsutil::read_to_string(f)?, &f.display().to_string())?,
-        None => lab_trust.as_ref().map(|t| t.roots.clone()).ok_or_else(|| {
-            Error::Input(format!("no --ca given and no lab in {} to trust\n  hint: pass --ca FILE", dir.display()))
-        })?,
+    let base = match (&args.ca, lab_trust) {
+        (Some(f), t) => t.unwrap_or_default().trusting(engine::read_roots(f)?),
+        (None, Some(t)) => t,
+        (None, None) => {
+            return Err(Error::Input(format!(
+                "no --ca given and no lab in {} to trust\n  hint: pass --ca FILE",
+                dir.display()
+            )));
+        }
     };
-    let known = lab_trust.as_ref().map(|t| t.known.clone()).unwrap_or_default();
     let user_crls = crate::probe::load_crls(&args.crls)?;
-    let lab_crls = if lab {
-        crate::probe::load_crls(&[dir.join("root.crl.pem"), dir.join("intermediate.crl.pem")])?
-    } else {
-        vec![]
-    };
+    let lab_crls = if lab { engine::lab_crls(dir)? } else { vec![] };
     let user_identity = args.client_cert.as_deref().map(crate::probe::load_identity).transpose()?;
     let rt = runtime()?;
     let reports: Vec<crate::probe::Report> = rt.block_on(async {
@@ -95,14 +94,11 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
                 .ok_or_else(|| Error::Network(format!("{} has no address", t.connect_host)))?;
             // Scenario targets check revocation against the lab's CRLs unless --crl is given.
             let crls = if !user_crls.is_empty() || t.scenario.is_none() { user_crls.clone() } else { lab_crls.clone() };
-            let trust = engine::Trust { roots: roots.clone(), known: known.clone(), crls };
+            let trust = engine::Trust { crls, ..base.clone() };
             let client = match (&user_identity, &t.scenario) {
                 (Some(id), _) => Some(id.clone()),
-                (None, Some(s)) if s.serve.probe_client_cert => match &s.files.client_chain {
-                    Some(_) => Some(crate::probe::load_identity(&dir.join(format!("scenarios/{}/client", s.name)))?),
-                    None => None,
-                },
-                _ => None,
+                (None, Some(s)) => crate::probe::scenario_identity(dir, s)?,
+                (None, None) => None,
             };
             let opts = args.flags().options(&t.host, client, now)?;
             let label = t.label.clone();

@@ -3,11 +3,10 @@
 use std::path::Path;
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::catalogue::rules::Expected;
 use crate::cli::VerifyArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::labdir;
 use crate::verdict::report::{self, VerifyRequest};
 
@@ -25,12 +24,7 @@ impl VerifyArgs {
 
     /// `--at`, or `now`.
     pub fn at(&self, now: OffsetDateTime) -> Result<OffsetDateTime> {
-        match &self.at {
-            Some(t) => OffsetDateTime::parse(t.trim(), &Rfc3339).map_err(|e| {
-                Error::Usage(format!("--at: expected an RFC 3339 time such as 2027-01-01T00:00:00Z, found `{t}` ({e})"))
-            }),
-            None => Ok(now),
-        }
+        report::parse_at(self.at.as_deref(), now)
     }
 }
 

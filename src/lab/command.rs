@@ -1,12 +1,14 @@
 //! The pki-lab command a `run` step or a task's `check` runs: split into words, placeholders
-//! (`{lab}`, `{work}`, task inputs) filled in, and parsed by the real command line (clap), so a
-//! lab accepts exactly the flags a learner can type.
+//! (`{lab}`, `{work}`, task inputs) filled in, and parsed by the real command line, so a lab
+//! accepts exactly the flags a learner can type. The parser is handed in ([`StepParser`]; the
+//! command line's is `pki_lab::cli::parse_step`): the lab runner does not depend on clap.
 
-use clap::Parser;
+use std::path::PathBuf;
 
-// The clap definitions parse a step (why `lab` is behind the `cli` feature).
-use crate::cli::{Cli, Command, InspectArgs, ProbeArgs, VerifyArgs};
+use crate::catalogue::rules::Expected;
 use crate::error::suggest;
+use crate::probe::ProbeFlags;
+use crate::verdict::report::VerifyRequest;
 
 /// The commands a lab step may run, in process.
 pub const PROGRAMS: &[&str] = &["probe", "verify", "inspect"];
@@ -88,19 +90,54 @@ pub struct CommandTemplate {
     pub scenarios: Vec<String>,
     /// The lab server or gateway a probe names (`probe server:NAME`, `probe gateway:NAME`).
     pub endpoint: Option<Endpoint>,
+    parser: StepParser,
 }
 
-/// A command ready to run.
-#[derive(Debug)]
+/// A command ready to run: what the command line asked for, as library requests.
+#[derive(Debug, Clone)]
 pub enum Invocation {
-    Probe(ProbeArgs),
-    Verify(VerifyArgs),
-    Inspect(InspectArgs),
+    Probe(ProbeStep),
+    Verify(VerifyStep),
+    Inspect(InspectStep),
 }
+
+/// `probe`: its targets and flags.
+#[derive(Debug, Clone)]
+pub struct ProbeStep {
+    pub targets: Vec<String>,
+    pub all: bool,
+    pub expect: Vec<Expected>,
+    /// Roots to trust instead of the lab's (`--ca`).
+    pub ca: Option<PathBuf>,
+    pub host: Option<String>,
+    /// CRLs instead of the lab's (`--crl`).
+    pub crls: Vec<PathBuf>,
+    /// The client identity to present instead of the scenario's (`--client-cert`).
+    pub client_cert: Option<PathBuf>,
+    pub flags: ProbeFlags,
+}
+
+/// `verify`: the files, the time (`--at`, RFC 3339, as typed) and `--expect`.
+#[derive(Debug, Clone)]
+pub struct VerifyStep {
+    pub request: VerifyRequest,
+    pub at: Option<String>,
+    pub expect: Vec<Expected>,
+}
+
+/// `inspect`: a file or a scenario's name.
+#[derive(Debug, Clone)]
+pub struct InspectStep {
+    pub target: String,
+}
+
+/// Parses the words of a command (without `pki-lab`) as the command line would; `Err` is the
+/// parser's message in one line.
+pub type StepParser = fn(&[String]) -> Result<Invocation, String>;
 
 impl CommandTemplate {
     /// Splits and checks `text`; `Err` says what is wrong in one line.
-    pub fn parse(text: &str) -> Result<CommandTemplate, String> {
+    pub fn parse(text: &str, parser: StepParser) -> Result<CommandTemplate, String> {
         let mut words = split_words(text)?;
         if words.first().is_some_and(|w| w == "pki-lab") {
             words.remove(0);
@@ -146,8 +183,8 @@ impl CommandTemplate {
         let numbers = stand_in("1");
         // An input may also stand for a whole flag (`probe tls13-only {flag}`): if the command
         // does not hold together with a value there, try it without those words.
-        let Refs { mut scenarios, endpoint } = check_words(&words, &numbers)
-            .or_else(|first| check_words(&words, &stand_in("127.0.0.1")).map_err(|_| first))
+        let Refs { mut scenarios, endpoint } = check_words(parser, &words, &numbers)
+            .or_else(|first| check_words(parser, &words, &stand_in("127.0.0.1")).map_err(|_| first))
             .or_else(|first| {
                 let (orig, filled): (Vec<String>, Vec<String>) = words
                     .iter()
@@ -155,7 +192,7 @@ impl CommandTemplate {
                     .filter(|(w, _)| !is_input_word(w))
                     .map(|(w, s)| (w.clone(), s.clone()))
                     .unzip();
-                check_words(&orig, &filled).map_err(|_| first)
+                check_words(parser, &orig, &filled).map_err(|_| first)
             })?;
         for w in &words {
             if let Some(name) = w.split("{lab}/scenarios/").nth(1).and_then(|rest| rest.split('/').next())
@@ -165,7 +202,7 @@ impl CommandTemplate {
                 scenarios.push(name.to_string());
             }
         }
-        Ok(CommandTemplate { text: words.join(" "), words, program, placeholders, scenarios, endpoint })
+        Ok(CommandTemplate { text: words.join(" "), words, program, placeholders, scenarios, endpoint, parser })
     }
 
     /// Fills in the placeholders from `vars` and parses the result.
@@ -188,7 +225,7 @@ impl CommandTemplate {
             return Err(format!("no value for `{{{name}}}`"));
         }
         let shown = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
-        let invocation = parse_words(&words)?;
+        let invocation = parse_words(self.parser, &words)?;
         // An input must not turn the command into another one (a second target, --all).
         let is_own_target =
             |t: &String| self.scenarios.contains(t) || self.endpoint.as_ref().is_some_and(|e| e.to_string() == *t);
@@ -210,10 +247,10 @@ struct Refs {
 /// Parses `filled` (the words with stand-ins for placeholders) and checks what only a lab
 /// forbids; returns the scenarios, servers and gateways named. `words` are the same words as
 /// written.
-fn check_words(words: &[String], filled: &[String]) -> Result<Refs, String> {
+fn check_words(parser: StepParser, words: &[String], filled: &[String]) -> Result<Refs, String> {
     let mut scenarios = Vec::new();
     let mut endpoint = None;
-    match parse_words(filled)? {
+    match parse_words(parser, filled)? {
         Invocation::Probe(a) => {
             if a.all {
                 return Err("`probe --all` cannot run inside a lab: name the scenario to probe".into());
@@ -261,40 +298,11 @@ fn check_words(words: &[String], filled: &[String]) -> Result<Refs, String> {
     Ok(Refs { scenarios, endpoint })
 }
 
-fn parse_words(words: &[String]) -> Result<Invocation, String> {
+fn parse_words(parser: StepParser, words: &[String]) -> Result<Invocation, String> {
     if words.iter().any(|w| w == "--dir" || w.starts_with("--dir=")) {
         return Err("`--dir` has no place in a lab command: the lab runs in the learner's lab directory".into());
     }
-    let cli = Cli::try_parse_from(std::iter::once("pki-lab".to_string()).chain(words.iter().cloned()))
-        .map_err(|e| clap_message(&e))?;
-    match cli.command {
-        Command::Probe(a) => Ok(Invocation::Probe(a)),
-        Command::Verify(a) => Ok(Invocation::Verify(a)),
-        Command::Inspect(a) => Ok(Invocation::Inspect(a)),
-        _ => Err(format!("a step runs one of {}", PROGRAMS.join(", "))),
-    }
-}
-
-/// The first line of a clap error, without its `error: ` prefix and with quotes as backticks.
-fn clap_message(e: &clap::Error) -> String {
-    use clap::error::ErrorKind;
-    if matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        return "`--help` and `--version` have no place in a lab command".into();
-    }
-    let text = e.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("invalid command");
-    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
-    // "the following required arguments were not provided:" is followed by the list.
-    if message.ends_with(':')
-        && let Some(next) = lines.next()
-    {
-        message = format!("{message} {next}");
-    }
-    message.replace('\'', "`")
+    parser(words)
 }
 
 /// Whitespace-separated words; single or double quotes keep spaces inside one word.
@@ -395,9 +403,14 @@ fn quote(w: &str) -> String {
     }
 }
 
-#[cfg(test)]
+// The tests parse with the command line's own parser.
+#[cfg(all(test, feature = "cli"))]
 mod tests {
     use super::*;
+
+    fn parse(text: &str) -> Result<CommandTemplate, String> {
+        CommandTemplate::parse(text, crate::cli::parse_step)
+    }
 
     #[test]
     fn words_split_on_spaces_and_respect_quotes() {
@@ -407,12 +420,11 @@ mod tests {
 
     #[test]
     fn templates_know_their_program_placeholders_and_scenarios() {
-        let t = CommandTemplate::parse("pki-lab probe untrusted-root --ca {ca}").expect("works");
+        let t = parse("pki-lab probe untrusted-root --ca {ca}").expect("works");
         assert_eq!(t.program, Program::Probe);
         assert_eq!(t.placeholders, ["ca"]);
         assert_eq!(t.scenarios, ["untrusted-root"]);
-        let t =
-            CommandTemplate::parse("verify --cert {lab}/scenarios/expired/cert.pem --host localhost").expect("works");
+        let t = parse("verify --cert {lab}/scenarios/expired/cert.pem --host localhost").expect("works");
         assert_eq!(t.scenarios, ["expired"]);
         let vars = |n: &str| (n == "lab").then(|| "/tmp/my lab".to_string());
         let (shown, _) = t.expand(&vars).expect("works");
@@ -421,28 +433,28 @@ mod tests {
 
     #[test]
     fn commands_outside_the_lab_set_are_refused() {
-        let e = CommandTemplate::parse("serve expired").expect_err("fails");
+        let e = parse("serve expired").expect_err("fails");
         assert!(e.starts_with("`serve` cannot run inside a lab"), "{e}");
-        let e = CommandTemplate::parse("prbe expired").expect_err("fails");
+        let e = parse("prbe expired").expect_err("fails");
         assert!(e.contains("did you mean `probe`?"), "{e}");
-        let e = CommandTemplate::parse("probe expired --bogus").expect_err("fails");
+        let e = parse("probe expired --bogus").expect_err("fails");
         assert_eq!(e, "unexpected argument `--bogus` found");
     }
 
     #[test]
     fn probes_may_name_a_lab_server_or_gateway() {
-        let t = CommandTemplate::parse("probe gateway:rr --resume --connections 6").expect("works");
+        let t = parse("probe gateway:rr --resume --connections 6").expect("works");
         assert_eq!(t.endpoint, Some(Endpoint { kind: EndpointKind::Gateway, name: "rr".into() }));
         assert!(t.scenarios.is_empty());
         let (shown, _) = t.expand(&|_| None).expect("expands");
         assert_eq!(shown, "pki-lab probe gateway:rr --resume --connections 6");
-        let t = CommandTemplate::parse("probe server:cache {flag} --connections 2").expect("works");
+        let t = parse("probe server:cache {flag} --connections 2").expect("works");
         assert_eq!(t.endpoint.map(|e| e.to_string()).as_deref(), Some("server:cache"));
-        let t = CommandTemplate::parse("probe gateway:hash --source {ip}").expect("an address stands in for {ip}");
+        let t = parse("probe gateway:hash --source {ip}").expect("an address stands in for {ip}");
         assert_eq!(t.placeholders, ["ip"]);
-        let e = CommandTemplate::parse("probe server:").expect_err("fails");
+        let e = parse("probe server:").expect_err("fails");
         assert_eq!(e, "probe `server:`: name one of the lab's servers (`probe server:NAME`)");
-        let e = CommandTemplate::parse("inspect gateway:rr").expect_err("fails");
+        let e = parse("inspect gateway:rr").expect_err("fails");
         assert!(e.starts_with("inspect `gateway:rr`: `gateway:NAME` is for probe"), "{e}");
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::command::Program;
+use crate::catalogue::rules::RuleId;
 use crate::catalogue::rules::Step;
 use crate::probe::Outcome;
 
@@ -15,7 +16,7 @@ pub struct Expect {
     /// `Some(true)`: no rule fails; `Some(false)`: at least one does.
     pub pass: Option<bool>,
     /// Exactly these rules fail (in any order).
-    pub failed: Option<Vec<String>>,
+    pub failed: Option<Vec<RuleId>>,
     /// The handshake step where it broke; `Some(None)` means nowhere.
     pub step: Option<Option<Step>>,
     pub exit: Option<i32>,
@@ -35,8 +36,8 @@ pub struct Observation {
     pub json: Value,
     /// The command's text output.
     pub text: String,
-    /// Failed rule ids; `None` for commands that evaluate no rules (inspect).
-    pub failed: Option<Vec<String>>,
+    /// Failed rules; `None` for commands that evaluate no rules (inspect).
+    pub failed: Option<Vec<RuleId>>,
     /// The first handshake step where something went wrong.
     pub broken_at: Option<Step>,
     /// A probe's outcome (also in `json`); `None` for the other commands.
@@ -55,7 +56,7 @@ pub struct Finding {
 pub fn compare(expect: &Expect, obs: &Observation) -> Vec<Finding> {
     let mut out = Vec::new();
     let failed = obs.failed.clone().unwrap_or_default();
-    let shown = |f: &[String]| if f.is_empty() { "no rule".to_string() } else { f.join(", ") };
+    let shown = |f: &[RuleId]| if f.is_empty() { "no rule".to_string() } else { RuleId::join(f, ", ") };
     if let Some(pass) = expect.pass {
         let want = if pass { "pass" } else { "fail" };
         // A probe that saw no complete handshake has no verdict: neither pass nor fail holds.

@@ -34,6 +34,7 @@ use crate::catalogue::rules::{RuleId, Step as HandshakeStep};
 use crate::error::{Error, Result, suggest};
 use crate::serve::session::{SessionOptions, SessionStore, Tickets};
 use command::CommandTemplate;
+pub use command::StepParser;
 use expect::Expect;
 
 /// One lab, validated.
@@ -320,11 +321,9 @@ impl Lab {
     pub fn coverage(&self) -> Coverage {
         let mut cov = Coverage::default();
         for check in self.checks() {
-            for id in check.expect.failed.iter().flatten() {
-                if let Ok(rule) = id.parse::<RuleId>() {
-                    cov.rules.insert(rule);
-                    cov.steps.insert(rule.step());
-                }
+            for &rule in check.expect.failed.iter().flatten() {
+                cov.rules.insert(rule);
+                cov.steps.insert(rule.step());
             }
             if (check.expect.pass.is_some() || check.expect.failed.is_some())
                 && check.command.program != command::Program::Inspect
@@ -376,20 +375,20 @@ pub fn builtin_ids() -> Vec<&'static str> {
     embedded::LABS.iter().map(|(f, _)| id_of_file(f)).collect()
 }
 
-/// Every built-in lab, in curriculum order.
-pub fn builtin() -> Result<Vec<Lab>> {
+/// Every built-in lab, in curriculum order; `parser` reads their step commands.
+pub fn builtin(parser: StepParser) -> Result<Vec<Lab>> {
     let ids = builtin_ids();
-    embedded::LABS.iter().map(|(file, text)| validate::parse(text, &format!("labs/{file}"), &ids)).collect()
+    embedded::LABS.iter().map(|(file, text)| validate::parse(text, &format!("labs/{file}"), &ids, parser)).collect()
 }
 
 /// A built-in lab by id, or a lab file by path (anything with a `/` or ending in `.yaml`).
-pub fn find(id_or_path: &str) -> Result<Lab> {
+pub fn find(id_or_path: &str, parser: StepParser) -> Result<Lab> {
     if id_or_path.contains('/') || id_or_path.ends_with(".yaml") || Path::new(id_or_path).is_file() {
-        return load_file(Path::new(id_or_path));
+        return load_file(Path::new(id_or_path), parser);
     }
     let ids = builtin_ids();
     match embedded::LABS.iter().find(|(f, _)| id_of_file(f) == id_or_path) {
-        Some((file, text)) => validate::parse(text, &format!("labs/{file}"), &ids),
+        Some((file, text)) => validate::parse(text, &format!("labs/{file}"), &ids, parser),
         None => {
             let hint =
                 suggest(id_or_path, ids.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
@@ -401,7 +400,7 @@ pub fn find(id_or_path: &str) -> Result<Lab> {
 }
 
 /// Reads and validates a lab file. Prerequisites may name built-in labs or labs next to it.
-pub fn load_file(path: &Path) -> Result<Lab> {
+pub fn load_file(path: &Path, parser: StepParser) -> Result<Lab> {
     let text = crate::labdir::fsutil::read_to_string(path)?;
     let mut known: Vec<String> = builtin_ids().into_iter().map(String::from).collect();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()).or(Some(Path::new(".")))
@@ -414,7 +413,7 @@ pub fn load_file(path: &Path) -> Result<Lab> {
         }
     }
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    validate::parse(&text, &path.display().to_string(), &known)
+    validate::parse(&text, &path.display().to_string(), &known, parser)
 }
 
 #[cfg(test)]
@@ -456,8 +455,9 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "cli")]
     fn every_builtin_lab_loads() {
-        let labs = builtin().expect("built-in labs validate");
+        let labs = builtin(crate::cli::parse_step).expect("built-in labs validate");
         assert!(labs.len() >= 15, "{} labs", labs.len());
     }
 }

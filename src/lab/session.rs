@@ -10,12 +10,11 @@ use std::time::Duration;
 use rustls::pki_types::CertificateRevocationListDer;
 use time::OffsetDateTime;
 
-use super::command::{CommandTemplate, Endpoint, Invocation};
+use super::command::{CommandTemplate, Endpoint, InspectStep, Invocation, ProbeStep, VerifyStep};
 use super::expect::Observation;
 use super::{Lab, LabGateway, LabServer};
-use crate::catalogue::rules::{RuleId, Step};
+use crate::catalogue::rules::Step;
 // A parsed step holds the clap args (why `lab` is behind the `cli` feature).
-use crate::cli::{InspectArgs, ProbeArgs, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::labdir::manifest::Manifest;
 use crate::serve::gateway::{self, Backend, GatewayOptions, Mode};
@@ -195,7 +194,7 @@ impl Session {
         }
     }
 
-    fn probe(&self, args: ProbeArgs) -> Result<Observation> {
+    fn probe(&self, args: ProbeStep) -> Result<Observation> {
         let target = args.targets.first().cloned().unwrap_or_default();
         // A lab server or gateway is reported by its own name; a scenario by the scenario's.
         let (name, addr, label) = match Endpoint::parse(&target) {
@@ -220,27 +219,17 @@ impl Session {
             name: name.clone(),
             suggestion: crate::error::suggest(&name, self.manifest.scenarios.iter().map(|s| s.name.as_str())),
         })?;
-        let mut trust = self.trust.clone();
-        if let Some(ca) = &args.ca {
-            let roots = engine::read_certs(ca)?;
-            if roots.is_empty() {
-                return Err(Error::Parse { context: ca.display().to_string(), message: "no certificate found".into() });
-            }
-            let demoted: Vec<_> = trust.roots.drain(..).filter(|r| !roots.contains(r)).collect();
-            trust.known.retain(|k| !roots.contains(k));
-            trust.known.splice(0..0, demoted);
-            trust.roots = roots;
-        }
+        let mut trust = match &args.ca {
+            Some(ca) => self.trust.clone().trusting(engine::read_roots(ca)?),
+            None => self.trust.clone(),
+        };
         trust.crls = if args.crls.is_empty() { self.crls.clone() } else { crate::probe::load_crls(&args.crls)? };
         let client = match &args.client_cert {
             Some(d) => Some(crate::probe::load_identity(d)?),
-            None if entry.serve.probe_client_cert => {
-                Some(crate::probe::load_identity(&self.dir.join(format!("scenarios/{name}/client")))?)
-            }
-            None => None,
+            None => crate::probe::scenario_identity(&self.dir, entry)?,
         };
         let host = args.host.clone().unwrap_or_else(|| self.manifest.host.clone());
-        let opts = args.flags().options(&host, client, self.now())?;
+        let opts = args.flags.options(&host, client, self.now())?;
         let report = match &label {
             Some(label) => self.rt.block_on(crate::probe::probe(label, None, addr, &trust, &opts)),
             None => self.rt.block_on(crate::probe::probe(&name, Some(&name), addr, &trust, &opts)),
@@ -263,15 +252,16 @@ impl Session {
             exit: report.outcome.exit_code(),
             json: to_json(&report)?,
             text: crate::probe::render_text(&report),
-            failed: Some(report.verdict.failed.iter().map(RuleId::to_string).collect()),
+            failed: Some(report.verdict.failed.clone()),
             broken_at,
             outcome: Some(report.outcome),
         })
     }
 
-    fn verify(&self, args: VerifyArgs) -> Result<Observation> {
-        let report = crate::verdict::report::verify(Some(&self.dir), &args.request(), args.at(self.now())?)?;
-        let failed: Vec<String> = report.failed.iter().map(RuleId::to_string).collect();
+    fn verify(&self, args: VerifyStep) -> Result<Observation> {
+        let at = crate::verdict::report::parse_at(args.at.as_deref(), self.now())?;
+        let report = crate::verdict::report::verify(Some(&self.dir), &args.request, at)?;
+        let failed = report.failed.clone();
         let broken_at = report.failed.iter().map(|id| id.step()).min();
         Ok(Observation {
             command: String::new(),
@@ -284,7 +274,7 @@ impl Session {
         })
     }
 
-    fn inspect(&self, args: InspectArgs) -> Result<Observation> {
+    fn inspect(&self, args: InspectStep) -> Result<Observation> {
         let path = match self.manifest.scenarios.iter().find(|s| s.name == args.target) {
             Some(s) if !Path::new(&args.target).is_file() => self.dir.join(&s.files.chain),
             _ => PathBuf::from(&args.target),

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::command::{BUILTIN_VARS, CommandTemplate, EndpointKind, Program};
+use super::command::{BUILTIN_VARS, CommandTemplate, EndpointKind, Program, StepParser};
 use super::diag::{Diags, SpannedMap, yaml_error};
 use super::expect::{Expect, is_known_shape, parse_path, shape_of, shapes};
 use super::{
@@ -64,10 +64,12 @@ struct RawGateway {
 }
 
 /// What a lab serves, by the names its commands use.
+/// What step commands may refer to, and how they are parsed.
 struct Declared {
     scenarios: Vec<String>,
     servers: Vec<String>,
     gateways: Vec<String>,
+    parser: StepParser,
 }
 
 /// Backends a lab gateway may have.
@@ -151,11 +153,11 @@ const FIELDS: &[(&str, &[&str])] = &[
 const RESERVED_INPUTS: &[&str] = &["shell", "lab", "work"];
 
 /// Parses and validates a lab. `file` names it in errors; `known_labs` are the ids
-/// `prerequisites` may use.
-pub fn parse(text: &str, file: &str, known_labs: &[&str]) -> Result<Lab> {
+/// `prerequisites` may use; `parser` reads step commands.
+pub fn parse(text: &str, file: &str, known_labs: &[&str], parser: StepParser) -> Result<Lab> {
     let raw: RawLab = serde_saphyr::from_str(text).map_err(|e| yaml_error(&e, file, text))?;
     let mut d = Diags::new(file, text);
-    let lab = check_lab(raw, file, known_labs, &mut d);
+    let lab = check_lab(raw, file, known_labs, parser, &mut d);
     d.finish()?;
     lab.ok_or_else(|| crate::Error::Yaml { rendered: format!("{file}: invalid lab") })
 }
@@ -180,7 +182,7 @@ fn nonempty(d: &mut Diags, field: &str, s: &S<String>) -> bool {
     }
 }
 
-fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Option<Lab> {
+fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], parser: StepParser, d: &mut Diags) -> Option<Lab> {
     if !kebab(&raw.id.value) {
         d.on(&raw.id, format!("id `{}`: use lower-case letters, digits and `-`", raw.id.value));
     }
@@ -285,7 +287,7 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Opt
             });
         }
     }
-    let declared = Declared { scenarios, servers: server_names, gateways: gateway_names };
+    let declared = Declared { scenarios, servers: server_names, gateways: gateway_names, parser };
     if raw.steps.value.is_empty() {
         d.on(&raw.steps, "`steps` is empty: a lab needs at least one step");
     }
@@ -608,7 +610,7 @@ fn check_check(
     declared: &Declared,
     d: &mut Diags,
 ) -> Option<Check> {
-    let template = match CommandTemplate::parse(&command.value) {
+    let template = match CommandTemplate::parse(&command.value, declared.parser) {
         Ok(t) => t,
         Err(e) => {
             d.on(command, format!("command: {e}"));
@@ -689,17 +691,19 @@ fn check_expect(e: &S<RawExpect>, program: Program, d: &mut Diags) -> Option<Exp
     if let Some(f) = &r.failed {
         let mut ids = Vec::new();
         for id in &f.value {
-            if let Err(unknown) = id.value.parse::<RuleId>() {
-                d.on(
-                    id,
-                    format!("{unknown} (rule ids are listed by `pki-lab scenarios` and in src/catalogue/rules.rs)"),
-                );
-                ok = false;
-            } else if ids.contains(&id.value) {
-                d.on(id, format!("rule `{}` is listed twice", id.value));
-                ok = false;
-            } else {
-                ids.push(id.value.clone());
+            match id.value.parse::<RuleId>() {
+                Err(unknown) => {
+                    d.on(
+                        id,
+                        format!("{unknown} (rule ids are listed by `pki-lab scenarios` and in src/catalogue/rules.rs)"),
+                    );
+                    ok = false;
+                }
+                Ok(rule) if ids.contains(&rule) => {
+                    d.on(id, format!("rule `{rule}` is listed twice"));
+                    ok = false;
+                }
+                Ok(rule) => ids.push(rule),
             }
         }
         if !evaluates_rules {

@@ -1024,6 +1024,20 @@ pub fn parse_target(t: &str) -> Option<(String, u16)> {
 }
 
 /// Reads a client identity from a directory holding `cert.pem` (or `chain.pem`) and `key.pem`.
+/// What a probe of `entry` presents unless told otherwise (`--client-cert`): the scenario's own
+/// client certificate, when its template says the probe presents one.
+pub fn scenario_identity(
+    lab: &std::path::Path,
+    entry: &crate::labdir::manifest::ScenarioEntry,
+) -> Result<Option<ClientIdentity>> {
+    match &entry.files.client_chain {
+        Some(_) if entry.serve.probe_client_cert => {
+            load_identity(&lab.join(format!("scenarios/{}/client", entry.name))).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
 pub fn load_identity(dir: &std::path::Path) -> Result<ClientIdentity> {
     let chain_file = if dir.join("chain.pem").is_file() { dir.join("chain.pem") } else { dir.join("cert.pem") };
     let chain = crate::pki::ca::parse_certs(

@@ -28,7 +28,7 @@ use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub use super::files::{lab_crls, lab_trust, read_certs, read_crls, verify_files};
+pub use super::files::{lab_crls, lab_trust, read_certs, read_crls, read_roots, verify_files};
 pub use super::names::{dns_in_subtree, dns_may_reach_subtree, dns_name_matches, ip_in_subtree};
 use super::{
     constraints::*, encoding::*, keyid::*, names::*, path::*, purpose::*, revocation::*, signature::*, trust::*,
@@ -77,6 +77,18 @@ pub struct Trust {
     pub known: Vec<CertificateDer<'static>>,
     /// CRLs to check; empty means revocation is not checked (`revocation.revoked` is N/A).
     pub crls: Vec<CertificateRevocationListDer<'static>>,
+}
+
+impl Trust {
+    /// This trust with `roots` as the only anchors (`--ca`): the roots it had become known, so a
+    /// chain to them is still explained ("issued by the lab root, which you do not trust").
+    pub fn trusting(mut self, roots: Vec<CertificateDer<'static>>) -> Trust {
+        let demoted: Vec<_> = self.roots.drain(..).filter(|r| !roots.contains(r)).collect();
+        self.known.retain(|k| !roots.contains(k));
+        self.known.splice(0..0, demoted);
+        self.roots = roots;
+        self
+    }
 }
 
 /// Evidence of the rules only a live handshake can show.
@@ -251,7 +263,7 @@ mod tests {
         ];
         let text = render_text(&results);
         // The longest id in the table sets the column.
-        let width = RuleId::ExtensionUnknownCritical.as_str().len();
+        let width = RuleId::all().map(|r| r.as_str().len()).max().expect("rules");
         let expired = RuleId::ValidityExpired;
         let unknown = RuleId::ExtensionUnknownCritical;
         assert_eq!(text, format!("{expired:<width$}  FAIL  leaf CN=x not after …\n{unknown:<width$}  N/A   e\n"));

@@ -42,6 +42,15 @@ pub fn lab_trust(lab_dir: &Path) -> Result<Trust> {
     Ok(Trust { roots, known, crls: Vec::new() })
 }
 
+/// The roots of `--ca FILE`; a file without a certificate is an error, not an empty trust store.
+pub fn read_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let roots = read_certs(path)?;
+    if roots.is_empty() {
+        return Err(parse_error(path, "no certificate found"));
+    }
+    Ok(roots)
+}
+
 /// The CRLs a lab publishes: `root.crl.pem` and `intermediate.crl.pem`.
 pub fn lab_crls(lab_dir: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>> {
     let mut crls = Vec::new();
@@ -78,14 +87,7 @@ pub fn verify_files(
         None => Trust::default(),
     };
     if let Some(ca) = ca {
-        let roots = read_certs(ca)?;
-        if roots.is_empty() {
-            return Err(parse_error(ca, "no certificate found"));
-        }
-        let demoted: Vec<_> = trust.roots.drain(..).filter(|r| !roots.contains(r)).collect();
-        trust.known.retain(|k| !roots.contains(k));
-        trust.known.splice(0..0, demoted);
-        trust.roots = roots;
+        trust = trust.trusting(read_roots(ca)?);
     }
     if trust.roots.is_empty() {
         return Err(Error::Input(

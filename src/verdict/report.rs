@@ -50,6 +50,18 @@ impl VerifyReport {
     }
 }
 
+/// `--at` as typed (RFC 3339), or `now` when it is not given.
+pub fn parse_at(at: Option<&str>, now: OffsetDateTime) -> Result<OffsetDateTime> {
+    match at {
+        Some(t) => OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339).map_err(|e| {
+            crate::Error::Usage(format!(
+                "--at: expected an RFC 3339 time such as 2027-01-01T00:00:00Z, found `{t}` ({e})"
+            ))
+        }),
+        None => Ok(now),
+    }
+}
+
 /// Runs the engine and rustls on the files `req` names, at `at`; `lab` lends its root (unless
 /// `req.ca`) and its other CAs to explain failures.
 pub fn verify(lab: Option<&Path>, req: &VerifyRequest, at: OffsetDateTime) -> Result<VerifyReport> {

@@ -291,7 +291,9 @@ fn evidence_names_the_offending_certificate_name_or_oid() {
         assert_eq!(res.evidence, "observed only in a live handshake (pki-lab probe)");
     }
     let text = engine::render_text(&r);
-    assert!(text.contains("\nhandshake.key-mismatch      N/A   observed only in a live handshake"), "{text}");
+    let width = pki_lab::catalogue::rules::RuleId::all().map(|r| r.as_str().len()).max().expect("rules");
+    let line = format!("\n{:<width$}  N/A   observed only in a live handshake", "handshake.key-mismatch");
+    assert!(text.contains(&line), "{text}");
     let json = serde_json::to_value(&r[0]).expect("json");
     assert_eq!(json["rule"], "validity.expired");
     assert_eq!(json["status"], "pass");

@@ -65,7 +65,7 @@ fn lab_validate_accepts_every_shipped_lab() {
 
 #[test]
 fn shipped_labs_cover_every_rule_with_a_scenario_and_all_five_steps() {
-    let labs = lab::builtin().expect("built-in labs");
+    let labs = lab::builtin(pki_lab::cli::parse_step).expect("built-in labs");
     let mut rules = BTreeSet::new();
     let mut steps = BTreeSet::new();
     for l in &labs {
@@ -135,7 +135,7 @@ fn wrong_answers(l: &lab::Lab, right: &answers::Answers) -> (String, Vec<String>
 #[test]
 fn every_shipped_lab_passes_with_its_reference_answers_and_names_the_steps_answered_wrongly() {
     let (tmp, dir) = new_lab(&[]);
-    let labs = lab::builtin().expect("built-in labs");
+    let labs = lab::builtin(pki_lab::cli::parse_step).expect("built-in labs");
     for l in &labs {
         // Outside CI a lab whose servers keep sessions in Redis needs a Redis to run (in CI one
         // always runs, and redis_url fails the test without it).
@@ -437,6 +437,7 @@ fn value_paths_know_every_field_of_real_reports() {
         "id: shapes\ntitle: t\nlevel: beginner\ngoal: g\nscenarios: [client-cert-required]\nsteps:\n  - {id: a, kind: explain, text: x}\n",
         "shapes.yaml",
         &[],
+        pki_lab::cli::parse_step,
     )
     .expect("lab");
     let session = lab::session::Session::start(&dir, &l, &dir.join("work"), None).expect("session");
@@ -449,7 +450,7 @@ fn value_paths_know_every_field_of_real_reports() {
         (Program::Inspect, "inspect {lab}/ca.pem".to_string()),
     ];
     for (program, text) in cmds {
-        let cmd = CommandTemplate::parse(&text).expect("command");
+        let cmd = CommandTemplate::parse(&text, pki_lab::cli::parse_step).expect("command");
         let obs = session.observe(&cmd, &|_| None).unwrap_or_else(|e| panic!("{text}: {}", e.message));
         let known = shapes(program);
         let mut paths = Vec::new();
@@ -467,7 +468,7 @@ fn lab_servers_and_gateways_run_with_their_own_session_settings_and_are_probed_b
     use pki_lab::serve::session::SessionStore;
     let (_tmp, dir) = new_lab(&[]);
     let yaml = "id: own-servers\ntitle: t\nlevel: beginner\ngoal: g\nscenarios: [valid]\nservers:\n  - {name: a, scenario: valid}\n  - {name: b, scenario: valid, session-store: none, tickets: shared}\ngateways:\n  - {name: g, mode: passthrough-rr, backends: 2, scenario: valid, session-store: none, tickets: shared}\nsteps:\n  - {id: x, kind: explain, text: x}\n";
-    let l = lab::validate::parse(yaml, "own-servers.yaml", &[]).expect("lab");
+    let l = lab::validate::parse(yaml, "own-servers.yaml", &[], pki_lab::cli::parse_step).expect("lab");
     assert_eq!(l.servers[0].session, SessionSpec::default());
     assert_eq!(l.servers[1].session, SessionSpec { store: SessionStore::None, tickets: LabTickets::Shared });
     assert_eq!((l.gateways[0].backends, l.gateways[0].mode.as_str()), (2, "passthrough-rr"));
@@ -479,7 +480,7 @@ fn lab_servers_and_gateways_run_with_their_own_session_settings_and_are_probed_b
     assert_eq!(names, ["valid", "server:a", "server:b", "gateway:g"]);
     assert!(work.join("ticket.key").is_file(), "the shared ticket key is in the work directory");
     let observe = |text: &str| {
-        let cmd = CommandTemplate::parse(text).expect("command");
+        let cmd = CommandTemplate::parse(text, pki_lab::cli::parse_step).expect("command");
         session.observe(&cmd, &|_| None).unwrap_or_else(|e| panic!("{text}: {}", e.message))
     };
     let o = observe("probe server:b --resume --connections 2 --requests 1");
