@@ -66,3 +66,66 @@ fn clap_message(e: &clap::Error) -> String {
     }
     message.replace('\'', "`")
 }
+
+// The lab's command templates, parsed as a lab parses them: with this parser.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::command::*;
+
+    #[test]
+    fn every_builtin_lab_loads() {
+        let labs = crate::lab::builtin(parse_step).expect("built-in labs validate");
+        assert!(labs.len() >= 15, "{} labs", labs.len());
+    }
+
+    fn parse(text: &str) -> Result<CommandTemplate, String> {
+        CommandTemplate::parse(text, parse_step)
+    }
+
+    #[test]
+    fn words_split_on_spaces_and_respect_quotes() {
+        assert_eq!(split_words("probe  expired --host 'a b'").expect("works"), ["probe", "expired", "--host", "a b"]);
+        assert!(split_words("probe 'x").is_err());
+    }
+
+    #[test]
+    fn templates_know_their_program_placeholders_and_scenarios() {
+        let t = parse("pki-lab probe untrusted-root --ca {ca}").expect("works");
+        assert_eq!(t.program, Program::Probe);
+        assert_eq!(t.placeholders, ["ca"]);
+        assert_eq!(t.scenarios, ["untrusted-root"]);
+        let t = parse("verify --cert {lab}/scenarios/expired/cert.pem --host localhost").expect("works");
+        assert_eq!(t.scenarios, ["expired"]);
+        let vars = |n: &str| (n == "lab").then(|| "/tmp/my lab".to_string());
+        let (shown, _) = t.expand(&vars).expect("works");
+        assert_eq!(shown, "pki-lab verify --cert '/tmp/my lab/scenarios/expired/cert.pem' --host localhost");
+    }
+
+    #[test]
+    fn commands_outside_the_lab_set_are_refused() {
+        let e = parse("serve expired").expect_err("fails");
+        assert!(e.starts_with("`serve` cannot run inside a lab"), "{e}");
+        let e = parse("prbe expired").expect_err("fails");
+        assert!(e.contains("did you mean `probe`?"), "{e}");
+        let e = parse("probe expired --bogus").expect_err("fails");
+        assert_eq!(e, "unexpected argument `--bogus` found");
+    }
+
+    #[test]
+    fn probes_may_name_a_lab_server_or_gateway() {
+        let t = parse("probe gateway:rr --resume --connections 6").expect("works");
+        assert_eq!(t.endpoint, Some(Endpoint { kind: EndpointKind::Gateway, name: "rr".into() }));
+        assert!(t.scenarios.is_empty());
+        let (shown, _) = t.expand(&|_| None).expect("expands");
+        assert_eq!(shown, "pki-lab probe gateway:rr --resume --connections 6");
+        let t = parse("probe server:cache {flag} --connections 2").expect("works");
+        assert_eq!(t.endpoint.map(|e| e.to_string()).as_deref(), Some("server:cache"));
+        let t = parse("probe gateway:hash --source {ip}").expect("an address stands in for {ip}");
+        assert_eq!(t.placeholders, ["ip"]);
+        let e = parse("probe server:").expect_err("fails");
+        assert_eq!(e, "probe `server:`: name one of the lab's servers (`probe server:NAME`)");
+        let e = parse("inspect gateway:rr").expect_err("fails");
+        assert!(e.starts_with("inspect `gateway:rr`: `gateway:NAME` is for probe"), "{e}");
+    }
+}
