@@ -16,9 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{
-    DistributionPointName, ExtendedKeyUsage, GeneralName, GeneralSubtree, KeyUsage, ParsedExtension,
-};
+use x509_parser::extensions::{DistributionPointName, GeneralName, GeneralSubtree, KeyUsage, ParsedExtension};
 use x509_parser::nom;
 use x509_parser::objects::{oid_registry, oid2abbrev, oid2sn};
 use x509_parser::oid_registry::Oid;
@@ -28,7 +26,7 @@ use x509_parser::public_key::{PublicKey, RSAPublicKey};
 use x509_parser::x509::{AttributeTypeAndValue, SubjectPublicKeyInfo, X509Name};
 
 use crate::pki::x509::{
-    Key, Sig, bit_length, ec_curve_oid, hex_colon, hex_colon_upper, humanize_span, key_of, oid, oid_name,
+    Key, Sig, bit_length, ec_curve_oid, eku_names, hex_colon, hex_colon_upper, humanize_span, key_of, oid, oid_name,
     sha256_fingerprint, verify_cert,
 };
 
@@ -565,24 +563,6 @@ fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
     .filter(|(set, _)| *set)
     .map(|(_, name)| name.to_string())
     .collect()
-}
-
-fn eku_names(eku: &ExtendedKeyUsage<'_>) -> Vec<String> {
-    let mut names: Vec<String> = [
-        (eku.server_auth, "serverAuth"),
-        (eku.client_auth, "clientAuth"),
-        (eku.code_signing, "codeSigning"),
-        (eku.email_protection, "emailProtection"),
-        (eku.time_stamping, "timeStamping"),
-        (eku.ocsp_signing, "OCSPSigning"),
-        (eku.any, "anyExtendedKeyUsage"),
-    ]
-    .into_iter()
-    .filter(|(set, _)| *set)
-    .map(|(_, name)| name.to_string())
-    .collect();
-    names.extend(eku.other.iter().map(|oid| oid.to_id_string()));
-    names
 }
 
 fn general_name_string(name: &GeneralName<'_>) -> String {

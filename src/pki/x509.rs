@@ -112,6 +112,25 @@ pub fn oid_name(o: &x509_parser::der_parser::oid::Oid<'_>) -> String {
     oid2sn(o, oid_registry()).map(str::to_string).unwrap_or_else(|_| o.to_id_string())
 }
 
+/// The purposes an extendedKeyUsage names, in RFC 5280 order, unknown ones as dotted OIDs.
+pub fn eku_names(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
+    let mut names: Vec<String> = [
+        (eku.server_auth, "serverAuth"),
+        (eku.client_auth, "clientAuth"),
+        (eku.code_signing, "codeSigning"),
+        (eku.email_protection, "emailProtection"),
+        (eku.time_stamping, "timeStamping"),
+        (eku.ocsp_signing, "OCSPSigning"),
+        (eku.any, "anyExtendedKeyUsage"),
+    ]
+    .into_iter()
+    .filter(|(set, _)| *set)
+    .map(|(_, name)| name.to_string())
+    .collect();
+    names.extend(eku.other.iter().map(oid_name));
+    names
+}
+
 /// `SHA-256` for the hash OIDs RSASSA-PSS names.
 pub fn hash_name(dotted: &str) -> String {
     match dotted {
