@@ -79,9 +79,20 @@ mod redis_store;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisSessions;
 
+/// One store per URL for the whole process, shared by every scenario's listener: one
+/// connection, and one log line per failure rather than one per scenario.
 #[cfg(feature = "redis")]
 fn redis_sessions(url: &str) -> Result<Arc<dyn StoresServerSessions>> {
-    Ok(Arc::new(RedisSessions::connect(url)?))
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static STORES: OnceLock<Mutex<HashMap<String, Arc<RedisSessions>>>> = OnceLock::new();
+    let mut stores = STORES.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(s) = stores.get(url) {
+        return Ok(s.clone());
+    }
+    let s = Arc::new(RedisSessions::connect(url)?);
+    stores.insert(url.to_string(), s.clone());
+    Ok(s)
 }
 
 #[cfg(not(feature = "redis"))]
