@@ -142,15 +142,17 @@ const TICKET_LIFETIME_SECS: u32 = 6 * 3600;
 
 impl SharedTicketer {
     /// Reads the 32-byte key (64 hex digits) from `path`, creating it (0600) if it is missing.
+    /// Servers started together may all find it missing: each creates it exclusively (the first
+    /// wins) and then reads it, so all share the first one's key.
     pub fn from_file(path: &Path) -> Result<SharedTicketer> {
-        if !path.exists() {
+        if std::fs::symlink_metadata(path).is_err() {
             let mut key = [0u8; 32];
             use aws_lc_rs::rand::SecureRandom;
             aws_lc_rs::rand::SystemRandom::new()
                 .fill(&mut key)
                 .map_err(|_| Error::Internal("the system random generator failed".into()))?;
             let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-            fsutil::write_atomic(path, format!("{hex}\n").as_bytes(), fsutil::SECRET)?;
+            fsutil::create_atomic(path, format!("{hex}\n").as_bytes(), fsutil::SECRET)?;
         }
         let text = fsutil::read_to_string(path)?;
         let hex = text.trim();
@@ -219,6 +221,29 @@ mod tests {
         assert_eq!(b.decrypt(&tampered), None);
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn servers_creating_one_ticket_key_at_once_all_get_the_same_key() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("ticket.key");
+            let start = Arc::new(std::sync::Barrier::new(4));
+            let made: Vec<_> = (0..4)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        SharedTicketer::from_file(&path).expect("ticketer")
+                    })
+                })
+                .collect();
+            let made: Vec<SharedTicketer> = made.into_iter().map(|h| h.join().expect("thread")).collect();
+            let ticket = made[0].encrypt(b"state").expect("seals");
+            for t in &made[1..] {
+                assert_eq!(t.decrypt(&ticket).as_deref(), Some(&b"state"[..]), "round {round}: two keys");
+            }
+        }
     }
 
     #[test]

@@ -224,3 +224,128 @@ fn serve_survives_a_stopped_redis_and_shares_sessions_again_after_a_restart() {
     let _ = redis.kill();
     let _ = redis.wait();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Data safety: `issue` is all or nothing; symlinks, `.` and mount points as `--dir`.
+
+/// The files in `dir` (names only), sorted; hidden staging leftovers included.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(_) => vec![],
+    };
+    v.sort();
+    v
+}
+
+/// `pki-lab --dir DIR ARGS…` with files limited to `max` bytes: a write past it fails with
+/// EFBIG, as a full disk fails with ENOSPC, at the same point of the same write.
+fn run_with_file_limit(dir: &Path, max: u64, args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new("bash");
+    // SIGXFSZ would kill the process; ignored, the write returns an error instead.
+    c.arg("-c").arg(format!("trap '' XFSZ; exec prlimit --fsize={max} \"$@\"")).arg("bash");
+    c.arg(env!("CARGO_BIN_EXE_pki-lab")).arg("--dir").arg(dir).args(args);
+    c.env_remove("PKI_LAB_HOME").env_remove("PKI_LAB_NOW").env("NO_COLOR", "1");
+    c.output().expect("run pki-lab under prlimit")
+}
+
+#[test]
+fn issue_on_a_full_disk_writes_no_file_and_a_rerun_works() {
+    let (_t, dir) = new_lab(&[]);
+    let out = dir.join("issued").join("app.localhost");
+    // key.pem and cert.pem fit under 1000 bytes, the chains do not.
+    let o = run_with_file_limit(&dir, 1000, &["issue", "app.localhost"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains(&format!("error: writing {}: File too large", out.join("chain.pem").display())), "{e}");
+    assert!(!out.exists(), "left behind: {:?}", names_in(&out));
+    // The control, and the rerun after the failure: all four files.
+    let o = run(&dir, &["issue", "app.localhost"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(names_in(&out), ["cert.pem", "chain.pem", "fullchain.pem", "key.pem"]);
+
+    // Replacing (--force) on a full disk keeps the old set whole, byte for byte.
+    let before = snapshot(&out);
+    let o = run_with_file_limit(&dir, 1000, &["issue", "app.localhost", "--force"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(snapshot(&out), before);
+    assert_eq!(names_in(&out), ["cert.pem", "chain.pem", "fullchain.pem", "key.pem"]);
+    let o = run(&dir, &["issue", "app.localhost", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ne!(snapshot(&out)[Path::new("key.pem")], before[Path::new("key.pem")], "a new key");
+}
+
+#[test]
+fn a_symlinked_lab_stays_a_symlink_and_renew_keeps_issued_where_it_points() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let real = tmp.path().join("real").join("lab");
+    let link = tmp.path().join("link");
+    std::fs::create_dir_all(tmp.path().join("real")).expect("mkdir");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    // Made, issued into, renewed and replaced through the symlink.
+    for args in [&["init"][..], &["issue", "app.localhost"], &["init", "--renew"], &["init", "--force"]] {
+        let o = run(&link, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink(), "{args:?} replaced the link");
+        assert!(real.join("manifest.json").is_file(), "{args:?}");
+        if args[0] != "init" || args.len() > 1 {
+            assert!(real.join("issued/app.localhost/cert.pem").is_file(), "{args:?} moved issued/ away");
+        }
+    }
+    // Nothing was built or left beside the link, only beside the real directory.
+    assert_eq!(names_in(tmp.path()), ["link", "real"]);
+    assert_eq!(names_in(&tmp.path().join("real")), [".lab.lock", "lab"]);
+}
+
+#[test]
+fn dot_and_a_full_path_are_one_lab_with_one_lock() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    std::fs::create_dir(&dir).expect("mkdir");
+    // Two inits at once, one from inside as `.`, one by its full path: one makes the lab, the
+    // other finds it made.
+    let from_inside = pki_lab().current_dir(&dir).args(["--dir", ".", "init"]).spawn().expect("spawn");
+    let by_path = pki_lab().arg("--dir").arg(format!("{}/", dir.display())).arg("init").spawn().expect("spawn");
+    let codes: Vec<Option<i32>> =
+        [from_inside, by_path].into_iter().map(|c| c.wait_with_output().expect("wait").status.code()).collect();
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(sorted, [Some(0), Some(2)], "{codes:?}");
+    assert!(dir.join("manifest.json").is_file());
+    assert!(!dir.join(".lab.lock").exists(), "the lock is beside the lab, not in it");
+    assert_eq!(names_in(tmp.path()), [".lab.lock", "lab"]);
+    // Control: `.` works for a later command too.
+    let o = pki_lab().current_dir(&dir).args(["--dir", ".", "init", "--renew"]).output().expect("renew");
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_mount_point_as_dir_is_refused_with_a_clear_message() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&mnt)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        // Unprivileged: the unit test labdir::tests::a_mount_point_is_told_from_a_plain_directory
+        // still covers the detection.
+        eprintln!("skipping: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let o = run(&mnt, &["init"]);
+    let e = stderr(&o);
+    let inside = run(&mnt.join("lab"), &["init"]);
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains(&format!("error: {} is a mount point: a lab is built beside its directory", mnt.display())),
+        "{e}"
+    );
+    assert!(e.contains(&format!("hint: use a directory inside it, e.g. --dir {}", mnt.join("lab").display())), "{e}");
+    // Control: a directory inside the mount point works.
+    assert!(inside.status.success(), "{}", stderr(&inside));
+}
