@@ -100,10 +100,13 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
 
     super::init::auto_init_locked(&lock, &catalogue, now)?;
     let lab = LabCa::load(&dir.join("ca"))?;
+    let out_existed = out.exists();
     fsutil::create_dir(&out)?;
 
     let pems = |certs: &[CertificateDer<'_>]| certs.iter().map(|c| ca::pem_cert(c)).collect::<String>();
-    let written = |f: &str| out.join(f);
+    // Made in memory first, then written as one set: all files or none (a full disk leaves no
+    // key without its chains, and a rerun is not refused for them).
+    let mut made_files: Vec<(&str, Vec<u8>, u32)> = Vec::new();
     let (path, served, anchor_pem, serial, not_before, not_after) = match (csr, &like) {
         (Some(req), _) => {
             let (from, until) = validity.unwrap_or((now - Duration::hours(1), now + Duration::days(90)));
@@ -115,11 +118,11 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
             let req = Request { names: names.clone(), client: args.client, key: args.key_type, validity };
             let tailored = issue::tailor(template, &req, now)?;
             let made = issue::issue(&tailored, &lab, args.key_type.unwrap_or_default(), now)?;
-            fsutil::write_atomic(&written("key.pem"), made.served_key_pem.as_bytes(), SECRET)?;
+            made_files.push(("key.pem", made.served_key_pem.clone().into_bytes(), SECRET));
             if let Some(who) = made.revoked_by {
                 let ca = if who == crate::catalogue::template::IssuerRef::Root { &lab.root } else { &lab.intermediate };
                 let crl = issue::crl(ca, std::slice::from_ref(&made.serial), now)?;
-                fsutil::write_atomic(&written("crl.pem"), crl.as_bytes(), PUBLIC)?;
+                made_files.push(("crl.pem", crl.into_bytes(), PUBLIC));
             }
             let anchor = match made.anchor {
                 Anchor::Root => Some(lab.root.pem.clone()),
@@ -133,19 +136,27 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
                 }
                 let alias = first.to_string();
                 let bytes = crate::pki::p12::key_store(&alias, &made.served_key_pem, &chain, &password)?;
-                fsutil::write_atomic(&written("cert.p12"), &bytes, SECRET)?;
+                made_files.push(("cert.p12", bytes, SECRET));
             }
             (made.path, made.served, anchor, made.serial, made.not_before, made.not_after)
         }
         (None, None) => return Err(Error::Usage("nothing to issue".into())),
     };
-    fsutil::write_atomic(&written("cert.pem"), pems(&path[..1]).as_bytes(), PUBLIC)?;
-    fsutil::write_atomic(&written("chain.pem"), pems(&served).as_bytes(), PUBLIC)?;
+    made_files.push(("cert.pem", pems(&path[..1]).into_bytes(), PUBLIC));
+    made_files.push(("chain.pem", pems(&served).into_bytes(), PUBLIC));
     let mut full = pems(&path);
     if let Some(a) = &anchor_pem {
         full.push_str(a);
     }
-    fsutil::write_atomic(&written("fullchain.pem"), full.as_bytes(), PUBLIC)?;
+    made_files.push(("fullchain.pem", full.into_bytes(), PUBLIC));
+    let set: Vec<fsutil::NewFile<'_>> = made_files.iter().map(|(n, b, m)| (*n, b.as_slice(), *m)).collect();
+    if let Err(e) = fsutil::write_set(&out, &set) {
+        if !out_existed {
+            // Only if still empty: nothing of the user's is removed.
+            let _ = std::fs::remove_dir(&out);
+        }
+        return Err(e);
+    }
 
     print_issue_receipt(
         dir,

@@ -36,6 +36,82 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     Ok(())
 }
 
+/// Creates `path` with `bytes`, complete or not at all, unless it exists: a temporary file in the
+/// same directory, then a link that fails if another process created `path` first. Returns
+/// whether this call created it; if not, what the other wrote is left as it is, so that two
+/// processes creating one file at once both end up reading the same bytes.
+pub fn create_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pki-lab-")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)
+        .map_err(Error::io("creating a temporary file in", dir))?;
+    tmp.write_all(bytes).map_err(Error::io("writing", tmp.path().to_path_buf()))?;
+    tmp.as_file().sync_all().map_err(Error::io("syncing", path))?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::Io { action: "creating", path: path.to_path_buf(), source: e.error }),
+    }
+}
+
+/// One file of a [`write_set`]: its name in the directory, its bytes and its mode.
+pub type NewFile<'a> = (&'a str, &'a [u8], u32);
+
+/// Writes several files into the existing directory `dir` as one change: all of them first into
+/// a staging directory inside `dir` (so a full disk fails before anything is replaced), then each
+/// renamed into place. If a rename fails, the files already renamed are taken back and the ones
+/// they replaced restored, so `dir` is left as it was and a rerun starts clean.
+pub fn write_set(dir: &Path, files: &[NewFile<'_>]) -> Result<()> {
+    // Removed on drop, with whatever it still holds: the new files after a failure, or the
+    // replaced old ones after success.
+    let stage = tempfile::Builder::new()
+        .prefix(".pki-lab-")
+        .tempdir_in(dir)
+        .map_err(Error::io("creating a temporary directory in", dir))?;
+    for (name, bytes, mode) in files {
+        let path = stage.path().join(name);
+        // Errors name the file the user asked for, not the staging path.
+        let named = |e: Error| match e {
+            Error::Io { action, source, .. } => Error::Io { action, path: dir.join(name), source },
+            other => other,
+        };
+        write_new(&path, bytes, *mode).map_err(named)?;
+        fs::File::open(&path).and_then(|f| f.sync_all()).map_err(Error::io("syncing", dir.join(name)))?;
+    }
+    let mut done: Vec<(std::path::PathBuf, Option<std::path::PathBuf>)> = Vec::new();
+    let undo = |done: &[(std::path::PathBuf, Option<std::path::PathBuf>)]| {
+        for (target, old) in done.iter().rev() {
+            let _ = fs::remove_file(target);
+            if let Some(old) = old {
+                let _ = fs::rename(old, target);
+            }
+        }
+    };
+    for (name, _, _) in files {
+        let target = dir.join(name);
+        let old = stage.path().join(format!("{name}.replaced"));
+        let old = match fs::rename(&target, &old) {
+            Ok(()) => Some(old),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                undo(&done);
+                return Err(Error::Io { action: "replacing", path: target, source: e });
+            }
+        };
+        if let Err(e) = fs::rename(stage.path().join(name), &target) {
+            if let Some(old) = &old {
+                let _ = fs::rename(old, &target);
+            }
+            undo(&done);
+            return Err(Error::Io { action: "renaming into", path: target, source: e });
+        }
+        done.push((target, old));
+    }
+    Ok(())
+}
+
 /// Creates a directory (and parents) with mode 0700.
 pub fn create_private_dir(path: &Path) -> Result<()> {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(path).map_err(Error::io("creating directory", path))?;

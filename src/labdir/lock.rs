@@ -27,12 +27,54 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct LabLock {
     _file: File,
+    /// The directory as the user named it (for messages).
     dir: PathBuf,
+    /// The directory it really is: see [`resolve`].
+    real: PathBuf,
 }
 
-/// Where the lock of the lab in `dir` lives.
+/// Where the lock of the lab in `dir` (a path from [`resolve`]) lives.
 pub fn lock_path(dir: &Path) -> PathBuf {
     parent_of(dir).join(format!(".{}.lock", lab_name(dir)))
+}
+
+/// The real path of a lab directory: absolute, symlinks followed, `.` and `..` gone, as far as
+/// it exists (the rest is appended as given). So `--dir lab`, `--dir ./lab/`, `--dir .` from
+/// inside it and a symlink to it take one lock, and a symlinked lab is rebuilt beside the
+/// directory it points to, leaving the symlink in place.
+pub fn resolve(dir: &Path) -> Result<PathBuf> {
+    resolve_within(dir, 40)
+}
+
+/// [`resolve`], following at most `hops` symlinks that point where nothing is yet (as the
+/// kernel gives up on a loop after 40).
+fn resolve_within(dir: &Path, hops: u32) -> Result<PathBuf> {
+    let abs = std::path::absolute(dir).map_err(Error::io("resolving", dir))?;
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    loop {
+        match existing.canonicalize() {
+            Ok(mut real) => {
+                real.extend(rest.iter().rev());
+                return Ok(real);
+            }
+            // A symlink to a lab still to be made: the lab goes where it points.
+            Err(_) if hops > 0 && existing.is_symlink() => {
+                let target = std::fs::read_link(existing).map_err(Error::io("reading the symlink", existing))?;
+                let target = parent_of(existing).join(target);
+                let mut real = resolve_within(&target, hops - 1)?;
+                real.extend(rest.iter().rev());
+                return Ok(real);
+            }
+            Err(_) => match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_os_string());
+                    existing = parent;
+                }
+                _ => return Ok(abs),
+            },
+        }
+    }
 }
 
 impl LabLock {
@@ -42,7 +84,9 @@ impl LabLock {
         Self::acquire_within(dir, LOCK_WAIT)
     }
 
-    pub(crate) fn acquire_within(dir: &Path, wait: Duration) -> Result<LabLock> {
+    pub(crate) fn acquire_within(given: &Path, wait: Duration) -> Result<LabLock> {
+        let real = resolve(given)?;
+        let dir = real.as_path();
         fsutil::create_dir(&parent_of(dir))?;
         let path = lock_path(dir);
         let file = OpenOptions::new()
@@ -60,12 +104,12 @@ impl LabLock {
                 Ok(()) => break,
                 Err(TryLockError::WouldBlock) => {
                     if start.elapsed() >= wait {
-                        return Err(Error::LabBusy { dir: dir.to_path_buf(), lock: path, waited: wait.as_secs() });
+                        return Err(Error::LabBusy { dir: given.to_path_buf(), lock: path, waited: wait.as_secs() });
                     }
                     if !told {
                         eprintln!(
                             "waiting for another pki-lab process to finish with the lab in {} (up to {} s)",
-                            dir.display(),
+                            given.display(),
                             wait.as_secs()
                         );
                         told = true;
@@ -77,14 +121,18 @@ impl LabLock {
                 }
             }
         }
-        let lock = LabLock { _file: file, dir: dir.to_path_buf() };
         recover(dir)?;
-        Ok(lock)
+        Ok(LabLock { _file: file, dir: given.to_path_buf(), real })
     }
 
-    /// The lab directory this lock is for.
+    /// The lab directory this lock is for, as the user named it.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The lab directory this lock is for, resolved: where it is built and renamed.
+    pub fn real(&self) -> &Path {
+        &self.real
     }
 }
 
@@ -191,7 +239,7 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("lab");
         let first = LabLock::acquire_within(&dir, Duration::ZERO).expect("first lock");
-        assert_eq!(lock_path(&dir), tmp.path().join(".lab.lock"));
+        assert_eq!(lock_path(first.real()), tmp.path().canonicalize().expect("real").join(".lab.lock"));
         let e = LabLock::acquire_within(&dir, Duration::from_millis(300)).expect_err("held");
         assert!(matches!(e, Error::LabBusy { .. }), "{e}");
         assert_eq!(e.exit_code(), 2);

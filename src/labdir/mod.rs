@@ -101,18 +101,26 @@ pub fn init_locked(
     opts: &InitOptions,
     now: OffsetDateTime,
 ) -> Result<InitReport> {
-    let dir = lock.dir();
+    // Built and renamed where the lab really is; named in messages as the user named it.
+    let (dir, given) = (lock.real(), lock.dir());
     let exists = is_lab(dir);
     if exists && !opts.force && !opts.renew {
-        return Err(Error::LabExists { dir: dir.to_path_buf() });
+        return Err(Error::LabExists { dir: given.to_path_buf() });
     }
     if opts.renew && !exists {
-        return Err(Error::NoLab { dir: dir.to_path_buf() });
+        return Err(Error::NoLab { dir: given.to_path_buf() });
     }
     if !exists && dir.exists() && !is_empty_dir(dir) {
         return Err(Error::Input(format!(
             "{} exists, is not empty and holds no lab; refusing to write into it\n  hint: pick an empty or new directory with --dir",
-            dir.display()
+            given.display()
+        )));
+    }
+    if is_mount_point(dir) {
+        return Err(Error::Input(format!(
+            "{} is a mount point: a lab is built beside its directory and renamed into place, which a mount point cannot be\n  hint: use a directory inside it, e.g. --dir {}",
+            given.display(),
+            given.join("lab").display()
         )));
     }
 
@@ -127,7 +135,7 @@ pub fn init_locked(
     let staging = Staging::new(dir)?;
     let manifest = write_lab(staging.path(), &lab, catalogue, key_type, permitted, now, renewing.then_some(dir))?;
     staging.commit(dir, KEEP)?;
-    Ok(InitReport { dir: dir.to_path_buf(), manifest, renewed: renewing, replaced: exists && !renewing })
+    Ok(InitReport { dir: given.to_path_buf(), manifest, renewed: renewing, replaced: exists && !renewing })
 }
 
 /// Writes a complete lab into the empty directory `out`. When `keep_ca_from` is set, the CA
@@ -391,10 +399,52 @@ fn lab_name(dir: &Path) -> &str {
     dir.file_name().and_then(|n| n.to_str()).unwrap_or("lab")
 }
 
+/// True when `dir` is a directory on another file system than its parent (rename(2) of it or
+/// onto it fails with "Device or resource busy" or "Invalid cross-device link").
+fn is_mount_point(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(d), Ok(p)) = (std::fs::metadata(dir), std::fs::metadata(parent_of(dir))) else { return false };
+    d.is_dir() && d.dev() != p.dev()
+}
+
 fn is_empty_dir(p: &Path) -> bool {
     std::fs::read_dir(p).map(|mut d| d.next().is_none()).unwrap_or(false)
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mount_point_is_told_from_a_plain_directory() {
+        // /proc is its own file system wherever Linux runs; a fresh temporary directory is not.
+        assert!(is_mount_point(Path::new("/proc")));
+        let tmp = tempfile::tempdir().expect("tempdir");
+        assert!(!is_mount_point(tmp.path()));
+        assert!(!is_mount_point(&tmp.path().join("missing")));
+    }
+
+    #[test]
+    fn one_lab_has_one_real_path_however_it_is_named() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let real = tmp.path().canonicalize().expect("real");
+        std::fs::create_dir(real.join("lab")).expect("mkdir");
+        std::os::unix::fs::symlink(real.join("lab"), real.join("link")).expect("symlink");
+        for given in
+            [real.join("lab"), real.join("link"), real.join("lab/."), real.join("lab/../lab/"), real.join("link/")]
+        {
+            assert_eq!(lock::resolve(&given).expect("resolves"), real.join("lab"), "{}", given.display());
+        }
+        // A lab still to be made resolves through the part that exists, and through a symlink
+        // that points where nothing is yet.
+        assert_eq!(lock::resolve(&real.join("link/new/lab")).expect("resolves"), real.join("lab/new/lab"));
+        std::os::unix::fs::symlink("lab/later", real.join("dangling")).expect("symlink");
+        assert_eq!(lock::resolve(&real.join("dangling")).expect("resolves"), real.join("lab/later"));
+        std::os::unix::fs::symlink("loop", real.join("loop")).expect("symlink");
+        assert_eq!(lock::resolve(&real.join("loop")).expect("gives up"), real.join("loop"));
+    }
 }

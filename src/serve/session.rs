@@ -79,9 +79,20 @@ mod redis_store;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisSessions;
 
+/// One store per URL for the whole process, shared by every scenario's listener: one
+/// connection, and one log line per failure rather than one per scenario.
 #[cfg(feature = "redis")]
 fn redis_sessions(url: &str) -> Result<Arc<dyn StoresServerSessions>> {
-    Ok(Arc::new(RedisSessions::connect(url)?))
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static STORES: OnceLock<Mutex<HashMap<String, Arc<RedisSessions>>>> = OnceLock::new();
+    let mut stores = STORES.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(s) = stores.get(url) {
+        return Ok(s.clone());
+    }
+    let s = Arc::new(RedisSessions::connect(url)?);
+    stores.insert(url.to_string(), s.clone());
+    Ok(s)
 }
 
 #[cfg(not(feature = "redis"))]
@@ -131,15 +142,17 @@ const TICKET_LIFETIME_SECS: u32 = 6 * 3600;
 
 impl SharedTicketer {
     /// Reads the 32-byte key (64 hex digits) from `path`, creating it (0600) if it is missing.
+    /// Servers started together may all find it missing: each creates it exclusively (the first
+    /// wins) and then reads it, so all share the first one's key.
     pub fn from_file(path: &Path) -> Result<SharedTicketer> {
-        if !path.exists() {
+        if std::fs::symlink_metadata(path).is_err() {
             let mut key = [0u8; 32];
             use aws_lc_rs::rand::SecureRandom;
             aws_lc_rs::rand::SystemRandom::new()
                 .fill(&mut key)
                 .map_err(|_| Error::Internal("the system random generator failed".into()))?;
             let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-            fsutil::write_atomic(path, format!("{hex}\n").as_bytes(), fsutil::SECRET)?;
+            fsutil::create_atomic(path, format!("{hex}\n").as_bytes(), fsutil::SECRET)?;
         }
         let text = fsutil::read_to_string(path)?;
         let hex = text.trim();
@@ -208,6 +221,29 @@ mod tests {
         assert_eq!(b.decrypt(&tampered), None);
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn servers_creating_one_ticket_key_at_once_all_get_the_same_key() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("ticket.key");
+            let start = Arc::new(std::sync::Barrier::new(4));
+            let made: Vec<_> = (0..4)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        SharedTicketer::from_file(&path).expect("ticketer")
+                    })
+                })
+                .collect();
+            let made: Vec<SharedTicketer> = made.into_iter().map(|h| h.join().expect("thread")).collect();
+            let ticket = made[0].encrypt(b"state").expect("seals");
+            for t in &made[1..] {
+                assert_eq!(t.decrypt(&ticket).as_deref(), Some(&b"state"[..]), "round {round}: two keys");
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod catalogue;
 mod cli;
 mod engine;
 mod env;
+mod hardening;
 mod init;
 mod issue;
 mod labs;
