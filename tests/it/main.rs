@@ -12,6 +12,7 @@ mod hardening;
 mod init;
 mod issue;
 mod labs;
+mod limbo;
 mod live;
 mod sessions;
 mod snapshots;
