@@ -31,8 +31,8 @@ use time::OffsetDateTime;
 pub use super::files::{lab_crls, lab_trust, read_certs, read_crls, read_roots, verify_files};
 pub use super::names::{dns_in_subtree, dns_may_reach_subtree, dns_name_matches, ip_in_subtree};
 use super::{
-    constraints::*, encoding::*, keyid::*, names::*, path::*, purpose::*, revocation::*, signature::*, subtrees::*, trust::*,
-    usage::*, validity::*,
+    constraints::*, encoding::*, keyid::*, names::*, path::*, purpose::*, revocation::*, signature::*, subtrees::*,
+    trust::*, usage::*, validity::*,
 };
 use crate::catalogue::rules::{self, Kind, RuleId, Step};
 pub use crate::pki::x509::humanize;
@@ -93,11 +93,6 @@ impl Trust {
 
 /// Evidence of the rules only a live handshake can show.
 pub(super) const LIVE_ONLY: &str = "observed only in a live handshake (pki-lab probe)";
-
-/// A rule whose check is being written (only while the rule families land; never released).
-pub(super) fn pending() -> (Status, String) {
-    (Status::NotApplicable, "not decided yet".to_string())
-}
 
 /// Path building gives up after this many certificates (webpki allows 6 intermediates).
 pub(super) const MAX_DEPTH: usize = 8;

@@ -193,10 +193,12 @@ fn an_expired_certificate_for_the_wrong_host_fails_both_rules_and_only_those() {
     let mismatch = &result(&r, "name.mismatch").evidence;
     assert_eq!(mismatch, "DNS name `localhost` is not among the leaf's 1 name: DNS:elsewhere.test");
 
-    // Each rule on its own: the right host leaves the expiry; an earlier clock leaves the name.
+    // Each rule on its own: the right host leaves the expiry; an earlier clock leaves the name
+    // (without the CRLs, which were not issued yet then: revocation.crl-stale).
     let r = engine::evaluate(&chain, "elsewhere.test", &trust, now);
     assert_eq!(engine::failed(&r), ["validity.expired"]);
-    let r = engine::evaluate(&chain, "localhost", &trust, now - Duration::hours(12));
+    let no_crls = engine::lab_trust(&dir).expect("lab trust");
+    let r = engine::evaluate(&chain, "localhost", &no_crls, now - Duration::hours(12));
     assert_eq!(engine::failed(&r), ["name.mismatch"], "{}", engine::render_text(&r));
 }
 
@@ -206,11 +208,13 @@ fn the_clock_is_an_argument() {
     let (_tmp, dir) = new_lab(now);
     let trust = trust_with_crls(&dir);
 
-    // 200 days on, the 90-day leaf has expired (the ten-year CAs have not); nothing else breaks,
-    // even though the CRLs are past their nextUpdate by then.
+    // 200 days on, the 90-day leaf has expired (the ten-year CAs have not), and the CRLs are past
+    // their nextUpdate: two rules, each on its own.
     let later = now + Duration::days(200);
     let r = engine::evaluate(&served(&dir, "valid"), "localhost", &trust, later);
-    assert_eq!(engine::failed(&r), ["validity.expired"], "{}", engine::render_text(&r));
+    assert_eq!(engine::failed(&r), ["validity.expired", "revocation.crl-stale"], "{}", engine::render_text(&r));
+    let e = &result(&r, "revocation.crl-stale").evidence;
+    assert!(e.contains("nextUpdate") && e.contains("a fresher CRL is due"), "{e}");
     let e = &result(&r, "validity.expired").evidence;
     assert!(e.starts_with("leaf CN=valid.localhost not after ") && e.ends_with(", 110 days ago"), "{e}");
     assert!(result(&r, "revocation.revoked").evidence.contains("past its nextUpdate"));
@@ -220,11 +224,13 @@ fn the_clock_is_an_argument() {
     assert!(engine::failed(&r).is_empty(), "{}", engine::render_text(&r));
     // A month back the expired leaf was current, and so was its intermediate (lab CAs start a year
     // before issue, so the clock can be moved back into any scenario's window).
-    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &trust, now - Duration::days(30));
+    // The CRLs did not exist yet then (revocation.crl-stale), so these clocks go without them.
+    let no_crls = engine::lab_trust(&dir).expect("lab trust");
+    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &no_crls, now - Duration::days(30));
     assert!(engine::failed(&r).is_empty(), "{}", engine::render_text(&r));
     // Two years back nothing was valid yet; the intermediate and leaf are reported by the validity
     // rule, the root (a trust anchor) by its own rule.
-    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &trust, now - Duration::days(730));
+    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &no_crls, now - Duration::days(730));
     assert_eq!(engine::failed(&r), ["validity.not-yet-valid", "trust.anchor-expired"], "{}", engine::render_text(&r));
     let e = &result(&r, "validity.not-yet-valid").evidence;
     assert!(e.contains("intermediate CN=pki-lab Intermediate CA ") && e.contains("leaf CN=expired.localhost"), "{e}");
@@ -293,8 +299,7 @@ fn evidence_names_the_offending_certificate_name_or_oid() {
         assert_eq!(res.evidence, "observed only in a live handshake (pki-lab probe)");
     }
     let text = engine::render_text(&r);
-    // The longest id in the table sets the column.
-    let width = RULES.iter().map(|r| r.id.as_str().len()).max().unwrap_or(0);
+    let width = RULES.iter().map(|r| r.id.as_str().len()).max().expect("rules");
     let line = format!("\n{:<width$}  N/A   observed only in a live handshake", "handshake.key-mismatch");
     assert!(text.contains(&line), "{text}");
     let json = serde_json::to_value(&r[0]).expect("json");
@@ -379,8 +384,8 @@ mod built {
     use pki_lab::verdict::engine::{self, Policy, Trust};
     use pki_lab::verdict::report;
     use rcgen::{
-        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, GeneralSubtree,
-        IsCa, Issuer, KeyPair, KeyUsagePurpose, NameConstraints,
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, GeneralSubtree, IsCa,
+        Issuer, KeyPair, KeyUsagePurpose, NameConstraints,
     };
     use rustls::pki_types::CertificateDer;
     use time::{Duration, OffsetDateTime};
@@ -434,7 +439,8 @@ mod built {
         let leaf = leaf(vec!["cross.test".into()], now).signed_by(&leaf_key, &inter).expect("sign").der().clone();
         let trust = Trust { roots: vec![root_a, root_b], ..Default::default() };
 
-        let e = engine::evaluate_with(&[leaf.clone(), via_a.clone(), via_b], "cross.test", &trust, now, &Policy::default());
+        let e =
+            engine::evaluate_with(&[leaf.clone(), via_a.clone(), via_b], "cross.test", &trust, now, &Policy::default());
         assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
         assert_eq!(e.paths.len(), 2, "{:?}", e.paths);
         assert_eq!(e.paths[0].failed, [RuleId::ValidityExpired]);
@@ -444,8 +450,8 @@ mod built {
         assert!(e.paths[1].certs[2].starts_with("root CN=New Root"), "{:?}", e.paths[1].certs);
 
         // The control: with only the expired cross-sign sent, there is no other path.
-        let r = report::verify_ders("leaf", &[leaf, via_a], &trust, "cross.test", &Policy::default(), now)
-            .expect("verify");
+        let r =
+            report::verify_ders("leaf", &[leaf, via_a], &trust, "cross.test", &Policy::default(), now).expect("verify");
         assert_eq!(r.failed, [RuleId::ValidityExpired], "control: only the expired cross-sign was sent");
         assert_eq!(r.paths.len(), 1);
     }
@@ -504,7 +510,11 @@ mod built {
         let r = engine::evaluate(&chain, "t0.test", &trust, now);
         assert_eq!(engine::failed(&r), [RuleId::ChainNameConstraintsBudget], "{}", engine::render_text(&r));
         let budget = r.iter().find(|x| x.rule == RuleId::ChainNameConstraintsBudget).expect("budget rule");
-        assert!(budget.evidence.starts_with("1049600 comparisons (1025 names × 1024 subtrees of root CN=Constrained Root)"), "{}", budget.evidence);
+        assert!(
+            budget.evidence.starts_with("1049600 comparisons (1025 names × 1024 subtrees of root CN=Constrained Root)"),
+            "{}",
+            budget.evidence
+        );
         let nc = r.iter().find(|x| x.rule == RuleId::ChainNameConstraints).expect("nc rule");
         assert!(nc.evidence.starts_with("not checked: 1049600 comparisons exceed the budget"), "{}", nc.evidence);
 
