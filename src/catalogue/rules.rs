@@ -45,15 +45,17 @@ pub enum Kind {
     Live,
 }
 
-/// How binding a rule is: what a standard requires, or what only some clients apply.
+/// How binding a rule is for a validator: what decides the verdict under each [`Profile`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Class {
-    /// A MUST of an IETF standard for the validator (RFC 5280 §6, RFC 9525, RFC 8446).
+    /// Path validation as an IETF standard requires it (RFC 5280 §6, RFC 9525, RFC 8446), and the
+    /// limits every validator fails closed on (a maximum depth, a work budget).
     Must,
-    /// A CA/Browser Forum Baseline Requirement: publicly trusted CAs must not issue this.
+    /// A CA/Browser Forum Baseline Requirement that Web PKI validators enforce (rustls-webpki,
+    /// browsers): publicly trusted CAs must not issue this.
     Baseline,
-    /// Applied by some clients only (a browser policy, a library's choice).
+    /// Applied by some clients only (a browser's or a library's own choice).
     SomeClients,
 }
 
@@ -64,6 +66,64 @@ impl Class {
             Class::Baseline => "baseline",
             Class::SomeClients => "some-clients",
         }
+    }
+}
+
+/// Which rules decide the verdict: the profile of the validator being modelled. Every rule is
+/// still evaluated and reported; the profile says which failures make the verdict FAIL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// RFC 5280 path validation and RFC 9525 names: the `must` rules.
+    Rfc5280,
+    /// The Web PKI (rustls-webpki, browsers): the `must` and `baseline` rules.
+    Webpki,
+    /// Every rule, the lessons of some clients included: what pki-lab's catalogue is built to.
+    #[default]
+    Strict,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 3] = [Profile::Rfc5280, Profile::Webpki, Profile::Strict];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Rfc5280 => "rfc5280",
+            Profile::Webpki => "webpki",
+            Profile::Strict => "strict",
+        }
+    }
+
+    /// Whether a failure of `rule` fails the verdict under this profile.
+    pub fn counts(self, rule: RuleId) -> bool {
+        match (self, rule.rule().class) {
+            (Profile::Strict, _) | (_, Class::Must) => true,
+            (Profile::Webpki, Class::Baseline) => true,
+            (Profile::Webpki, Class::SomeClients) | (Profile::Rfc5280, Class::Baseline | Class::SomeClients) => false,
+        }
+    }
+
+    /// The rules of `failed` that fail the verdict under this profile.
+    pub fn rejecting(self, failed: &[RuleId]) -> Vec<RuleId> {
+        failed.iter().copied().filter(|r| self.counts(*r)).collect()
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Profile, String> {
+        Profile::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Profile::ALL.iter().map(|p| p.as_str()).collect();
+            let hint = suggest(s, names.iter().copied()).map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
+            format!("unknown profile `{s}`: {hint}expected one of {}", names.join(", "))
+        })
     }
 }
 
@@ -122,8 +182,8 @@ rules! {
         "every certificate in the path is used after its notBefore";
     ValidityInverted = "validity.inverted", Verification, Offline, Must, "RFC 5280 §4.1.2.5",
         "every certificate's notBefore is not after its notAfter";
-    ValidityOver398Days = "validity.over-398-days", Verification, Offline, Baseline, "BR §6.3.2",
-        "the leaf's lifetime is at most 398 days";
+    ValidityOver398Days = "validity.over-398-days", Verification, Offline, SomeClients, "BR §6.3.2; Chrome and Apple policy",
+        "the leaf's lifetime is at most 398 days (an issuance rule that Chrome and Apple enforce, webpki does not)";
     ValidityOver825Days = "validity.over-825-days", Verification, Offline, SomeClients, "Apple TLS policy (2019); BR §6.3.2 before 2020",
         "the leaf's lifetime is at most 825 days";
     // Service identity (RFC 9525, RFC 5280 §4.2.1.6, BR §7.1.2.7.12).
@@ -150,16 +210,16 @@ rules! {
         "the chain ends at a root the client trusts";
     TrustSelfSigned = "trust.self-signed", Verification, Offline, Must, "RFC 5280 §6.1.1 (d)",
         "the leaf is issued by a CA, not signed by itself";
-    TrustAnchorExpired = "trust.anchor-expired", Verification, Offline, SomeClients, "RFC 5937 §3; RFC 5280 §6.1.1 (d)",
-        "the trust anchor itself is within its validity (OpenSSL checks; RFC 5280 and webpki do not)";
-    TrustAnchorNotCa = "trust.anchor-not-ca", Verification, Offline, SomeClients, "RFC 5937 §3; RFC 5280 §4.1.2.6, §4.2.1.3, §4.2.1.9",
+    TrustAnchorExpired = "trust.anchor-expired", Verification, Offline, Must, "RFC 5937 §3; RFC 5280 §6.1.1 (d)",
+        "the trust anchor itself is within its validity (RFC 5937 lets a validator enforce it: OpenSSL does, webpki does not)";
+    TrustAnchorNotCa = "trust.anchor-not-ca", Verification, Offline, Must, "RFC 5937 §3; RFC 5280 §4.1.2.6, §4.2.1.3, §4.2.1.9",
         "the trust anchor is a CA: non-empty subject, critical CA:TRUE, keyCertSign if keyUsage is present";
     // Path building (RFC 5280 §6.1, RFC 4158, RFC 8446 §4.4.2).
     ChainIncomplete = "chain.incomplete", Verification, Offline, SomeClients, "RFC 8446 §4.4.2; RFC 5280 §4.2.2.1 (AIA fetching)",
         "the server sends the intermediates between its leaf and the root";
     ChainDuplicateCertificate = "chain.duplicate-certificate", Certificate, Offline, SomeClients, "RFC 8446 §4.4.2",
         "the server sends each certificate once";
-    ChainMaxDepth = "chain.max-depth", Verification, Offline, SomeClients, "RFC 4158 §2.5; webpki (6 intermediates), OpenSSL -verify_depth",
+    ChainMaxDepth = "chain.max-depth", Verification, Offline, Must, "RFC 4158 §2.5; webpki (6 intermediates), OpenSSL -verify_depth",
         "the path has no more certificates than the client's maximum depth";
     ChainIssuerNotCa = "chain.issuer-not-ca", Verification, Offline, Must, "RFC 5280 §6.1.4 (k)",
         "every issuer in the path has basicConstraints CA:TRUE";
@@ -174,7 +234,7 @@ rules! {
         "name constraints are only in CAs and well formed (not empty, DNS without a leading dot, IP and prefix mask, minimum 0, no maximum)";
     ChainNameConstraintsUnsupported = "chain.name-constraints-unsupported", Verification, Offline, Must, "RFC 5280 §4.2.1.10, §6.1.3 (b)",
         "a constraint on a name form the client cannot check makes the path fail";
-    ChainNameConstraintsBudget = "chain.name-constraints-budget", Verification, Offline, SomeClients, "webpki (250,000 comparisons); RFC 4158 §3.3",
+    ChainNameConstraintsBudget = "chain.name-constraints-budget", Verification, Offline, Must, "webpki (250,000 comparisons); RFC 4158 §3.3",
         "checking names against constraints stays within the client's work budget";
     // Key identifiers (RFC 5280 §4.2.1.1, §4.2.1.2).
     KeyIdAkiMissing = "keyid.aki-missing", Verification, Offline, Must, "RFC 5280 §4.2.1.1",
@@ -192,7 +252,7 @@ rules! {
         "keyCertSign is set only in certificates with basicConstraints CA:TRUE";
     UsageCaWithoutKeyCertSign = "usage.ca-without-keycertsign", Verification, Offline, Must, "RFC 5280 §6.1.4 (n)",
         "every issuing CA whose keyUsage is present has keyCertSign";
-    UsageLeafKeyUsage = "usage.leaf-key-usage", Verification, Offline, Must, "RFC 5280 §4.2.1.3; RFC 8446 §4.4.2.2; BR §7.1.2.7.11",
+    UsageLeafKeyUsage = "usage.leaf-key-usage", Verification, Offline, SomeClients, "RFC 5280 §4.2.1.3; RFC 8446 §4.4.2.2; BR §7.1.2.7.11",
         "the leaf's keyUsage fits its key (digitalSignature to sign; keyEncipherment only for RSA)";
     // Extended key usage (RFC 5280 §4.2.1.12, BR §7.1.2.7.10).
     PurposeEku = "purpose.eku", Verification, Offline, Must, "RFC 5280 §4.2.1.12",

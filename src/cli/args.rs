@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::catalogue::rules::Expected;
+use crate::catalogue::rules::{Expected, Profile};
 use crate::pki::keys::KeyType;
 
 #[derive(Debug, Parser)]
@@ -388,6 +388,11 @@ pub struct VerifyArgs {
     /// Exit 1 unless exactly these rules fail (comma-separated ids), or nothing does (`pass`)
     #[arg(long, value_name = "RULE[,RULE]|pass", value_delimiter = ',')]
     pub expect: Vec<Expected>,
+
+    /// Which failures fail the verdict: `rfc5280` (the must rules), `webpki` (and the Baseline
+    /// Requirements), `strict` (every rule); every rule is reported whatever the profile
+    #[arg(long, default_value = "strict", value_name = "PROFILE")]
+    pub profile: Profile,
 
     /// Print JSON
     #[arg(long)]

@@ -106,6 +106,8 @@ pub struct Policy {
     /// The most intermediates a path may have, self-issued ones not counted (limbo's
     /// `max_chain_depth`, OpenSSL's `-verify_depth`); `None`: webpki's 6.
     pub max_depth: Option<usize>,
+    /// Which failures fail the verdict (and so which path building prefers).
+    pub profile: rules::Profile,
 }
 
 /// The rule results over the chosen path, and every path path building tried.
@@ -171,13 +173,14 @@ pub fn evaluate_with(
     for chain in Chain::candidates(&pool) {
         let results = decide(&chain, presented, host, &pool, &crls, now, policy);
         let failed = failed(&results);
-        let rank = (!matches!(chain.end, End::Trusted), failed.len());
+        let rejecting = policy.profile.rejecting(&failed);
+        let rank = (!matches!(chain.end, End::Trusted), rejecting.len());
         let certs = (0..chain.len()).map(|i| chain.label(i)).collect();
         paths.push(PathTried { certs, end: chain.end.as_str(), failed: failed.clone(), chosen: false });
         if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
             best = Some((rank, results, paths.len() - 1));
         }
-        if failed.is_empty() {
+        if rejecting.is_empty() {
             break;
         }
     }

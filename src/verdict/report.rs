@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use crate::catalogue::rules::RuleId;
+use crate::catalogue::rules::{Profile, RuleId};
 use crate::error::Result;
 use crate::labdir;
 use rustls::pki_types::CertificateDer;
@@ -25,6 +25,8 @@ pub struct VerifyRequest {
     pub crls: Vec<PathBuf>,
     /// The host name to verify.
     pub host: String,
+    /// Which failures fail the verdict.
+    pub profile: Profile,
 }
 
 /// What `pki-lab verify --json` prints.
@@ -34,7 +36,11 @@ pub struct VerifyReport {
     pub host: String,
     pub at: String,
     pub verification: Vec<RuleResult>,
+    /// Every rule that failed, whatever the profile.
     pub failed: Vec<RuleId>,
+    pub profile: Profile,
+    /// The failed rules that fail the verdict under `profile`: PASS when empty.
+    pub rejected: Vec<RuleId>,
     pub rustls: String,
     /// Every path path building tried, in order; one is `chosen` (RFC 4158).
     pub paths: Vec<PathTried>,
@@ -58,12 +64,27 @@ impl VerifyReport {
                 t.push_str(&format!("  #{} {mark}: {} ({}); {why}\n", n + 1, p.certs.join(" <- "), p.end));
             }
         }
-        if self.failed.is_empty() {
-            t.push_str(&format!("verdict  PASS (rustls: {})\n", self.rustls));
+        let verdict = if self.rejected.is_empty() {
+            "PASS".to_string()
         } else {
-            t.push_str(&format!("verdict  FAIL {} (rustls: {})\n", RuleId::join(&self.failed, ", "), self.rustls));
+            format!("FAIL {}", RuleId::join(&self.rejected, ", "))
+        };
+        // Under the strict default every failure counts; otherwise say what was not counted.
+        let mut under = String::new();
+        if self.profile != Profile::Strict {
+            under = format!(" under {}", self.profile);
+            let uncounted: Vec<RuleId> = self.failed.iter().copied().filter(|r| !self.rejected.contains(r)).collect();
+            if !uncounted.is_empty() {
+                under.push_str(&format!(" (failed, not counted: {})", RuleId::join(&uncounted, ", ")));
+            }
         }
+        t.push_str(&format!("verdict  {verdict}{under} (rustls: {})\n", self.rustls));
         t
+    }
+
+    /// Whether the verdict is PASS.
+    pub fn passes(&self) -> bool {
+        self.rejected.is_empty()
     }
 }
 
@@ -83,7 +104,8 @@ pub fn parse_at(at: Option<&str>, now: OffsetDateTime) -> Result<OffsetDateTime>
 /// `req.ca`) and its other CAs to explain failures.
 pub fn verify(lab: Option<&Path>, req: &VerifyRequest, at: OffsetDateTime) -> Result<VerifyReport> {
     let (presented, trust) = engine::verify_files(&req.cert, req.chain.as_deref(), req.ca.as_deref(), &req.crls, lab)?;
-    verify_ders(&req.cert.display().to_string(), &presented, &trust, &req.host, &Policy::default(), at)
+    let policy = Policy { profile: req.profile, ..Policy::default() };
+    verify_ders(&req.cert.display().to_string(), &presented, &trust, &req.host, &policy, at)
 }
 
 /// [`verify`] on certificates already in memory: `presented` is the leaf then what the server
@@ -106,6 +128,8 @@ pub fn verify_ders(
         host: host.to_string(),
         at: labdir::rfc3339(at),
         failed: engine::failed(&evaluation.results),
+        profile: policy.profile,
+        rejected: policy.profile.rejecting(&engine::failed(&evaluation.results)),
         verification: evaluation.results,
         rustls,
         paths: evaluation.paths,
