@@ -9,7 +9,8 @@
 //! where a learner stopped.
 //!
 //! ```no_run
-//! let lab = pki_lab::lab::find("expired-and-not-yet-valid")?;
+//! // Step commands are parsed by the command line's own parser.
+//! let lab = pki_lab::lab::find("expired-and-not-yet-valid", pki_lab::cli::parse_step)?;
 //! for step in &lab.steps {
 //!     println!("{} {}", step.action.kind(), step.id);
 //! }
