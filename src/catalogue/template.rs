@@ -78,6 +78,18 @@ pub struct CaSpec {
     /// Key algorithm; absent means the lab's `--key-type`.
     #[serde(default)]
     pub key: Option<KeyType>,
+    /// DNS names and IP ranges the CA may not issue for.
+    #[serde(default)]
+    pub excluded: Vec<String>,
+    /// keyUsage bits; absent means keyCertSign, cRLSign and digitalSignature.
+    #[serde(default)]
+    pub key_usage: Option<Vec<KeyUsage>>,
+    /// extendedKeyUsage purposes; empty (the default) leaves the extension out.
+    #[serde(default)]
+    pub eku: Vec<Eku>,
+    /// Edits of the signed certificate rcgen cannot make (see [`Defect`]).
+    #[serde(default)]
+    pub defects: Vec<Defect>,
 }
 
 /// The end-entity certificate.
@@ -117,6 +129,15 @@ pub struct LeafSpec {
     /// List the leaf's serial in its issuer's CRL.
     #[serde(default)]
     pub revoked: bool,
+    /// keyUsage bits; absent means digitalSignature (and keyEncipherment for RSA keys).
+    #[serde(default)]
+    pub key_usage: Option<Vec<KeyUsage>>,
+    /// dNSName entries written as given, unchecked (for names that are themselves the defect).
+    #[serde(default)]
+    pub dns_names: Vec<String>,
+    /// Edits of the signed certificate rcgen cannot make (see [`Defect`]).
+    #[serde(default)]
+    pub defects: Vec<Defect>,
 }
 
 impl Default for LeafSpec {
@@ -133,6 +154,9 @@ impl Default for LeafSpec {
             tamper_signature: false,
             signature_hash: None,
             revoked: false,
+            key_usage: None,
+            dns_names: Vec::new(),
+            defects: Vec::new(),
         }
     }
 }
@@ -164,6 +188,84 @@ pub enum Eku {
     ClientAuth,
     CodeSigning,
     EmailProtection,
+    /// anyExtendedKeyUsage (2.5.29.37.0).
+    Any,
+}
+
+/// keyUsage bits a template can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyUsage {
+    DigitalSignature,
+    KeyEncipherment,
+    KeyAgreement,
+    KeyCertSign,
+    CrlSign,
+}
+
+/// An extension a [`Defect`] edits, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Extension {
+    SubjectAltName,
+    AuthorityKeyIdentifier,
+    SubjectKeyIdentifier,
+    BasicConstraints,
+    KeyUsage,
+    ExtendedKeyUsage,
+    NameConstraints,
+    AuthorityInfoAccess,
+    CrlDistributionPoints,
+}
+
+impl Extension {
+    /// The extension's OID, dotted.
+    pub fn oid(self) -> &'static str {
+        match self {
+            Extension::SubjectAltName => "2.5.29.17",
+            Extension::AuthorityKeyIdentifier => "2.5.29.35",
+            Extension::SubjectKeyIdentifier => "2.5.29.14",
+            Extension::BasicConstraints => "2.5.29.19",
+            Extension::KeyUsage => "2.5.29.15",
+            Extension::ExtendedKeyUsage => "2.5.29.37",
+            Extension::NameConstraints => "2.5.29.30",
+            Extension::AuthorityInfoAccess => "1.3.6.1.5.5.7.1.1",
+            Extension::CrlDistributionPoints => "2.5.29.31",
+        }
+    }
+}
+
+/// One edit of a signed certificate, made on its DER and re-signed with the issuer's key
+/// (`crate::pki::defects`): the defects rcgen, rightly, will not write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Defect {
+    /// The serial number's content octets, in hex (`00` zero, `ff01` negative).
+    Serial(String),
+    /// notBefore and notAfter as GeneralizedTime although they are before 2050.
+    GeneralizedTime,
+    /// No version field (version 1), extensions kept.
+    #[serde(rename = "version-1")]
+    Version1,
+    /// The extension a second time, right after the first.
+    Duplicate(Extension),
+    /// The extension marked critical.
+    Critical(Extension),
+    /// The extension's critical flag removed.
+    NotCritical(Extension),
+    /// The extension left out.
+    Remove(Extension),
+    /// The extension's value replaced by this DER (hex).
+    Replace { extension: Extension, der: String },
+    /// An extension added: dotted OID, value DER (hex), critical flag.
+    Add {
+        oid: String,
+        der: String,
+        #[serde(default)]
+        critical: bool,
+    },
+    /// The signature algorithm inside tbsCertificate differs from the one outside (which signed).
+    InnerSignatureAlgorithm,
 }
 
 /// notBefore and notAfter, relative to the moment of issue.
@@ -275,6 +377,8 @@ pub enum ChainPolicy {
     Full,
     /// The leaf alone.
     LeafOnly,
+    /// The full chain with the first CA certificate sent twice.
+    DuplicateCa,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

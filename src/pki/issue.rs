@@ -11,10 +11,11 @@ use time::{Duration, OffsetDateTime};
 
 use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::{
-    CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, RelTime, SignatureHash, Template, Validity,
+    CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, KeyUsage, LeafSpec, RelTime, SignatureHash, Template, Validity,
 };
 use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaCert, LabCa};
+use crate::pki::defects;
 use crate::pki::keys::KeyType;
 use crate::pki::names::Name;
 
@@ -109,6 +110,14 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
     }
     .map_err(Error::rcgen(ctx("signing the leaf")))?;
     let mut leaf_der = leaf.der().to_vec();
+    if !template.leaf.defects.is_empty() {
+        leaf_der = match (signer, &leaf_key) {
+            (Some(ca), _) => defects::apply(&leaf_der, &template.leaf.defects, ca.issuer.key()),
+            (None, LeafKey::Pair(k)) => defects::apply(&leaf_der, &template.leaf.defects, k),
+            (None, LeafKey::Weak { .. }) => Err(Error::Input(ctx("an rsa1024 leaf cannot sign itself"))),
+        }
+        .map_err(|e| in_scenario(e, &template.name))?;
+    }
     if template.leaf.signature_hash == Some(SignatureHash::Sha1) {
         let ca = signer.ok_or_else(|| Error::Input(ctx("a SHA-1 signature needs an issuer")))?;
         leaf_der = crate::pki::legacy::resign_sha1(&leaf_der, ca.issuer.key().serialized_der())?;
@@ -125,6 +134,13 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
     let served = match template.serve.chain {
         ChainPolicy::Full => path.clone(),
         ChainPolicy::LeafOnly => path[..1].to_vec(),
+        ChainPolicy::DuplicateCa => {
+            let mut sent = path.clone();
+            let first_ca =
+                path.get(1).ok_or_else(|| Error::Input(ctx("serve.chain duplicate-ca needs a CA below the root")))?;
+            sent.insert(2, first_ca.clone());
+            sent
+        }
     };
 
     let (served_key_pem, leaf_key_pem) = match template.serve.key {
@@ -150,6 +166,14 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
         revoked_by: template.leaf.revoked.then_some(template.issuer),
         client,
     })
+}
+
+/// An error of a scenario's template input, named with the scenario.
+fn in_scenario(e: Error, scenario: &str) -> Error {
+    match e {
+        Error::Input(m) => Error::Invalid { file: format!("templates/{scenario}.yaml"), message: m },
+        other => other,
+    }
 }
 
 /// A leaf's key: made by aws-lc-rs through rcgen, or (RSA-1024) by [`crate::pki::legacy`].
@@ -185,8 +209,18 @@ fn leaf_params(template: &Template, key_type: KeyType, now: OffsetDateTime) -> R
         })?;
         p.subject_alt_names.push(name.san()?);
     }
+    for dns in &template.leaf.dns_names {
+        let ia5 = rcgen::string::Ia5String::try_from(dns.as_str()).map_err(|e| Error::Invalid {
+            file: format!("templates/{}.yaml", template.name),
+            message: format!("leaf.dns-names: `{dns}`: {e}"),
+        })?;
+        p.subject_alt_names.push(SanType::DnsName(ia5));
+    }
     p.distinguished_name = DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, template.leaf_cn());
+    // An empty `cn` leaves the subject empty.
+    if !template.leaf.cn.is_empty() {
+        p.distinguished_name.push(DnType::CommonName, template.leaf_cn());
+    }
     p.serial_number = Some(ca::random_serial());
     p.not_before = template.leaf.validity.not_before.at(now);
     p.not_after = template.leaf.validity.not_after.at(now);
@@ -195,6 +229,9 @@ fn leaf_params(template: &Template, key_type: KeyType, now: OffsetDateTime) -> R
     if key_type.is_slow() {
         // RSA leaves traditionally also allow key encipherment (TLS 1.2 RSA key transport).
         p.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+    }
+    if let Some(usages) = &template.leaf.key_usage {
+        p.key_usages = usages.iter().map(|u| key_usage(*u)).collect();
     }
     p.extended_key_usages = template.leaf.eku.iter().map(|e| eku(*e)).collect();
     if let Some(oid) = &template.leaf.critical_extension {
@@ -220,12 +257,19 @@ fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, tag: &str, now
     if !spec.ca {
         p.is_ca = IsCa::ExplicitNoCa;
     }
-    if !spec.permitted.is_empty() {
-        p.name_constraints = Some(ca::name_constraints(&spec.permitted)?);
+    if !spec.permitted.is_empty() || !spec.excluded.is_empty() {
+        let mut nc = ca::name_constraints(&spec.permitted)?;
+        nc.excluded_subtrees = ca::name_constraints(&spec.excluded)?.permitted_subtrees;
+        p.name_constraints = Some(nc);
     }
+    if let Some(usages) = &spec.key_usage {
+        p.key_usages = usages.iter().map(|u| key_usage(*u)).collect();
+    }
+    p.extended_key_usages = spec.eku.iter().map(|e| eku(*e)).collect();
     p.use_authority_key_identifier_extension = true;
     let cert = p.signed_by(&key, &parent.issuer).map_err(Error::rcgen(format!("signing CA `{}`", spec.name)))?;
-    CaCert::new(cert.der().clone(), key)
+    let der = defects::apply(cert.der(), &spec.defects, parent.issuer.key())?;
+    CaCert::new(CertificateDer::from(der), key)
 }
 
 fn client_cert(
@@ -291,6 +335,17 @@ fn eku(e: Eku) -> ExtendedKeyUsagePurpose {
         Eku::ClientAuth => ExtendedKeyUsagePurpose::ClientAuth,
         Eku::CodeSigning => ExtendedKeyUsagePurpose::CodeSigning,
         Eku::EmailProtection => ExtendedKeyUsagePurpose::EmailProtection,
+        Eku::Any => ExtendedKeyUsagePurpose::Any,
+    }
+}
+
+fn key_usage(u: KeyUsage) -> KeyUsagePurpose {
+    match u {
+        KeyUsage::DigitalSignature => KeyUsagePurpose::DigitalSignature,
+        KeyUsage::KeyEncipherment => KeyUsagePurpose::KeyEncipherment,
+        KeyUsage::KeyAgreement => KeyUsagePurpose::KeyAgreement,
+        KeyUsage::KeyCertSign => KeyUsagePurpose::KeyCertSign,
+        KeyUsage::CrlSign => KeyUsagePurpose::CrlSign,
     }
 }
 
