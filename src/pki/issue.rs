@@ -256,6 +256,8 @@ fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, tag: &str, now
     let mut p = ca::ca_params(name.trim_end(), spec.path_len, &spec.validity, now);
     if !spec.ca {
         p.is_ca = IsCa::ExplicitNoCa;
+        // keyCertSign without CA:TRUE is usage.keycertsign-not-ca's own defect, not this one's.
+        p.key_usages.retain(|k| *k != KeyUsagePurpose::KeyCertSign);
     }
     if !spec.permitted.is_empty() || !spec.excluded.is_empty() {
         let mut nc = ca::name_constraints(&spec.permitted)?;

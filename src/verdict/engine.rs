@@ -90,6 +90,38 @@ pub(super) fn pending() -> (Status, String) {
 /// Path building gives up after this many certificates (webpki allows 6 intermediates).
 pub(super) const MAX_DEPTH: usize = 8;
 
+/// Intermediates a path may hold when the policy sets no maximum (webpki's `MAX_SUB_CA_COUNT`).
+pub(super) const DEFAULT_MAX_INTERMEDIATES: usize = 6;
+
+/// What the modelled client allows beyond the standards' fixed rules.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// The most intermediates a path may have, self-issued ones not counted (limbo's
+    /// `max_chain_depth`, OpenSSL's `-verify_depth`); `None`: webpki's 6.
+    pub max_depth: Option<usize>,
+}
+
+/// The rule results over the chosen path, and every path path building tried.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub results: Vec<RuleResult>,
+    /// Each candidate path in the order it was tried (RFC 4158): the chosen one is the first
+    /// that fails no rule, else the one that fails fewest (a trusted end first).
+    pub paths: Vec<PathTried>,
+}
+
+/// One candidate path from the leaf up, and why it was kept or dropped.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathTried {
+    /// Each certificate, leaf first (`leaf CN=…`, `intermediate CN=…`, `root CN=…`).
+    pub certs: Vec<String>,
+    /// How the path ends: `trusted`, `self-signed`, `issuer-missing` or `too-long`.
+    pub end: &'static str,
+    /// The rules this path fails (empty: it validates).
+    pub failed: Vec<RuleId>,
+    pub chosen: bool,
+}
+
 /// Evaluates every rule of [`rules::RULES`] over `presented` (leaf first, then whatever the
 /// server sent) for `host` at `now`. One result per rule, in table order.
 pub fn evaluate(
@@ -98,106 +130,152 @@ pub fn evaluate(
     trust: &Trust,
     now: OffsetDateTime,
 ) -> Vec<RuleResult> {
-    let verdict = |rule: &rules::Rule, (status, evidence): (Status, String)| RuleResult {
-        rule: rule.id,
-        step: rule.step,
-        status,
-        evidence,
-    };
+    evaluate_with(presented, host, trust, now, &Policy::default()).results
+}
+
+/// [`evaluate`] under a client `policy`, keeping the record of every path tried.
+pub fn evaluate_with(
+    presented: &[CertificateDer<'static>],
+    host: &str,
+    trust: &Trust,
+    now: OffsetDateTime,
+    policy: &Policy,
+) -> Evaluation {
     let pool = match Pool::new(presented, trust) {
         Ok(pool) => pool,
         Err(why) => {
-            return rules::RULES
+            let results = rules::RULES
                 .iter()
-                .map(|r| verdict(r, (Status::NotApplicable, format!("cannot evaluate: {why}"))))
+                .map(|r| RuleResult {
+                    rule: r.id,
+                    step: r.step,
+                    status: Status::NotApplicable,
+                    evidence: format!("cannot evaluate: {why}"),
+                })
                 .collect();
+            return Evaluation { results, paths: Vec::new() };
         }
     };
-    let chain = Chain::build(&pool);
     let crls = Crls::parse(&trust.crls);
     let now = now.unix_timestamp();
+    let mut paths = Vec::new();
+    // (rank, results, index into paths) of the best path so far.
+    let mut best: Option<((bool, usize), Vec<RuleResult>, usize)> = None;
+    for chain in Chain::candidates(&pool) {
+        let results = decide(&chain, presented, host, &pool, &crls, now, policy);
+        let failed = failed(&results);
+        let rank = (!matches!(chain.end, End::Trusted), failed.len());
+        let certs = (0..chain.len()).map(|i| chain.label(i)).collect();
+        paths.push(PathTried { certs, end: chain.end.as_str(), failed: failed.clone(), chosen: false });
+        if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+            best = Some((rank, results, paths.len() - 1));
+        }
+        if failed.is_empty() {
+            break;
+        }
+    }
+    match best {
+        Some((_, results, i)) => {
+            paths[i].chosen = true;
+            Evaluation { results, paths }
+        }
+        // `candidates` always yields at least the leaf on its own.
+        None => Evaluation { results: Vec::new(), paths },
+    }
+}
+
+/// Every rule of the table over one candidate path.
+fn decide(
+    chain: &Chain<'_, '_>,
+    presented: &[CertificateDer<'static>],
+    host: &str,
+    pool: &Pool<'_>,
+    crls: &Crls<'_>,
+    now: i64,
+    policy: &Policy,
+) -> Vec<RuleResult> {
     rules::RULES
         .iter()
         .map(|r| {
             // No catch-all arm: a rule added to the table without its check does not compile.
             let outcome = match r.id {
-                RuleId::ValidityExpired => validity(&chain, now, Bound::NotAfter),
-                RuleId::ValidityNotYetValid => validity(&chain, now, Bound::NotBefore),
-                RuleId::ValidityInverted => validity_inverted(&chain),
-                RuleId::ValidityOver398Days => leaf_lifetime(&chain, 398),
-                RuleId::ValidityOver825Days => leaf_lifetime(&chain, 825),
+                RuleId::ValidityExpired => validity(chain, now, Bound::NotAfter),
+                RuleId::ValidityNotYetValid => validity(chain, now, Bound::NotBefore),
+                RuleId::ValidityInverted => validity_inverted(chain),
+                RuleId::ValidityOver398Days => leaf_lifetime(chain, 398),
+                RuleId::ValidityOver825Days => leaf_lifetime(chain, 825),
 
-                RuleId::NameMismatch => name_mismatch(&chain, host),
-                RuleId::NameNoSan => name_no_san(&chain, host),
-                RuleId::NameSanEmpty => san_empty(&chain),
-                RuleId::NameSanCritical => san_critical(&chain),
-                RuleId::NameSanSyntax => san_syntax(&chain),
-                RuleId::NameIpInDns => ip_in_dns(&chain),
-                RuleId::NameWildcardPosition => wildcard_position(&chain),
-                RuleId::NameWildcardPublicSuffix => wildcard_public_suffix(&chain),
-                RuleId::NameCnNotInSan => cn_not_in_san(&chain),
+                RuleId::NameMismatch => name_mismatch(chain, host),
+                RuleId::NameNoSan => name_no_san(chain, host),
+                RuleId::NameSanEmpty => san_empty(chain),
+                RuleId::NameSanCritical => san_critical(chain),
+                RuleId::NameSanSyntax => san_syntax(chain),
+                RuleId::NameIpInDns => ip_in_dns(chain),
+                RuleId::NameWildcardPosition => wildcard_position(chain),
+                RuleId::NameWildcardPublicSuffix => wildcard_public_suffix(chain),
+                RuleId::NameCnNotInSan => cn_not_in_san(chain),
 
-                RuleId::TrustUnknownRoot => with_notes(trust_unknown_root(&chain), &pool.unparsed),
-                RuleId::TrustSelfSigned => trust_self_signed(&chain),
-                RuleId::TrustAnchorExpired => anchor_expired(&chain, now),
-                RuleId::TrustAnchorNotCa => anchor_not_ca(&chain),
+                RuleId::TrustUnknownRoot => with_notes(trust_unknown_root(chain), &pool.unparsed),
+                RuleId::TrustSelfSigned => trust_self_signed(chain),
+                RuleId::TrustAnchorExpired => anchor_expired(chain, now),
+                RuleId::TrustAnchorNotCa => anchor_not_ca(chain),
 
-                RuleId::ChainIncomplete => with_notes(chain_incomplete(&chain), &pool.unparsed),
+                RuleId::ChainIncomplete => with_notes(chain_incomplete(chain), &pool.unparsed),
                 RuleId::ChainDuplicateCertificate => duplicate_certificate(presented),
-                RuleId::ChainMaxDepth => max_depth(&chain),
-                RuleId::ChainIssuerNotCa => issuer_not_ca(&chain),
-                RuleId::ChainLeafIsCa => leaf_is_ca(&chain),
-                RuleId::ChainPathLength => path_length(&chain),
+                RuleId::ChainMaxDepth => max_depth(chain, policy),
+                RuleId::ChainIssuerNotCa => issuer_not_ca(chain),
+                RuleId::ChainLeafIsCa => leaf_is_ca(chain),
+                RuleId::ChainPathLength => path_length(chain),
 
-                RuleId::ChainNameConstraints => name_constraints(&chain),
-                RuleId::ChainNameConstraintsMalformed => name_constraints_malformed(&chain),
-                RuleId::ChainNameConstraintsUnsupported => name_constraints_unsupported(&chain),
-                RuleId::ChainNameConstraintsBudget => name_constraints_budget(&chain),
+                RuleId::ChainNameConstraints => name_constraints(chain),
+                RuleId::ChainNameConstraintsMalformed => name_constraints_malformed(chain),
+                RuleId::ChainNameConstraintsUnsupported => name_constraints_unsupported(chain),
+                RuleId::ChainNameConstraintsBudget => name_constraints_budget(chain),
 
-                RuleId::KeyIdAkiMissing => aki_missing(&chain),
-                RuleId::KeyIdAkiMalformed => aki_malformed(&chain),
-                RuleId::KeyIdSkiMissing => ski_missing(&chain),
-                RuleId::KeyIdSkiCritical => ski_critical(&chain),
+                RuleId::KeyIdAkiMissing => aki_missing(chain),
+                RuleId::KeyIdAkiMalformed => aki_malformed(chain),
+                RuleId::KeyIdSkiMissing => ski_missing(chain),
+                RuleId::KeyIdSkiCritical => ski_critical(chain),
 
-                RuleId::UsageBasicConstraintsCritical => basic_constraints_critical(&chain),
-                RuleId::UsageKeyCertSignNotCa => keycertsign_not_ca(&chain),
-                RuleId::UsageCaWithoutKeyCertSign => ca_without_keycertsign(&chain),
-                RuleId::UsageLeafKeyUsage => leaf_key_usage(&chain),
+                RuleId::UsageBasicConstraintsCritical => basic_constraints_critical(chain),
+                RuleId::UsageKeyCertSignNotCa => keycertsign_not_ca(chain),
+                RuleId::UsageCaWithoutKeyCertSign => ca_without_keycertsign(chain),
+                RuleId::UsageLeafKeyUsage => leaf_key_usage(chain),
 
-                RuleId::PurposeEku => purpose_eku(&chain),
-                RuleId::PurposeAnyEku => any_eku(&chain),
-                RuleId::PurposeEkuMissing => eku_missing(&chain),
-                RuleId::PurposeEkuCritical => eku_critical(&chain),
-                RuleId::PurposeCaEku => ca_eku(&chain),
+                RuleId::PurposeEku => purpose_eku(chain),
+                RuleId::PurposeAnyEku => any_eku(chain),
+                RuleId::PurposeEkuMissing => eku_missing(chain),
+                RuleId::PurposeEkuCritical => eku_critical(chain),
+                RuleId::PurposeCaEku => ca_eku(chain),
 
-                RuleId::SignatureInvalid => signature_invalid(&chain),
-                RuleId::SignatureAlgorithmMismatch => algorithm_mismatch(&chain),
-                RuleId::SignatureWeakAlgorithm => weak_algorithm(&chain),
-                RuleId::SignatureRsaPssParams => rsa_pss_params(&chain),
-                RuleId::KeyTooWeak => key_too_weak(&chain),
-                RuleId::KeyAlgorithm => key_algorithm(&chain),
-                RuleId::KeyRsaModulus => rsa_modulus(&chain),
+                RuleId::SignatureInvalid => signature_invalid(chain),
+                RuleId::SignatureAlgorithmMismatch => algorithm_mismatch(chain),
+                RuleId::SignatureWeakAlgorithm => weak_algorithm(chain),
+                RuleId::SignatureRsaPssParams => rsa_pss_params(chain),
+                RuleId::KeyTooWeak => key_too_weak(chain),
+                RuleId::KeyAlgorithm => key_algorithm(chain),
+                RuleId::KeyRsaModulus => rsa_modulus(chain),
 
-                RuleId::EncodingSerial => serial(&chain),
-                RuleId::EncodingTime => time_encoding(&chain),
-                RuleId::EncodingVersion => version(&chain),
-                RuleId::EncodingDuplicateExtension => duplicate_extension(&chain),
-                RuleId::EncodingAia => aia(&chain),
-                RuleId::ExtensionUnknownCritical => unknown_critical(&chain),
+                RuleId::EncodingSerial => serial(chain),
+                RuleId::EncodingTime => time_encoding(chain),
+                RuleId::EncodingVersion => version(chain),
+                RuleId::EncodingDuplicateExtension => duplicate_extension(chain),
+                RuleId::EncodingAia => aia(chain),
+                RuleId::ExtensionUnknownCritical => unknown_critical(chain),
 
-                RuleId::RevocationRevoked => revocation(&chain, &crls, now),
-                RuleId::RevocationCrlSignature => crl_signature(&chain, &crls, now),
-                RuleId::RevocationCrlSign => crl_sign(&chain, &crls, now),
-                RuleId::RevocationCrlNumber => crl_number(&chain, &crls, now),
-                RuleId::RevocationCrlStale => crl_stale(&chain, &crls, now),
-                RuleId::RevocationCrlScope => crl_scope(&chain, &crls, now),
+                RuleId::RevocationRevoked => revocation(chain, crls, now),
+                RuleId::RevocationCrlSignature => crl_signature(chain, crls, now),
+                RuleId::RevocationCrlSign => crl_sign(chain, crls, now),
+                RuleId::RevocationCrlNumber => crl_number(chain, crls, now),
+                RuleId::RevocationCrlStale => crl_stale(chain, crls, now),
+                RuleId::RevocationCrlScope => crl_scope(chain, crls, now),
 
                 RuleId::HandshakeKeyMismatch | RuleId::ClientCertRequired | RuleId::ClientCertUntrusted => {
                     debug_assert_eq!(r.kind, Kind::Live);
                     (Status::NotApplicable, LIVE_ONLY.to_string())
                 }
             };
-            verdict(r, outcome)
+            RuleResult { rule: r.id, step: r.step, status: outcome.0, evidence: outcome.1 }
         })
         .collect()
 }

@@ -100,38 +100,128 @@ pub(super) struct Chain<'p, 'a> {
     pub(super) end: End,
 }
 
+impl End {
+    pub(super) fn as_str(&self) -> &'static str {
+        match self {
+            End::Trusted => "trusted",
+            End::SelfSigned(_) => "self-signed",
+            End::IssuerMissing => "issuer-missing",
+            End::TooLong => "too-long",
+        }
+    }
+}
+
+/// Complete paths path building hands to the engine at most (RFC 4158 §3: bound the search).
+const MAX_PATHS: usize = 16;
+/// Signature checks one search may make (webpki's budget).
+const MAX_SIGNATURE_CHECKS: usize = 100;
+
+/// A depth-first search over the pool's issuer graph (RFC 4158 §2–3).
+struct Search<'p, 'a> {
+    pool: &'p Pool<'a>,
+    sigs: std::collections::HashMap<(usize, usize), Sig>,
+    out: Vec<Chain<'p, 'a>>,
+}
+
+impl<'p, 'a> Search<'p, 'a> {
+    fn sig(&mut self, child: usize, issuer: usize) -> Option<Sig> {
+        if let Some(s) = self.sigs.get(&(child, issuer)) {
+            return Some(s.clone());
+        }
+        if self.sigs.len() >= MAX_SIGNATURE_CHECKS {
+            return None;
+        }
+        let s = verify_cert(&self.pool.certs[child].x, &self.pool.certs[issuer].x);
+        self.sigs.insert((child, issuer), s.clone());
+        Some(s)
+    }
+
+    fn finish(&mut self, nodes: &[usize], links: &[Sig], end: End) {
+        self.out.push(Chain { pool: self.pool, nodes: nodes.to_vec(), links: links.to_vec(), end });
+    }
+
+    fn walk(&mut self, nodes: &mut Vec<usize>, links: &mut Vec<Sig>) {
+        if self.out.len() >= MAX_PATHS {
+            return;
+        }
+        let pool = self.pool;
+        let cur = *nodes.last().unwrap_or(&0);
+        if pool.trusted(cur) {
+            return self.finish(nodes, links, End::Trusted);
+        }
+        let c = &pool.certs[cur].x;
+        let self_sig = self_issued(c).then(|| self.sig(cur, cur)).flatten();
+        if let Some(sig) = &self_sig
+            && !matches!(sig, Sig::Invalid(_))
+        {
+            return self.finish(nodes, links, End::SelfSigned(sig.clone()));
+        }
+        if nodes.len() >= MAX_DEPTH {
+            return self.finish(nodes, links, End::TooLong);
+        }
+        // Issuers by name, trusted ones first; a key already on the path would make a cycle.
+        let on_path = |j: usize| {
+            nodes.iter().any(|&n| {
+                n == j
+                    || (pool.certs[n].x.subject().as_raw() == pool.certs[j].x.subject().as_raw()
+                        && pool.certs[n].x.public_key().raw == pool.certs[j].x.public_key().raw)
+            })
+        };
+        let mut names: Vec<usize> = (0..pool.certs.len())
+            .filter(|&j| !on_path(j) && pool.certs[j].x.subject().as_raw() == c.issuer().as_raw())
+            .collect();
+        names.sort_by_key(|&j| !pool.trusted(j));
+        let mut valid = Vec::new();
+        let mut other = Vec::new();
+        for j in names {
+            match self.sig(cur, j) {
+                Some(Sig::Valid) => valid.push(j),
+                Some(sig) => other.push((j, sig)),
+                None => break,
+            }
+        }
+        if valid.is_empty() {
+            // No key verifies: follow the candidate whose key id matches the child's AKI anyway,
+            // so a bad signature shows as `signature.invalid`, not as a broken path.
+            let aki = authority_key_id(c);
+            let best =
+                other.iter().position(|(j, _)| aki.is_some() && aki == subject_key_id(&pool.certs[*j].x)).unwrap_or(0);
+            if other.is_empty() {
+                return self.finish(nodes, links, self_sig.map_or(End::IssuerMissing, End::SelfSigned));
+            }
+            let (j, sig) = other.swap_remove(best);
+            nodes.push(j);
+            links.push(sig);
+            self.walk(nodes, links);
+            nodes.pop();
+            links.pop();
+            return;
+        }
+        for j in valid {
+            nodes.push(j);
+            links.push(Sig::Valid);
+            self.walk(nodes, links);
+            nodes.pop();
+            links.pop();
+        }
+    }
+}
+
 impl<'p, 'a> Chain<'p, 'a> {
-    /// Starting from the leaf, finds each issuer by subject == issuer name and a signature that
-    /// verifies (sent certificates first, then trusted roots, then known CAs); stops at a trusted
+    /// Every path from the leaf up that path building finds, in the order a client tries them:
+    /// each issuer found by subject == issuer name and a signature that verifies, trusted roots
+    /// first, then sent certificates, then known CAs; every candidate is tried in turn
+    /// (backtracking), within a budget of paths and signature checks. A path stops at a trusted
     /// or self-signed certificate. When no candidate's key verifies, the best name match is
     /// taken anyway so that a bad signature shows as `signature.invalid`, not as a broken path.
-    pub(super) fn build(pool: &'p Pool<'a>) -> Chain<'p, 'a> {
-        let mut nodes = vec![0];
-        let mut links = Vec::new();
-        let end = loop {
-            let cur = *nodes.last().unwrap_or(&0);
-            if pool.trusted(cur) {
-                break End::Trusted;
-            }
-            let c = &pool.certs[cur].x;
-            let self_sig = self_issued(c).then(|| verify_cert(c, c));
-            if let Some(sig) = &self_sig
-                && !matches!(sig, Sig::Invalid(_))
-            {
-                break End::SelfSigned(sig.clone());
-            }
-            if nodes.len() >= MAX_DEPTH {
-                break End::TooLong;
-            }
-            match find_issuer(pool, cur, &nodes) {
-                Some((next, sig)) => {
-                    nodes.push(next);
-                    links.push(sig);
-                }
-                None => break self_sig.map_or(End::IssuerMissing, End::SelfSigned),
-            }
-        };
-        Chain { pool, nodes, links, end }
+    /// Never empty.
+    pub(super) fn candidates(pool: &'p Pool<'a>) -> Vec<Chain<'p, 'a>> {
+        let mut search = Search { pool, sigs: std::collections::HashMap::new(), out: Vec::new() };
+        search.walk(&mut vec![0], &mut Vec::new());
+        if search.out.is_empty() {
+            search.finish(&[0], &[], End::IssuerMissing);
+        }
+        search.out
     }
 
     pub(super) fn len(&self) -> usize {
@@ -188,25 +278,6 @@ impl<'p, 'a> Chain<'p, 'a> {
             .filter(|&i| !(i + 1 == self.len() && matches!(self.end, End::SelfSigned(_))))
             .collect()
     }
-}
-
-pub(super) fn find_issuer(pool: &Pool<'_>, cur: usize, path: &[usize]) -> Option<(usize, Sig)> {
-    let child = &pool.certs[cur].x;
-    let candidates: Vec<usize> = (0..pool.certs.len())
-        .filter(|j| !path.contains(j) && pool.certs[*j].x.subject().as_raw() == child.issuer().as_raw())
-        .collect();
-    let mut checked = Vec::new();
-    for &j in &candidates {
-        let sig = verify_cert(child, &pool.certs[j].x);
-        if matches!(sig, Sig::Valid) {
-            return Some((j, sig));
-        }
-        checked.push((j, sig));
-    }
-    // No key verifies: prefer the candidate whose key id matches the child's AKI.
-    let aki = authority_key_id(child);
-    let best = checked.iter().position(|(j, _)| aki.is_some() && aki == subject_key_id(&pool.certs[*j].x)).unwrap_or(0);
-    (!checked.is_empty()).then(|| checked.swap_remove(best))
 }
 
 pub(super) fn self_issued(x: &X509Certificate<'_>) -> bool {

@@ -1,12 +1,16 @@
-//! `purpose.eku`: what the leaf may be used for.
+//! `purpose.*`: what the leaf may be used for, and EKU chaining through its CAs (RFC 5280
+//! §4.2.1.12, BR §7.1.2.7.10).
+
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::{ExtendedKeyUsage, ParsedExtension};
 
 use super::engine::*;
-use super::{crypto::*, path::*};
+use super::{crypto::*, path::*, validity::plural};
 
 pub(super) fn purpose_eku(chain: &Chain<'_, '_>) -> (Status, String) {
     let leaf = short_name(chain.leaf().subject());
-    let eku = match chain.leaf().extended_key_usage() {
-        Ok(None) => {
+    let eku = match eku_of(chain.leaf()) {
+        None => {
             return (
                 Status::Pass,
                 format!(
@@ -14,8 +18,8 @@ pub(super) fn purpose_eku(chain: &Chain<'_, '_>) -> (Status, String) {
                 ),
             );
         }
-        Ok(Some(ext)) => ext.value,
-        Err(e) => return (Status::Fail, format!("leaf {leaf}: extendedKeyUsage does not parse: {e}")),
+        Some(Ok((eku, _))) => eku,
+        Some(Err(e)) => return (Status::Fail, format!("leaf {leaf}: extendedKeyUsage does not parse: {e}")),
     };
     if eku.server_auth {
         return (Status::Pass, format!("leaf {leaf} extendedKeyUsage includes serverAuth"));
@@ -24,7 +28,7 @@ pub(super) fn purpose_eku(chain: &Chain<'_, '_>) -> (Status, String) {
         return (
             Status::Pass,
             format!(
-                "leaf {leaf} extendedKeyUsage has anyExtendedKeyUsage (OpenSSL accepts it; rustls/webpki require serverAuth itself)"
+                "leaf {leaf} extendedKeyUsage has anyExtendedKeyUsage, which RFC 5280 lets stand for every purpose (OpenSSL accepts it); the BR and webpki do not: purpose.any-eku"
             ),
         );
     }
@@ -46,20 +50,86 @@ pub(super) fn purpose_eku(chain: &Chain<'_, '_>) -> (Status, String) {
     (Status::Fail, format!("leaf {leaf} extendedKeyUsage allows {} only, not serverAuth", present.join(", ")))
 }
 
-pub(super) fn any_eku(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+pub(super) fn any_eku(chain: &Chain<'_, '_>) -> (Status, String) {
+    let who = chain.label(0);
+    match eku_of(chain.leaf()) {
+        None => (Status::NotApplicable, format!("{who} has no extendedKeyUsage")),
+        Some(Err(_)) => (Status::NotApplicable, format!("{who}: extendedKeyUsage does not parse (purpose.eku)")),
+        Some(Ok((eku, _))) if eku.any => {
+            let with = if eku.server_auth { " beside serverAuth" } else { " in place of serverAuth" };
+            (
+                Status::Fail,
+                format!(
+                    "{who} extendedKeyUsage has anyExtendedKeyUsage{with}; the BR forbid it in a TLS server certificate"
+                ),
+            )
+        }
+        Some(Ok(_)) => (Status::Pass, format!("{who} extendedKeyUsage has no anyExtendedKeyUsage")),
+    }
 }
 
-pub(super) fn eku_missing(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+pub(super) fn eku_missing(chain: &Chain<'_, '_>) -> (Status, String) {
+    let who = chain.label(0);
+    match eku_of(chain.leaf()) {
+        None => (
+            Status::Fail,
+            format!(
+                "{who} has no extendedKeyUsage (webpki and OpenSSL read that as any purpose; the BR require serverAuth)"
+            ),
+        ),
+        Some(_) => (Status::Pass, format!("{who} has an extendedKeyUsage")),
+    }
 }
 
-pub(super) fn eku_critical(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+pub(super) fn eku_critical(chain: &Chain<'_, '_>) -> (Status, String) {
+    let mut fails = Vec::new();
+    let mut seen = 0;
+    for i in chain.checked() {
+        for ext in exts(chain.x(i), ext_oid::EKU) {
+            seen += 1;
+            if ext.critical {
+                fails.push(format!("{}: extendedKeyUsage is critical (the BR say not critical)", chain.label(i)));
+            }
+        }
+    }
+    if seen == 0 {
+        return (Status::NotApplicable, "no extendedKeyUsage on the path".to_string());
+    }
+    decide(fails, || format!("{seen} extendedKeyUsage{} not critical", plural(seen)))
 }
 
-pub(super) fn ca_eku(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+pub(super) fn ca_eku(chain: &Chain<'_, '_>) -> (Status, String) {
+    let mut fails = Vec::new();
+    let mut with = Vec::new();
+    // The anchor is not checked: webpki reads only the anchor's subject, key and name constraints.
+    for i in 1..chain.checked().end.max(1) {
+        let who = chain.label(i);
+        match eku_of(chain.x(i)) {
+            None => {}
+            Some(Err(e)) => fails.push(format!("{who}: extendedKeyUsage does not parse: {e}")),
+            Some(Ok((eku, _))) if eku.server_auth => with.push(who),
+            Some(Ok((eku, _))) => {
+                let any = if eku.any { " (anyExtendedKeyUsage does not stand in for it in webpki)" } else { "" };
+                fails.push(format!(
+                    "{who} extendedKeyUsage lacks serverAuth{any}: webpki and Go refuse the leaves it issues"
+                ));
+            }
+        }
+    }
+    if fails.is_empty() && with.is_empty() {
+        return (Status::NotApplicable, "no CA below the root has an extendedKeyUsage".to_string());
+    }
+    decide(fails, || format!("{} extendedKeyUsage includes serverAuth", with.join(", ")))
+}
+
+/// The first extendedKeyUsage of `x` and whether it is critical, or why it does not parse.
+fn eku_of<'x, 'a>(x: &'x X509Certificate<'a>) -> Option<std::result::Result<(&'x ExtendedKeyUsage<'a>, bool), String>> {
+    let ext = exts(x, ext_oid::EKU).into_iter().next()?;
+    Some(match ext.parsed_extension() {
+        ParsedExtension::ExtendedKeyUsage(eku) => Ok((eku, ext.critical)),
+        ParsedExtension::ParseError { error } => Err(error.to_string()),
+        _ => Err("not an ExtendedKeyUsage".to_string()),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

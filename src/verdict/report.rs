@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 use crate::catalogue::rules::RuleId;
 use crate::error::Result;
 use crate::labdir;
-use crate::verdict::engine::{self, RuleResult};
+use rustls::pki_types::CertificateDer;
+
+use crate::verdict::engine::{self, PathTried, Policy, RuleResult, Trust};
 
 /// The files and the name to verify.
 #[derive(Debug, Clone)]
@@ -34,6 +36,8 @@ pub struct VerifyReport {
     pub verification: Vec<RuleResult>,
     pub failed: Vec<RuleId>,
     pub rustls: String,
+    /// Every path path building tried, in order; one is `chosen` (RFC 4158).
+    pub paths: Vec<PathTried>,
 }
 
 impl VerifyReport {
@@ -41,6 +45,19 @@ impl VerifyReport {
     pub fn text(&self) -> String {
         let mut t = format!("verify {} for {} at {}\n", self.cert, self.host, self.at);
         t.push_str(&engine::render_text(&self.verification));
+        // One path is the usual case; several mean cross-signs or rival issuers.
+        if self.paths.len() > 1 {
+            t.push_str(&format!("paths tried: {}\n", self.paths.len()));
+            for (n, p) in self.paths.iter().enumerate() {
+                let why = if p.failed.is_empty() {
+                    "validates".to_string()
+                } else {
+                    format!("fails {}", RuleId::join(&p.failed, ", "))
+                };
+                let mark = if p.chosen { "chosen" } else { "dropped" };
+                t.push_str(&format!("  #{} {mark}: {} ({}); {why}\n", n + 1, p.certs.join(" <- "), p.end));
+            }
+        }
         if self.failed.is_empty() {
             t.push_str(&format!("verdict  PASS (rustls: {})\n", self.rustls));
         } else {
@@ -54,17 +71,31 @@ impl VerifyReport {
 /// `req.ca`) and its other CAs to explain failures.
 pub fn verify(lab: Option<&Path>, req: &VerifyRequest, at: OffsetDateTime) -> Result<VerifyReport> {
     let (presented, trust) = engine::verify_files(&req.cert, req.chain.as_deref(), req.ca.as_deref(), &req.crls, lab)?;
-    let results = engine::evaluate(&presented, &req.host, &trust, at);
+    verify_ders(&req.cert.display().to_string(), &presented, &trust, &req.host, &Policy::default(), at)
+}
+
+/// [`verify`] on certificates already in memory: `presented` is the leaf then what the server
+/// sent; `label` names the leaf in the report.
+pub fn verify_ders(
+    label: &str,
+    presented: &[CertificateDer<'static>],
+    trust: &Trust,
+    host: &str,
+    policy: &Policy,
+    at: OffsetDateTime,
+) -> Result<VerifyReport> {
+    let evaluation = engine::evaluate_with(presented, host, trust, at, policy);
     let unix = rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         u64::try_from(at.unix_timestamp()).unwrap_or(0),
     ));
-    let rustls = crate::verdict::outcome::rustls_verify(&presented, &trust.roots, &trust.crls, &req.host, unix)?;
+    let rustls = crate::verdict::outcome::rustls_verify(presented, &trust.roots, &trust.crls, host, unix)?;
     Ok(VerifyReport {
-        cert: req.cert.display().to_string(),
-        host: req.host.clone(),
+        cert: label.to_string(),
+        host: host.to_string(),
         at: labdir::rfc3339(at),
-        failed: engine::failed(&results),
-        verification: results,
+        failed: engine::failed(&evaluation.results),
+        verification: evaluation.results,
         rustls,
+        paths: evaluation.paths,
     })
 }

@@ -1,7 +1,11 @@
 //! `signature.*`, `key.too-weak`, `extension.unknown-critical`: what the client can check of each certificate's crypto and extensions.
 
+use x509_parser::signature_algorithm::RsaSsaPssParams;
+use x509_parser::x509::AlgorithmIdentifier;
+
 use super::engine::*;
 use super::{crypto::*, path::*, validity::*};
+use crate::pki::x509::{bit_length, hash_name, oid};
 
 /// Every signature on the path with the certificate it belongs to: each link, and a self-signed
 /// leaf's own signature. A root's self-signature is not checked (as in webpki).
@@ -113,20 +117,148 @@ pub(super) fn unknown_critical(chain: &Chain<'_, '_>) -> (Status, String) {
     (Status::Pass, format!("every critical extension is known ({})", seen.join(", ")))
 }
 
-pub(super) fn algorithm_mismatch(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+pub(super) fn algorithm_mismatch(chain: &Chain<'_, '_>) -> (Status, String) {
+    let mut fails = Vec::new();
+    for i in 0..chain.len() {
+        let x = chain.x(i);
+        let (outer, inner) = (&x.signature_algorithm, &x.tbs_certificate.signature);
+        if outer != inner {
+            let params = |a: &AlgorithmIdentifier<'_>| match &a.parameters {
+                Some(p) => format!("{} with parameters {}", alg_name(a), hex::encode(p.data)),
+                None => format!("{} without parameters", alg_name(a)),
+            };
+            fails.push(format!(
+                "{}: signatureAlgorithm is {} but tbsCertificate.signature is {}",
+                chain.label(i),
+                params(outer),
+                params(inner)
+            ));
+        }
+    }
+    let n = chain.len();
+    decide(fails, || format!("{n} certificate{}: signatureAlgorithm equals tbsCertificate.signature", plural(n)))
 }
 
-pub(super) fn rsa_pss_params(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+const MGF1: &str = "1.2.840.113549.1.1.8";
+
+/// What is wrong with one RSASSA-PSS AlgorithmIdentifier (RFC 4055 §3.1 and the BR's three
+/// encodings): the same hash for the message and MGF1, a salt as long as the hash, trailer 1.
+fn pss_problems(alg: &AlgorithmIdentifier<'_>) -> Vec<String> {
+    let Some(any) = alg.parameters.as_ref() else {
+        return vec!["RSASSA-PSS without parameters (SHA-1 by default; the BR require them spelled out)".into()];
+    };
+    let params = match RsaSsaPssParams::try_from(any) {
+        Ok(p) => p,
+        Err(e) => return vec![format!("RSASSA-PSS parameters do not parse: {e}")],
+    };
+    let hash = params.hash_algorithm_oid().to_id_string();
+    let mut out = Vec::new();
+    let len = match hash.as_str() {
+        oid::SHA256 => Some(32),
+        oid::SHA384 => Some(48),
+        oid::SHA512 => Some(64),
+        // SHA-1 is signature.weak-algorithm's to report.
+        oid::SHA1 => Some(20),
+        other => {
+            out.push(format!("RSASSA-PSS hash {} is not SHA-256, SHA-384 or SHA-512", hash_name(other)));
+            None
+        }
+    };
+    match params.mask_gen_algorithm() {
+        Ok(mgf) if mgf.mgf.to_id_string() != MGF1 => {
+            out.push(format!("mask generation function {} is not MGF1", mgf.mgf.to_id_string()))
+        }
+        Ok(mgf) if mgf.hash.to_id_string() != hash => out.push(format!(
+            "MGF1 uses {} but the message hash is {}",
+            hash_name(&mgf.hash.to_id_string()),
+            hash_name(&hash)
+        )),
+        Ok(_) => {}
+        Err(e) => out.push(format!("mask generation function does not parse: {e}")),
+    }
+    if let Some(len) = len
+        && params.salt_length() != len
+    {
+        out.push(format!("salt length {} is not the {len} octets of {}", params.salt_length(), hash_name(&hash)));
+    }
+    if params.trailer_field() != 1 {
+        out.push(format!("trailerField {} is not 1", params.trailer_field()));
+    }
+    out
 }
 
-pub(super) fn key_algorithm(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+pub(super) fn rsa_pss_params(chain: &Chain<'_, '_>) -> (Status, String) {
+    let mut fails = Vec::new();
+    let mut seen = Vec::new();
+    for i in 0..chain.len() {
+        let x = chain.x(i);
+        let spki = &x.public_key().algorithm;
+        let places = [("signatureAlgorithm", &x.signature_algorithm), ("subjectPublicKeyInfo", spki)];
+        for (field, alg) in places {
+            if alg.algorithm.to_id_string() != oid::RSA_PSS {
+                continue;
+            }
+            seen.push(format!("{} {field}", chain.label(i)));
+            // An RSA-PSS key may leave its parameters out (RFC 4055 §1.2): any PSS then.
+            if field == "subjectPublicKeyInfo" && alg.parameters.is_none() {
+                continue;
+            }
+            for p in pss_problems(alg) {
+                fails.push(format!("{} {field}: {p}", chain.label(i)));
+            }
+        }
+    }
+    if seen.is_empty() {
+        return (Status::NotApplicable, "no RSASSA-PSS on the path".to_string());
+    }
+    decide(fails, || format!("RSASSA-PSS parameters well formed: {}", seen.join(", ")))
 }
 
-pub(super) fn rsa_modulus(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+pub(super) fn key_algorithm(chain: &Chain<'_, '_>) -> (Status, String) {
+    let mut fails = Vec::new();
+    let mut keys = Vec::new();
+    for i in 0..chain.len() {
+        match key_of(chain.x(i).public_key()) {
+            key @ (Key::Rsa(_) | Key::Ec(_) | Key::Ed25519) => keys.push(format!("{} {key}", role(chain, i))),
+            Key::Other(what) => fails.push(format!(
+                "{} has a {what} key; allowed are RSA, ECDSA P-256, P-384, P-521 and Ed25519",
+                chain.label(i)
+            )),
+        }
+    }
+    decide(fails, || format!("keys on the allow-list: {}", keys.join(", ")))
+}
+
+pub(super) fn rsa_modulus(chain: &Chain<'_, '_>) -> (Status, String) {
+    let mut fails = Vec::new();
+    let mut seen = Vec::new();
+    for i in 0..chain.len() {
+        let spki = chain.x(i).public_key();
+        let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = spki.parsed() else { continue };
+        let who = chain.label(i);
+        let bits = bit_length(rsa.modulus);
+        seen.push(format!("{} RSA-{bits}", role(chain, i)));
+        if bits % 8 != 0 {
+            fails.push(format!("{who}: RSA modulus of {bits} bits is not a multiple of 8"));
+        }
+        if rsa.modulus.last().is_some_and(|b| b % 2 == 0) {
+            fails.push(format!("{who}: RSA modulus is even"));
+        }
+        let e = rsa.exponent;
+        let odd = e.last().is_some_and(|b| b % 2 == 1);
+        if !odd || bit_length(e) < 2 {
+            fails.push(format!("{who}: RSA public exponent 0x{} is not odd and at least 3", hex::encode(e)));
+        }
+    }
+    if seen.is_empty() {
+        return (Status::NotApplicable, "no RSA key on the path".to_string());
+    }
+    decide(fails, || format!("RSA moduli a multiple of 8 bits, exponents odd and at least 3: {}", seen.join(", ")))
+}
+
+/// `leaf`, `intermediate` or `root`, for short evidence.
+fn role(chain: &Chain<'_, '_>, i: usize) -> String {
+    chain.label(i).split(' ').next().unwrap_or("cert").to_string()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ pub(super) fn anchor_not_ca(_chain: &Chain<'_, '_>) -> (Status, String) {
     pending()
 }
 
-pub(super) fn max_depth(_chain: &Chain<'_, '_>) -> (Status, String) {
+pub(super) fn max_depth(_chain: &Chain<'_, '_>, _policy: &Policy) -> (Status, String) {
     pending()
 }
 

@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use super::engine::*;
-use super::path::*;
+use super::{crypto::decide, path::*};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Bound {
@@ -26,6 +26,10 @@ pub(super) fn validity(chain: &Chain<'_, '_>, now: i64, bound: Bound) -> (Status
     let mut closest: Option<(i64, usize)> = None;
     for i in chain.checked() {
         let v = chain.x(i).validity();
+        // Such a certificate is valid at no time: validity.inverted says so, once.
+        if inverted(chain, i) {
+            continue;
+        }
         let (at, broken, word) = match bound {
             Bound::NotAfter => (v.not_after.timestamp(), now > v.not_after.timestamp(), "not after"),
             Bound::NotBefore => (v.not_before.timestamp(), now < v.not_before.timestamp(), "not before"),
@@ -59,12 +63,52 @@ pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-pub(super) fn validity_inverted(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+fn inverted(chain: &Chain<'_, '_>, i: usize) -> bool {
+    let v = chain.x(i).validity();
+    v.not_before.timestamp() > v.not_after.timestamp()
 }
 
-pub(super) fn leaf_lifetime(_chain: &Chain<'_, '_>, _max_days: i64) -> (Status, String) {
-    pending()
+pub(super) fn validity_inverted(chain: &Chain<'_, '_>) -> (Status, String) {
+    let mut fails = Vec::new();
+    for i in chain.checked().filter(|&i| inverted(chain, i)) {
+        let v = chain.x(i).validity();
+        fails.push(format!(
+            "{}: notBefore {} is after notAfter {}, so it is valid at no time",
+            chain.label(i),
+            fmt_time(v.not_before.timestamp()),
+            fmt_time(v.not_after.timestamp())
+        ));
+    }
+    let n = chain.checked().len();
+    decide(fails, || format!("{n} certificate{}: notBefore before notAfter", plural(n)))
+}
+
+const DAY: i64 = 86_400;
+
+/// The leaf's lifetime as BR §6.3.2 counts it: notAfter − notBefore + 1 second (both ends are
+/// inclusive), and any part of a day over is a whole day. Over `max_days` fails. A lifetime over
+/// 825 days is that rule's failure alone: the 398-day rule is then N/A, so a scenario breaks one.
+pub(super) fn leaf_lifetime(chain: &Chain<'_, '_>, max_days: i64) -> (Status, String) {
+    let who = chain.label(0);
+    if inverted(chain, 0) {
+        return (Status::NotApplicable, format!("{who} has no lifetime: validity.inverted"));
+    }
+    let v = chain.leaf().validity();
+    let seconds = v.not_after.timestamp() - v.not_before.timestamp() + 1;
+    let days = (seconds + DAY - 1) / DAY;
+    let span = format!(
+        "{who} lifetime {days} day{} ({seconds} s, notBefore {} to notAfter {})",
+        if days == 1 { "" } else { "s" },
+        fmt_time(v.not_before.timestamp()),
+        fmt_time(v.not_after.timestamp())
+    );
+    if max_days < 825 && seconds > 825 * DAY {
+        return (Status::NotApplicable, format!("{span}: over 825 days, validity.over-825-days"));
+    }
+    if seconds > max_days * DAY {
+        return (Status::Fail, format!("{span}, over {max_days} days"));
+    }
+    (Status::Pass, format!("{span}, at most {max_days}"))
 }
 
 // ---------------------------------------------------------------------------------------------

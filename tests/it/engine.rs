@@ -193,10 +193,12 @@ fn an_expired_certificate_for_the_wrong_host_fails_both_rules_and_only_those() {
     let mismatch = &result(&r, "name.mismatch").evidence;
     assert_eq!(mismatch, "DNS name `localhost` is not among the leaf's 1 name: DNS:elsewhere.test");
 
-    // Each rule on its own: the right host leaves the expiry; an earlier clock leaves the name.
+    // Each rule on its own: the right host leaves the expiry; an earlier clock leaves the name
+    // (without the CRLs, which were not issued yet then: revocation.crl-stale).
     let r = engine::evaluate(&chain, "elsewhere.test", &trust, now);
     assert_eq!(engine::failed(&r), ["validity.expired"]);
-    let r = engine::evaluate(&chain, "localhost", &trust, now - Duration::hours(12));
+    let no_crls = engine::lab_trust(&dir).expect("lab trust");
+    let r = engine::evaluate(&chain, "localhost", &no_crls, now - Duration::hours(12));
     assert_eq!(engine::failed(&r), ["name.mismatch"], "{}", engine::render_text(&r));
 }
 
@@ -206,11 +208,13 @@ fn the_clock_is_an_argument() {
     let (_tmp, dir) = new_lab(now);
     let trust = trust_with_crls(&dir);
 
-    // 200 days on, the 90-day leaf has expired (the ten-year CAs have not); nothing else breaks,
-    // even though the CRLs are past their nextUpdate by then.
+    // 200 days on, the 90-day leaf has expired (the ten-year CAs have not), and the CRLs are past
+    // their nextUpdate: two rules, each on its own.
     let later = now + Duration::days(200);
     let r = engine::evaluate(&served(&dir, "valid"), "localhost", &trust, later);
-    assert_eq!(engine::failed(&r), ["validity.expired"], "{}", engine::render_text(&r));
+    assert_eq!(engine::failed(&r), ["validity.expired", "revocation.crl-stale"], "{}", engine::render_text(&r));
+    let e = &result(&r, "revocation.crl-stale").evidence;
+    assert!(e.contains("nextUpdate") && e.contains("a fresher CRL is due"), "{e}");
     let e = &result(&r, "validity.expired").evidence;
     assert!(e.starts_with("leaf CN=valid.localhost not after ") && e.ends_with(", 110 days ago"), "{e}");
     assert!(result(&r, "revocation.revoked").evidence.contains("past its nextUpdate"));
@@ -220,11 +224,13 @@ fn the_clock_is_an_argument() {
     assert!(engine::failed(&r).is_empty(), "{}", engine::render_text(&r));
     // A month back the expired leaf was current, and so was its intermediate (lab CAs start a year
     // before issue, so the clock can be moved back into any scenario's window).
-    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &trust, now - Duration::days(30));
+    // The CRLs did not exist yet then (revocation.crl-stale), so these clocks go without them.
+    let no_crls = engine::lab_trust(&dir).expect("lab trust");
+    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &no_crls, now - Duration::days(30));
     assert!(engine::failed(&r).is_empty(), "{}", engine::render_text(&r));
     // Two years back nothing was valid yet; the intermediate is reported, the root (a trust anchor,
     // whose dates are not checked) is not.
-    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &trust, now - Duration::days(730));
+    let r = engine::evaluate(&served(&dir, "expired"), "localhost", &no_crls, now - Duration::days(730));
     assert_eq!(engine::failed(&r), ["validity.not-yet-valid"], "{}", engine::render_text(&r));
     let e = &result(&r, "validity.not-yet-valid").evidence;
     assert!(e.contains("intermediate CN=pki-lab Intermediate CA ") && e.contains("leaf CN=expired.localhost"), "{e}");
@@ -291,7 +297,9 @@ fn evidence_names_the_offending_certificate_name_or_oid() {
         assert_eq!(res.evidence, "observed only in a live handshake (pki-lab probe)");
     }
     let text = engine::render_text(&r);
-    assert!(text.contains("\nhandshake.key-mismatch      N/A   observed only in a live handshake"), "{text}");
+    let width = RULES.iter().map(|r| r.id.as_str().len()).max().expect("rules");
+    let line = format!("\n{:<width$}  N/A   observed only in a live handshake", "handshake.key-mismatch");
+    assert!(text.contains(&line), "{text}");
     let json = serde_json::to_value(&r[0]).expect("json");
     assert_eq!(json["rule"], "validity.expired");
     assert_eq!(json["status"], "pass");

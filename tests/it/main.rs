@@ -11,6 +11,7 @@ mod env;
 mod init;
 mod issue;
 mod labs;
+mod limbo;
 mod live;
 mod sessions;
 mod snapshots;
