@@ -5,7 +5,7 @@
 //! The DER handled here is what rcgen wrote: definite lengths and one-byte tags, so a small
 //! TLV reader is enough and no general ASN.1 library is needed.
 
-use rcgen::SigningKey;
+use rcgen::{KeyPair, SigningKey};
 
 use crate::catalogue::template::{Defect, Extension};
 use crate::error::{Error, Result};
@@ -122,18 +122,30 @@ fn hex_bytes(s: &str, what: &str) -> Result<Vec<u8>> {
 
 /// Applies `defects` to the certificate `der` and signs the result with `signer`, the issuer's
 /// key (for a self-signed certificate, its own). The outer signatureAlgorithm is kept.
-pub fn apply(der: &[u8], defects: &[Defect], signer: &impl SigningKey) -> Result<Vec<u8>> {
+pub fn apply(der: &[u8], defects: &[Defect], signer: &KeyPair) -> Result<Vec<u8>> {
     if defects.is_empty() {
         return Ok(der.to_vec());
     }
     let (cert, _) = parse_one(der)?;
-    let [tbs, alg, _sig] = <[Tlv; 3]>::try_from(cert.children()?).map_err(|_| malformed("not a certificate"))?;
+    let [tbs, mut alg, _sig] = <[Tlv; 3]>::try_from(cert.children()?).map_err(|_| malformed("not a certificate"))?;
     let mut fields = tbs.children()?;
+    let pss_salt = defects.iter().find_map(|d| match d {
+        Defect::RsaPss { salt } => Some(*salt),
+        _ => None,
+    });
+    if let Some(salt) = pss_salt {
+        alg = rsa_pss_algorithm(salt)?;
+        let i = position(&fields, "serial", |t| t.tag == INTEGER)? + 1;
+        fields[i] = alg.clone();
+    }
     for d in defects {
         edit(&mut fields, &alg, d)?;
     }
     let tbs = Tlv::from_children(SEQUENCE, &fields).encode();
-    let signature = signer.sign(&tbs).map_err(Error::rcgen("re-signing an edited certificate"))?;
+    let signature = match pss_salt {
+        Some(salt) => crate::pki::legacy::sign_rsa_pss(signer.serialized_der(), usize::from(salt), &tbs)?,
+        None => signer.sign(&tbs).map_err(Error::rcgen("re-signing an edited certificate"))?,
+    };
     let mut bits = vec![0u8];
     bits.extend(signature);
     let mut body = tbs;
@@ -169,6 +181,8 @@ fn edit(fields: &mut Vec<Tlv>, outer_alg: &Tlv, defect: &Defect) -> Result<()> {
             fields[i] = Tlv::from_children(SEQUENCE, &times);
         }
         Defect::Version1 => fields.retain(|t| t.tag != VERSION),
+        // Made in `apply`, which signs.
+        Defect::RsaPss { .. } => {}
         Defect::InnerSignatureAlgorithm => {
             // The AlgorithmIdentifier right after the serial.
             let i = position(fields, "serial", |t| t.tag == INTEGER)? + 1;
@@ -255,6 +269,19 @@ fn edit_extension(
             .ok_or_else(|| Error::Input(format!("defects: the certificate has no {which:?} extension to edit")))?;
         f(exts, i)
     })
+}
+
+/// RSASSA-PSS with SHA-256, MGF1 with SHA-256 and `salt` octets of salt (RFC 4055 §3.1).
+fn rsa_pss_algorithm(salt: u8) -> Result<Tlv> {
+    let null = Tlv::new(0x05, vec![]);
+    let sha256 = Tlv::from_children(SEQUENCE, &[Tlv::new(OID, oid_content("2.16.840.1.101.3.4.2.1")?), null]);
+    let mgf1 = Tlv::from_children(SEQUENCE, &[Tlv::new(OID, oid_content("1.2.840.113549.1.1.8")?), sha256.clone()]);
+    let salt = Tlv::new(INTEGER, if salt >= 0x80 { vec![0, salt] } else { vec![salt] });
+    let params = Tlv::from_children(
+        SEQUENCE,
+        &[Tlv::from_children(0xa0, &[sha256]), Tlv::from_children(0xa1, &[mgf1]), Tlv::from_children(0xa2, &[salt])],
+    );
+    Ok(Tlv::from_children(SEQUENCE, &[Tlv::new(OID, oid_content("1.2.840.113549.1.1.10")?), params]))
 }
 
 /// An AlgorithmIdentifier other than `alg`, of the same family where possible.

@@ -89,7 +89,10 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
     }
 
     let key_type = template.leaf.key.unwrap_or(default_key);
-    let leaf_key = LeafKey::generate(key_type)?;
+    let leaf_key = match template.leaf.rsa_bits {
+        Some(bits) => LeafKey::legacy_rsa(bits)?,
+        None => LeafKey::generate(key_type)?,
+    };
     let mut params = leaf_params(template, key_type, now)?;
     let serial = params.serial_number.clone().unwrap_or_else(ca::random_serial);
     params.serial_number = Some(serial.clone());
@@ -185,11 +188,17 @@ enum LeafKey {
 impl LeafKey {
     fn generate(key_type: KeyType) -> Result<LeafKey> {
         if key_type == KeyType::Rsa1024 {
-            let (pkcs8, spki) = crate::pki::legacy::generate_rsa1024()?;
-            let spki = rcgen::SubjectPublicKeyInfo::from_der(&spki).map_err(Error::rcgen("reading an RSA-1024 key"))?;
-            return Ok(LeafKey::Weak { pkcs8, spki });
+            return LeafKey::legacy_rsa(1024);
         }
         key_type.generate().map(LeafKey::Pair)
+    }
+
+    /// An RSA key aws-lc-rs will not make (1024 bits, 2049 bits).
+    fn legacy_rsa(bits: usize) -> Result<LeafKey> {
+        let (pkcs8, spki) = crate::pki::legacy::generate_rsa(bits)?;
+        let spki =
+            rcgen::SubjectPublicKeyInfo::from_der(&spki).map_err(Error::rcgen(format!("reading an RSA-{bits} key")))?;
+        Ok(LeafKey::Weak { pkcs8, spki })
     }
 
     fn pem(&self) -> String {
