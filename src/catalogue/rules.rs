@@ -144,7 +144,7 @@ rules! {
     NameWildcardPublicSuffix = "name.wildcard-public-suffix", Verification, Offline, Baseline, "BR §3.2.2.6",
         "a wildcard never covers a whole public suffix (`*.co.uk`)";
     NameCnNotInSan = "name.cn-not-in-san", Verification, Offline, Baseline, "BR §7.1.4.3",
-        "the subject CN, when present, is one of the subjectAltName values";
+        "a subject CN that names a subjectAltName value is its exact copy (A-label, canonical IP text)";
     // Trust anchors (RFC 5280 §6.1, RFC 5937).
     TrustUnknownRoot = "trust.unknown-root", Verification, Offline, Must, "RFC 5280 §6.1.1 (d)",
         "the chain ends at a root the client trusts";
@@ -152,8 +152,8 @@ rules! {
         "the leaf is issued by a CA, not signed by itself";
     TrustAnchorExpired = "trust.anchor-expired", Verification, Offline, SomeClients, "RFC 5937 §3; RFC 5280 §6.1.1 (d)",
         "the trust anchor itself is within its validity (OpenSSL checks; RFC 5280 and webpki do not)";
-    TrustAnchorNotCa = "trust.anchor-not-ca", Verification, Offline, SomeClients, "RFC 5937 §3; RFC 5280 §4.2.1.9",
-        "the trust anchor has basicConstraints CA:TRUE";
+    TrustAnchorNotCa = "trust.anchor-not-ca", Verification, Offline, SomeClients, "RFC 5937 §3; RFC 5280 §4.1.2.6, §4.2.1.3, §4.2.1.9",
+        "the trust anchor is a CA: non-empty subject, critical CA:TRUE, keyCertSign if keyUsage is present";
     // Path building (RFC 5280 §6.1, RFC 4158, RFC 8446 §4.4.2).
     ChainIncomplete = "chain.incomplete", Verification, Offline, SomeClients, "RFC 8446 §4.4.2; RFC 5280 §4.2.2.1 (AIA fetching)",
         "the server sends the intermediates between its leaf and the root";
@@ -171,7 +171,7 @@ rules! {
     ChainNameConstraints = "chain.name-constraints", Verification, Offline, Must, "RFC 5280 §4.2.1.10, §6.1.3 (b)(c)",
         "every name below a CA lies inside its permitted and outside its excluded subtrees";
     ChainNameConstraintsMalformed = "chain.name-constraints-malformed", Verification, Offline, Must, "RFC 5280 §4.2.1.10",
-        "name constraints are well formed (valid DNS, IP address and mask, minimum 0, no maximum)";
+        "name constraints are only in CAs and well formed (not empty, DNS without a leading dot, IP and prefix mask, minimum 0, no maximum)";
     ChainNameConstraintsUnsupported = "chain.name-constraints-unsupported", Verification, Offline, Must, "RFC 5280 §4.2.1.10, §6.1.3 (b)",
         "a constraint on a name form the client cannot check makes the path fail";
     ChainNameConstraintsBudget = "chain.name-constraints-budget", Verification, Offline, SomeClients, "webpki (250,000 comparisons); RFC 4158 §3.3",

@@ -9,7 +9,7 @@
 //! - `files`: certificates, CRLs and a lab's trust read from disk.
 //! - `path`: the pool of certificates the client has and the best path from the leaf up.
 //! - `crypto`: keys, algorithms and signature checks.
-//! - one file per rule family: `validity`, `names`, `trust`, `constraints`, `purpose`,
+//! - one file per rule family: `validity`, `names`, `subtrees` (name constraints), `trust`, `constraints`, `purpose`,
 //!   `signature`, `revocation`; live rules are decided in [`crate::probe`].
 //! - [`outcome`]: what rustls's own verifier says, for comparison.
 //! - [`report`]: the whole `verify` report ([`report::verify`]).
@@ -27,6 +27,7 @@ mod purpose;
 pub mod report;
 mod revocation;
 mod signature;
+mod subtrees;
 mod trust;
 mod usage;
 mod validity;

@@ -1,9 +1,10 @@
-//! `name.*` and `chain.name-constraints`: the host against the leaf's names, the names against the CAs' subtrees.
+//! `name.*`: the host against the leaf's names, and the names' own form (RFC 9525, RFC 5280
+//! §4.2.1.6, BR §7.1.2.7.12, §7.1.4.3); the subtree tests the name constraints use.
 
 use std::net::IpAddr;
 
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{GeneralName, NameConstraints};
+use x509_parser::extensions::GeneralName;
 
 use super::engine::*;
 use super::{path::*, validity::*};
@@ -226,127 +227,328 @@ pub(super) fn name_no_san(chain: &Chain<'_, '_>, host: &str) -> (Status, String)
     }
 }
 
-pub(super) fn name_constraints(chain: &Chain<'_, '_>) -> (Status, String) {
-    let names: Vec<San> = match sans(chain.leaf()) {
-        Sans::Names(n) => n.into_iter().filter(|s| !matches!(s, San::Other(_))).collect(),
-        _ => Vec::new(),
-    };
+/// The subjectAltName extension of certificate `i` with its critical flag, when present and
+/// parsed.
+fn san_ext<'c>(x: &'c X509Certificate<'_>) -> Option<(bool, &'c [GeneralName<'c>])> {
+    match x.subject_alternative_name() {
+        Ok(Some(ext)) => Some((ext.critical, &ext.value.general_names[..])),
+        _ => None,
+    }
+}
+
+/// The leaf's dNSName entries, or why there are none to check.
+fn leaf_dns_names(chain: &Chain<'_, '_>) -> std::result::Result<Vec<String>, (Status, String)> {
+    match sans(chain.leaf()) {
+        Sans::Absent => Err((Status::NotApplicable, "the leaf has no subjectAltName (see name.no-san)".into())),
+        Sans::Malformed(e) => {
+            Err((Status::NotApplicable, format!("the leaf's subjectAltName does not parse ({e}; see name.mismatch)")))
+        }
+        Sans::Names(names) => Ok(names
+            .into_iter()
+            .filter_map(|n| match n {
+                San::Dns(d) => Some(d),
+                _ => None,
+            })
+            .collect()),
+    }
+}
+
+pub(super) fn san_empty(chain: &Chain<'_, '_>) -> (Status, String) {
     let mut fails = Vec::new();
-    let mut constrained = Vec::new();
-    for j in 1..chain.len() {
-        let nc: NameConstraints<'_> = match chain.x(j).name_constraints() {
-            Ok(None) => continue,
-            Ok(Some(ext)) => ext.value.clone(),
-            Err(e) => {
-                fails.push(format!("the nameConstraints of {} do not parse: {e}", chain.label(j)));
-                continue;
+    let mut seen = 0;
+    for i in chain.checked() {
+        match chain.x(i).subject_alternative_name() {
+            Ok(Some(ext)) if ext.value.general_names.is_empty() => {
+                fails.push(format!("{} has a subjectAltName with no name in it", chain.label(i)))
             }
-        };
-        constrained.push(chain.label(j));
-        let subtrees = |s: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| -> (Vec<String>, Vec<Vec<u8>>) {
-            let mut dns = Vec::new();
-            let mut ip = Vec::new();
-            for t in s.iter().flatten() {
-                match &t.base {
-                    GeneralName::DNSName(d) => dns.push(d.to_string()),
-                    GeneralName::IPAddress(b) => ip.push(b.to_vec()),
-                    _ => {}
-                }
+            Ok(Some(_)) => seen += 1,
+            // An empty GeneralNames does not parse (SIZE (1..MAX)): x509-parser refuses it.
+            Err(e) if raw_san_is_empty(chain.x(i)) => {
+                fails.push(format!("{} has a subjectAltName with no name in it ({e})", chain.label(i)))
             }
-            (dns, ip)
-        };
-        let (perm_dns, perm_ip) = subtrees(&nc.permitted_subtrees);
-        let (excl_dns, excl_ip) = subtrees(&nc.excluded_subtrees);
-        let permitted_list =
-            || perm_dns.iter().cloned().chain(perm_ip.iter().map(|b| fmt_ip_subtree(b))).collect::<Vec<_>>().join(", ");
-        for name in &names {
-            let (outside, excluded) = match name {
-                San::Dns(d) => (
-                    !perm_dns.is_empty() && !perm_dns.iter().any(|b| dns_in_subtree(d, b)),
-                    excl_dns.iter().find(|b| dns_may_reach_subtree(d, b)).cloned(),
-                ),
-                San::Ip(ip) => (
-                    !perm_ip.is_empty() && !perm_ip.iter().any(|b| ip_in_subtree(*ip, b)),
-                    excl_ip.iter().find(|b| ip_in_subtree(*ip, b)).map(|b| fmt_ip_subtree(b)),
-                ),
-                San::Other(_) => (false, None),
-            };
-            if outside {
-                fails.push(format!(
-                    "{name} is outside the permitted subtrees of {} ({})",
-                    chain.label(j),
-                    permitted_list()
-                ));
-            }
-            if let Some(base) = excluded {
-                fails.push(format!("{name} is inside the excluded subtree {base} of {}", chain.label(j)));
-            }
+            _ => {}
         }
     }
     if !fails.is_empty() {
         return (Status::Fail, fails.join("; "));
     }
-    if constrained.is_empty() {
-        return (Status::Pass, "no CA on the path has nameConstraints".to_string());
+    if seen == 0 {
+        return (Status::NotApplicable, "no certificate on the path has a subjectAltName".into());
+    }
+    (Status::Pass, format!("{seen} subjectAltName extension{} on the path, none empty", plural(seen)))
+}
+
+/// Is the subjectAltName value an empty SEQUENCE (`30 00`)?
+fn raw_san_is_empty(x: &X509Certificate<'_>) -> bool {
+    x.extensions().iter().any(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME && e.value == [0x30, 0])
+}
+
+pub(super) fn san_critical(chain: &Chain<'_, '_>) -> (Status, String) {
+    let mut fails = Vec::new();
+    let mut seen = Vec::new();
+    for i in chain.checked() {
+        let x = chain.x(i);
+        let Some((critical, _)) = san_ext(x) else { continue };
+        let empty = x.subject().iter_attributes().next().is_none();
+        match (empty, critical) {
+            (true, false) => fails.push(format!(
+                "{} has an empty subject, so its subjectAltName must be critical, and it is not",
+                chain.label(i)
+            )),
+            (false, true) => fails.push(format!(
+                "{} has a subject ({}), so its subjectAltName must not be critical (BR §7.1.2.7.12), and it is",
+                chain.label(i),
+                x.subject()
+            )),
+            _ => seen.push(format!("{} {}", chain.label(i), if critical { "critical" } else { "not critical" })),
+        }
+    }
+    if !fails.is_empty() {
+        return (Status::Fail, fails.join("; "));
+    }
+    if seen.is_empty() {
+        return (Status::NotApplicable, "no certificate on the path has a subjectAltName".into());
+    }
+    (Status::Pass, format!("subjectAltName as the subject requires: {}", seen.join(", ")))
+}
+
+/// Why `name` is not a preferred-syntax host name (RFC 1034 §3.5, RFC 5890 A-labels); a
+/// leftmost `*` label is left to the wildcard rules.
+pub(super) fn dns_syntax(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("it is empty".into());
+    }
+    if name.len() > 253 {
+        return Some(format!("it is {} characters long (at most 253)", name.len()));
+    }
+    if name.ends_with('.') {
+        return Some("it ends with a dot (an absolute name)".into());
+    }
+    for (n, label) in name.split('.').enumerate() {
+        if n == 0 && label.contains('*') {
+            continue;
+        }
+        if label.is_empty() {
+            return Some("it has an empty label".into());
+        }
+        if label.len() > 63 {
+            return Some(format!("label `{label}` is {} characters long (at most 63)", label.len()));
+        }
+        if let Some(c) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+            let what = match c {
+                '_' => "an underscore".to_string(),
+                c if !c.is_ascii() => format!("`{c}`, not ASCII (an IDN must be written as its A-label, xn--…)"),
+                c => format!("`{c}`"),
+            };
+            return Some(format!("label `{label}` contains {what}"));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Some(format!("label `{label}` starts or ends with a hyphen"));
+        }
+        let lower = label.to_ascii_lowercase();
+        if let Some(puny) = lower.strip_prefix("xn--")
+            && idna::punycode::decode_to_string(puny).is_none_or(|u| u.is_empty() || u.is_ascii())
+        {
+            return Some(format!("label `{label}` is not a valid A-label (its punycode does not decode to a U-label)"));
+        }
+    }
+    None
+}
+
+pub(super) fn san_syntax(chain: &Chain<'_, '_>) -> (Status, String) {
+    let names = match leaf_dns_names(chain) {
+        Ok(n) => n,
+        Err(out) => return out,
+    };
+    let fails: Vec<String> = names
+        .iter()
+        .filter(|d| d.parse::<IpAddr>().is_err())
+        .filter_map(|d| dns_syntax(d).map(|why| format!("DNS:{d}: {why}")))
+        .collect();
+    if !fails.is_empty() {
+        return (Status::Fail, format!("the leaf's dNSName is not a host name: {}", fails.join("; ")));
     }
     if names.is_empty() {
+        return (Status::NotApplicable, "the leaf has no dNSName".into());
+    }
+    (Status::Pass, format!("{} dNSName{} of the leaf, each a preferred-syntax host name", names.len(), plural(names.len())))
+}
+
+/// An IPv4 address in dotted form, or any IPv6 text form, written as a DNS name.
+fn looks_like_ip(name: &str) -> bool {
+    name.parse::<IpAddr>().is_ok()
+        || name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).is_some_and(|n| n.parse::<IpAddr>().is_ok())
+}
+
+pub(super) fn ip_in_dns(chain: &Chain<'_, '_>) -> (Status, String) {
+    let names = match leaf_dns_names(chain) {
+        Ok(n) => n,
+        Err(out) => return out,
+    };
+    let ips: Vec<&String> = names.iter().filter(|d| looks_like_ip(d)).collect();
+    if !ips.is_empty() {
+        let list = ips.iter().map(|d| format!("DNS:{d}")).collect::<Vec<_>>().join(", ");
+        return (Status::Fail, format!("the leaf writes an IP address as a dNSName ({list}); it belongs in an iPAddress entry"));
+    }
+    if names.is_empty() {
+        return (Status::NotApplicable, "the leaf has no dNSName".into());
+    }
+    (Status::Pass, format!("none of the leaf's {} dNSName{} is an IP address", names.len(), plural(names.len())))
+}
+
+pub(super) fn wildcard_position(chain: &Chain<'_, '_>) -> (Status, String) {
+    let names = match leaf_dns_names(chain) {
+        Ok(n) => n,
+        Err(out) => return out,
+    };
+    let wild: Vec<&String> = names.iter().filter(|d| d.contains('*')).collect();
+    let fails: Vec<String> = wild
+        .iter()
+        .filter(|d| {
+            let rest = d.strip_prefix('*').unwrap_or(d);
+            !(rest.is_empty() || rest.starts_with('.')) || rest.contains('*')
+        })
+        .map(|d| format!("DNS:{d}"))
+        .collect();
+    if !fails.is_empty() {
         return (
-            Status::Pass,
-            format!(
-                "the leaf has no DNS or IP subjectAltName to check against {} (the CN is not checked, as in webpki)",
-                constrained.join(", ")
-            ),
+            Status::Fail,
+            format!("a wildcard must be the whole leftmost label (`*.example.com`): {}", fails.join(", ")),
         );
     }
-    (
-        Status::Pass,
-        format!(
-            "all {} DNS/IP name{} of the leaf lie within the name constraints of {}",
-            names.len(),
-            plural(names.len()),
-            constrained.join(", ")
-        ),
-    )
+    if wild.is_empty() {
+        return (Status::NotApplicable, "the leaf has no wildcard name".into());
+    }
+    let list = wild.iter().map(|d| format!("DNS:{d}")).collect::<Vec<_>>().join(", ");
+    (Status::Pass, format!("each wildcard is the whole leftmost label: {list}"))
 }
 
-pub(super) fn san_empty(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+/// Is `domain` (lower case) a public suffix: an ICANN entry of the list, or a single label (the
+/// list's implicit `*` rule)? Private entries (`github.io`) are registrable by their owners.
+fn public_suffix(domain: &str) -> bool {
+    if !domain.contains('.') {
+        return true;
+    }
+    psl::suffix(domain.as_bytes())
+        .is_some_and(|s| s.as_bytes() == domain.as_bytes() && s.is_known() && s.typ() == Some(psl::Type::Icann))
 }
 
-pub(super) fn san_critical(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+pub(super) fn wildcard_public_suffix(chain: &Chain<'_, '_>) -> (Status, String) {
+    let names = match leaf_dns_names(chain) {
+        Ok(n) => n,
+        Err(out) => return out,
+    };
+    let mut fails = Vec::new();
+    let mut ok = Vec::new();
+    for d in &names {
+        let lower = d.to_ascii_lowercase();
+        if lower == "*" {
+            fails.push(format!("DNS:{d} covers every name (the DNS root)"));
+            continue;
+        }
+        let Some(rest) = lower.strip_prefix("*.") else { continue };
+        if public_suffix(rest) {
+            fails.push(format!("DNS:{d} covers the whole public suffix `{rest}`"));
+        } else {
+            ok.push(format!("DNS:{d}"));
+        }
+    }
+    if !fails.is_empty() {
+        return (Status::Fail, format!("{} (public suffix list)", fails.join("; ")));
+    }
+    if ok.is_empty() {
+        return (Status::NotApplicable, "the leaf has no wildcard name".into());
+    }
+    (Status::Pass, format!("no wildcard covers a public suffix: {}", ok.join(", ")))
 }
 
-pub(super) fn san_syntax(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+/// An IP address in any text a resolver might accept: standard forms (any case, leading zeros,
+/// uncompressed), and IPv4 as one hex number (`0xC0A80101`, an inet_aton form).
+fn lenient_ip(text: &str) -> Option<IpAddr> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))?;
+    u32::from_str_radix(hex, 16).ok().map(|n| IpAddr::from(std::net::Ipv4Addr::from(n)))
 }
 
-pub(super) fn ip_in_dns(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
-}
-
-pub(super) fn wildcard_position(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
-}
-
-pub(super) fn wildcard_public_suffix(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
-}
-
-pub(super) fn cn_not_in_san(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
-}
-
-pub(super) fn name_constraints_malformed(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
-}
-
-pub(super) fn name_constraints_unsupported(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
-}
-
-pub(super) fn name_constraints_budget(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+/// BR §7.1.4.3: a CN that names one of the leaf's subjectAltName values must be its
+/// character-for-character copy (the dNSName as written, with A-labels; an IP address in dotted
+/// decimal or RFC 5952 text, which `Ipv6Addr`'s Display writes), and a CN in a form no such
+/// value takes (U-labels, a non-canonical IP address) fails. An ordinary host name that names
+/// none of them is reported but does not fail: clients match only the subjectAltName, and
+/// x509-limbo accepts it.
+pub(super) fn cn_not_in_san(chain: &Chain<'_, '_>) -> (Status, String) {
+    let leaf = chain.leaf();
+    let names = match sans(leaf) {
+        Sans::Names(n) => n,
+        Sans::Absent => return (Status::NotApplicable, "the leaf has no subjectAltName (see name.no-san)".into()),
+        Sans::Malformed(e) => {
+            return (Status::NotApplicable, format!("the leaf's subjectAltName does not parse ({e}; see name.mismatch)"));
+        }
+    };
+    let cns: Vec<_> = leaf.subject().iter_common_name().collect();
+    if cns.is_empty() {
+        return (Status::NotApplicable, "the leaf's subject has no CN".into());
+    }
+    let mut fails = Vec::new();
+    let mut ok = Vec::new();
+    let mut unrelated = Vec::new();
+    for cn in cns {
+        let Ok(v) = cn.as_str() else {
+            fails.push("the CN cannot be read as text".to_string());
+            continue;
+        };
+        let exact = names.iter().any(|n| match n {
+            San::Dns(d) => d == v,
+            San::Ip(ip) => ip.to_string() == v,
+            San::Other(_) => false,
+        });
+        if exact {
+            ok.push(format!("CN={v}"));
+            continue;
+        }
+        let as_ip = lenient_ip(v);
+        let ascii = idna::domain_to_ascii(v).ok();
+        let denoted = names.iter().find(|n| match n {
+            San::Ip(ip) => as_ip == Some(*ip),
+            San::Dns(d) => ascii.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(d)),
+            San::Other(_) => false,
+        });
+        // A CN in a form no subjectAltName value takes can never be the copy BR §7.1.4.3 asks.
+        let never_a_copy = match (as_ip, &ascii) {
+            (Some(ip), _) => Some(format!("an IP address not written `{ip}` (dotted decimal, RFC 5952 for IPv6)")),
+            (None, Some(a)) if !v.is_ascii() && a.contains('.') => {
+                Some(format!("a domain name in U-labels (a dNSName is written in A-labels: `{a}`)"))
+            }
+            _ => None,
+        };
+        match (denoted, never_a_copy) {
+            (Some(san), Some(why)) => fails.push(format!("CN={v} names {san} but is {why}")),
+            (Some(san), None) => fails.push(format!("CN={v} names {san} but is not its character-for-character copy")),
+            (None, Some(why)) => fails.push(format!("CN={v} is {why}, so it cannot copy a subjectAltName value")),
+            (None, None) => unrelated.push(format!("CN={v}")),
+        }
+    }
+    if !fails.is_empty() {
+        return (Status::Fail, fails.join("; "));
+    }
+    let mut evidence = if ok.is_empty() {
+        String::new()
+    } else {
+        format!("{} is a copy of a subjectAltName value", ok.join(", "))
+    };
+    if !unrelated.is_empty() {
+        if !evidence.is_empty() {
+            evidence.push_str("; ");
+        }
+        evidence.push_str(&format!(
+            "{} names none of the leaf's subjectAltName values ({}); BR §7.1.4.3 wants a copy, clients ignore the CN",
+            unrelated.join(", "),
+            list_names(&names, 4)
+        ));
+    }
+    (Status::Pass, evidence)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -114,20 +114,105 @@ pub(super) fn chain_incomplete(chain: &Chain<'_, '_>) -> (Status, String) {
     }
 }
 
-pub(super) fn anchor_expired(_chain: &Chain<'_, '_>, _now: i64) -> (Status, String) {
-    pending()
+/// The trust anchor the path ends at, when it is not the leaf itself.
+fn trusted_anchor(chain: &Chain<'_, '_>) -> Option<usize> {
+    chain.anchor().filter(|_| matches!(chain.end, End::Trusted))
 }
 
-pub(super) fn anchor_not_ca(_chain: &Chain<'_, '_>) -> (Status, String) {
-    pending()
+/// RFC 5280 §6.1 takes the anchor's name and key as inputs and checks none of its fields;
+/// RFC 5937 lets a validator apply its validity and constraints. OpenSSL, Go, pyca and limbo's
+/// rfc5280 cases do, webpki does not: the rule counts in the verdict, its evidence says so.
+pub(super) fn anchor_expired(chain: &Chain<'_, '_>, now: i64) -> (Status, String) {
+    let Some(a) = trusted_anchor(chain) else {
+        return (Status::NotApplicable, "the path does not end at a trust anchor above the leaf".into());
+    };
+    let v = chain.x(a).validity();
+    let (nb, na) = (v.not_before.timestamp(), v.not_after.timestamp());
+    if now > na {
+        return (
+            Status::Fail,
+            format!("{} not after {}, {} (OpenSSL and Go refuse it; webpki ignores a root's dates)", chain.label(a), fmt_time(na), humanize(na - now)),
+        );
+    }
+    if now < nb {
+        return (
+            Status::Fail,
+            format!("{} not before {}, {} (OpenSSL and Go refuse it; webpki ignores a root's dates)", chain.label(a), fmt_time(nb), humanize(nb - now)),
+        );
+    }
+    (Status::Pass, format!("{} is valid until {}, {}", chain.label(a), fmt_time(na), humanize(na - now)))
 }
 
-pub(super) fn max_depth(_chain: &Chain<'_, '_>, _policy: &Policy) -> (Status, String) {
-    pending()
+/// What makes the anchor a CA (RFC 5280 §4.1.2.6, §4.2.1.9, §4.2.1.3): a non-empty subject,
+/// CA:TRUE in a critical basicConstraints, and keyCertSign whenever keyUsage is present.
+pub(super) fn anchor_not_ca(chain: &Chain<'_, '_>) -> (Status, String) {
+    let Some(a) = trusted_anchor(chain) else {
+        return (Status::NotApplicable, "the path does not end at a trust anchor above the leaf".into());
+    };
+    let x = chain.x(a);
+    let label = chain.label(a);
+    let mut fails = Vec::new();
+    if x.subject().iter_attributes().next().is_none() {
+        fails.push("an empty subject (a CA's subject MUST be a non-empty name, RFC 5280 §4.1.2.6)".to_string());
+    }
+    match x.basic_constraints() {
+        Ok(Some(bc)) if !bc.value.ca => fails.push("basicConstraints CA:FALSE".to_string()),
+        Ok(Some(bc)) if !bc.critical => fails.push("basicConstraints CA:TRUE but not critical".to_string()),
+        Ok(Some(_)) => {}
+        Ok(None) => fails.push("no basicConstraints".to_string()),
+        Err(e) => fails.push(format!("basicConstraints do not parse ({e})")),
+    }
+    match x.key_usage() {
+        Ok(Some(ku)) if !ku.value.key_cert_sign() => fails.push(format!("keyUsage without keyCertSign ({})", ku.value)),
+        Ok(_) => {}
+        Err(e) => fails.push(format!("keyUsage does not parse ({e})")),
+    }
+    if !fails.is_empty() {
+        return (
+            Status::Fail,
+            format!("trusted {label} is not a well-formed CA: {} (webpki accepts any trusted name and key; OpenSSL and limbo do not)", fails.join("; ")),
+        );
+    }
+    (Status::Pass, format!("trusted {label} has critical basicConstraints CA:TRUE and may sign certificates"))
 }
 
-pub(super) fn duplicate_certificate(_presented: &[rustls::pki_types::CertificateDer<'static>]) -> (Status, String) {
-    pending()
+pub(super) fn max_depth(chain: &Chain<'_, '_>, policy: &Policy) -> (Status, String) {
+    let (max, whose) = match policy.max_depth {
+        Some(n) => (n, "the client's maximum"),
+        None => (DEFAULT_MAX_INTERMEDIATES, "webpki's limit"),
+    };
+    if matches!(chain.end, End::TooLong) {
+        return (Status::Fail, format!("the path does not end within {MAX_DEPTH} certificates"));
+    }
+    let top = chain.anchor().unwrap_or(chain.len());
+    let all: Vec<usize> = (1..top).collect();
+    // Self-issued certificates (key rollover) are not another CA (RFC 5280 §6.1.4 (l)).
+    let counted: Vec<usize> = all.iter().copied().filter(|&i| !self_issued(chain.x(i))).collect();
+    let skipped = all.len() - counted.len();
+    let note = if skipped > 0 { format!(" ({skipped} self-issued not counted)") } else { String::new() };
+    let n = counted.len();
+    if n > max {
+        let names = counted.iter().map(|&i| short_name(chain.x(i).subject())).collect::<Vec<_>>().join(", ");
+        return (Status::Fail, format!("{n} intermediate{}{note} ({names}): more than {max}, {whose}", plural(n)));
+    }
+    (Status::Pass, format!("{n} intermediate{}{note}, at most {max} ({whose})", plural(n)))
+}
+
+pub(super) fn duplicate_certificate(presented: &[rustls::pki_types::CertificateDer<'static>]) -> (Status, String) {
+    let mut dups = Vec::new();
+    for (i, c) in presented.iter().enumerate() {
+        if let Some(first) = presented[..i].iter().position(|p| p == c) {
+            let name = x509_parser::parse_x509_certificate(c)
+                .map(|(_, x)| short_name(x.subject()))
+                .unwrap_or_else(|_| "a certificate".into());
+            dups.push(format!("{name} as #{} and again as #{}", first + 1, i + 1));
+        }
+    }
+    if !dups.is_empty() {
+        return (Status::Fail, format!("the server sent the same certificate twice: {}", dups.join("; ")));
+    }
+    let n = presented.len();
+    (Status::Pass, format!("{n} certificate{} sent, each once", plural(n)))
 }
 
 // ---------------------------------------------------------------------------------------------

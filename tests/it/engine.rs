@@ -228,13 +228,15 @@ fn the_clock_is_an_argument() {
     let no_crls = engine::lab_trust(&dir).expect("lab trust");
     let r = engine::evaluate(&served(&dir, "expired"), "localhost", &no_crls, now - Duration::days(30));
     assert!(engine::failed(&r).is_empty(), "{}", engine::render_text(&r));
-    // Two years back nothing was valid yet; the intermediate is reported, the root (a trust anchor,
-    // whose dates are not checked) is not.
+    // Two years back nothing was valid yet; the intermediate and leaf are reported by the validity
+    // rule, the root (a trust anchor) by its own rule.
     let r = engine::evaluate(&served(&dir, "expired"), "localhost", &no_crls, now - Duration::days(730));
-    assert_eq!(engine::failed(&r), ["validity.not-yet-valid"], "{}", engine::render_text(&r));
+    assert_eq!(engine::failed(&r), ["validity.not-yet-valid", "trust.anchor-expired"], "{}", engine::render_text(&r));
     let e = &result(&r, "validity.not-yet-valid").evidence;
     assert!(e.contains("intermediate CN=pki-lab Intermediate CA ") && e.contains("leaf CN=expired.localhost"), "{e}");
-    assert!(!e.contains("root"), "the trust anchor's dates are not checked: {e}");
+    assert!(!e.contains("root"), "the trust anchor's dates are its own rule: {e}");
+    let e = &result(&r, "trust.anchor-expired").evidence;
+    assert!(e.starts_with("root CN=pki-lab Root CA ") && e.contains(" not before "), "{e}");
 
     // And the evidence of the scenario itself.
     let r = engine::evaluate(&served(&dir, "not-yet-valid"), "localhost", &trust, now);
@@ -297,7 +299,8 @@ fn evidence_names_the_offending_certificate_name_or_oid() {
         assert_eq!(res.evidence, "observed only in a live handshake (pki-lab probe)");
     }
     let text = engine::render_text(&r);
-    let width = RULES.iter().map(|r| r.id.as_str().len()).max().expect("rules");
+    // The longest id in the table sets the column.
+    let width = RULES.iter().map(|r| r.id.as_str().len()).max().unwrap_or(0);
     let line = format!("\n{:<width$}  N/A   observed only in a live handshake", "handshake.key-mismatch");
     assert!(text.contains(&line), "{text}");
     let json = serde_json::to_value(&r[0]).expect("json");

@@ -127,6 +127,9 @@ fn verify_agrees_with_x509_limbo_except_the_listed_disagreements() {
     }
     let figures = table(&per);
     println!("x509-limbo, {} cases\n{figures}", suite.testcases.len());
+    for (id, why) in &found {
+        println!("disagrees: {id}: {why}");
+    }
 
     if std::env::var_os("UPDATE_LIMBO").is_some() {
         let mut text = String::from(
