@@ -280,7 +280,9 @@ pub(super) fn san_empty(chain: &Chain<'_, '_>) -> (Status, String) {
 
 /// Is the subjectAltName value an empty SEQUENCE (`30 00`)?
 fn raw_san_is_empty(x: &X509Certificate<'_>) -> bool {
-    x.extensions().iter().any(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME && e.value == [0x30, 0])
+    x.extensions()
+        .iter()
+        .any(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME && e.value == [0x30, 0])
 }
 
 pub(super) fn san_critical(chain: &Chain<'_, '_>) -> (Status, String) {
@@ -371,7 +373,10 @@ pub(super) fn san_syntax(chain: &Chain<'_, '_>) -> (Status, String) {
     if names.is_empty() {
         return (Status::NotApplicable, "the leaf has no dNSName".into());
     }
-    (Status::Pass, format!("{} dNSName{} of the leaf, each a preferred-syntax host name", names.len(), plural(names.len())))
+    (
+        Status::Pass,
+        format!("{} dNSName{} of the leaf, each a preferred-syntax host name", names.len(), plural(names.len())),
+    )
 }
 
 /// An IPv4 address in dotted form, or any IPv6 text form, written as a DNS name.
@@ -388,7 +393,10 @@ pub(super) fn ip_in_dns(chain: &Chain<'_, '_>) -> (Status, String) {
     let ips: Vec<&String> = names.iter().filter(|d| looks_like_ip(d)).collect();
     if !ips.is_empty() {
         let list = ips.iter().map(|d| format!("DNS:{d}")).collect::<Vec<_>>().join(", ");
-        return (Status::Fail, format!("the leaf writes an IP address as a dNSName ({list}); it belongs in an iPAddress entry"));
+        return (
+            Status::Fail,
+            format!("the leaf writes an IP address as a dNSName ({list}); it belongs in an iPAddress entry"),
+        );
     }
     if names.is_empty() {
         return (Status::NotApplicable, "the leaf has no dNSName".into());
@@ -484,7 +492,10 @@ pub(super) fn cn_not_in_san(chain: &Chain<'_, '_>) -> (Status, String) {
         Sans::Names(n) => n,
         Sans::Absent => return (Status::NotApplicable, "the leaf has no subjectAltName (see name.no-san)".into()),
         Sans::Malformed(e) => {
-            return (Status::NotApplicable, format!("the leaf's subjectAltName does not parse ({e}; see name.mismatch)"));
+            return (
+                Status::NotApplicable,
+                format!("the leaf's subjectAltName does not parse ({e}; see name.mismatch)"),
+            );
         }
     };
     let cns: Vec<_> = leaf.subject().iter_common_name().collect();
@@ -533,11 +544,8 @@ pub(super) fn cn_not_in_san(chain: &Chain<'_, '_>) -> (Status, String) {
     if !fails.is_empty() {
         return (Status::Fail, fails.join("; "));
     }
-    let mut evidence = if ok.is_empty() {
-        String::new()
-    } else {
-        format!("{} is a copy of a subjectAltName value", ok.join(", "))
-    };
+    let mut evidence =
+        if ok.is_empty() { String::new() } else { format!("{} is a copy of a subjectAltName value", ok.join(", ")) };
     if !unrelated.is_empty() {
         if !evidence.is_empty() {
             evidence.push_str("; ");

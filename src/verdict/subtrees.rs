@@ -114,11 +114,8 @@ fn uri_host(uri: &str) -> Option<String> {
     let (_, rest) = uri.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split_once(']')?.0
-    } else {
-        host_port.split(':').next()?
-    };
+    let host =
+        if let Some(v6) = host_port.strip_prefix('[') { v6.split_once(']')?.0 } else { host_port.split(':').next()? };
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
@@ -225,7 +222,9 @@ pub(super) fn name_constraints(chain: &Chain<'_, '_>) -> (Status, String) {
             for name in names_of(chain.x(i)) {
                 checked += 1;
                 let same_form = c.permitted.iter().filter(|t| within(&name, &t.base, false).is_some());
-                if same_form.clone().next().is_some() && !same_form.into_iter().any(|t| within(&name, &t.base, false) == Some(true)) {
+                if same_form.clone().next().is_some()
+                    && !same_form.into_iter().any(|t| within(&name, &t.base, false) == Some(true))
+                {
                     let list = c.permitted.iter().map(|t| fmt_base(&t.base)).collect::<Vec<_>>().join(", ");
                     fails.push(format!(
                         "in {}: {name} is outside the permitted subtrees of {} ({list})",
@@ -246,7 +245,8 @@ pub(super) fn name_constraints(chain: &Chain<'_, '_>) -> (Status, String) {
     }
     let mut notes = String::new();
     if !bad.is_empty() {
-        notes = format!("; the nameConstraints of {} do not parse (see chain.name-constraints-malformed)", bad.join(", "));
+        notes =
+            format!("; the nameConstraints of {} do not parse (see chain.name-constraints-malformed)", bad.join(", "));
     }
     if !fails.is_empty() {
         let more = if fails.len() > 6 { format!("; … ({} more)", fails.len() - 6) } else { String::new() };
@@ -335,7 +335,8 @@ pub(super) fn name_constraints_malformed(chain: &Chain<'_, '_>) -> (Status, Stri
     let mut seen = Vec::new();
     for i in 0..chain.len() {
         let x = chain.x(i);
-        let Some(ext) = x.extensions().iter().find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS)
+        let Some(ext) =
+            x.extensions().iter().find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_NAME_CONSTRAINTS)
         else {
             continue;
         };
@@ -402,7 +403,10 @@ pub(super) fn name_constraints_unsupported(chain: &Chain<'_, '_>) -> (Status, St
         return (Status::Fail, fails.join("; "));
     }
     if notes.is_empty() {
-        return (Status::Pass, "every constraint on the path is of a form pki-lab checks (DNS, IP, email, URI, directoryName)".into());
+        return (
+            Status::Pass,
+            "every constraint on the path is of a form pki-lab checks (DNS, IP, email, URI, directoryName)".into(),
+        );
     }
     (Status::Pass, notes.join("; "))
 }
