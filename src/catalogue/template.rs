@@ -375,6 +375,10 @@ pub struct ServeSpec {
     /// Ask for a client certificate that chains to the lab root.
     #[serde(default)]
     pub client_auth: bool,
+    /// Also send the lab root cross-signed by the rogue root, expired a day ago: a second,
+    /// dead-end issuer for the root's name (the DST Root CA X3 cross-sign of 2021).
+    #[serde(default)]
+    pub expired_cross_sign: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

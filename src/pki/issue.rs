@@ -134,7 +134,7 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
 
     let mut path = vec![CertificateDer::from(leaf_der)];
     path.extend(above);
-    let served = match template.serve.chain {
+    let mut served = match template.serve.chain {
         ChainPolicy::Full => path.clone(),
         ChainPolicy::LeafOnly => path[..1].to_vec(),
         ChainPolicy::DuplicateCa => {
@@ -145,6 +145,13 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
             sent
         }
     };
+
+    if template.serve.expired_cross_sign {
+        if anchor != Anchor::Root {
+            return Err(Error::Input(ctx("serve.expired-cross-sign needs a chain that ends at the lab root")));
+        }
+        served.push(expired_cross_sign(lab, now).map_err(|e| in_scenario(e, &template.name))?);
+    }
 
     let (served_key_pem, leaf_key_pem) = match template.serve.key {
         KeyPolicy::Own => (leaf_key.pem(), None),
@@ -169,6 +176,16 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
         revoked_by: template.leaf.revoked.then_some(template.issuer),
         client,
     })
+}
+
+/// The lab root's name and key, certified by the rogue root and expired a day ago.
+fn expired_cross_sign(lab: &LabCa, now: OffsetDateTime) -> Result<CertificateDer<'static>> {
+    let validity = Validity { not_before: RelTime::seconds(-400 * 86400), not_after: RelTime::seconds(-86400) };
+    // The same subject as the root's own certificate (ca_params writes it the same way).
+    let mut p = ca::ca_params(&format!("pki-lab Root CA {}", lab.tag()), None, &validity, now);
+    p.use_authority_key_identifier_extension = true;
+    let cert = p.signed_by(lab.root.issuer.key(), &lab.rogue.issuer).map_err(Error::rcgen("cross-signing the root"))?;
+    Ok(cert.der().clone())
 }
 
 /// An error of a scenario's template input, named with the scenario.

@@ -133,6 +133,7 @@ fn served_chains_are_what_the_profiles_say() {
     assert_eq!(count("path-length"), 3);
     assert_eq!(count("untrusted-root"), 2);
     assert_eq!(count("duplicate-certificate"), 3);
+    assert_eq!(count("cross-signed-expired"), 3);
 }
 
 /// `openssl x509 -text` of a scenario's leaf, or of its `n`th served certificate.
