@@ -161,7 +161,7 @@ pub fn load_signing_key(
         Ok(k) => Ok(k),
         // Under 2048 bits, or a modulus that is not whole octets (2049 bits), which aws-lc-rs refuses.
         Err(e) => match WeakRsaKey::from_pkcs8(&raw) {
-            Some(k) if k.key.size() < 256 || k.key.n().bits() % 8 != 0 => Ok(Arc::new(k)),
+            Some(k) if k.key.size() < 256 || !k.key.n().bits().is_multiple_of(8) => Ok(Arc::new(k)),
             _ => Err(e),
         },
     }
