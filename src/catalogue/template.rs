@@ -78,6 +78,10 @@ pub struct CaSpec {
     /// Key algorithm; absent means the lab's `--key-type`.
     #[serde(default)]
     pub key: Option<KeyType>,
+    /// Pad `permitted` with generated `pad-N.invalid` names up to this many entries (a heavy
+    /// constraint set, for the comparison budget).
+    #[serde(default)]
+    pub permitted_count: Option<usize>,
     /// DNS names and IP ranges the CA may not issue for.
     #[serde(default)]
     pub excluded: Vec<String>,

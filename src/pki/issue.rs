@@ -285,8 +285,12 @@ fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, tag: &str, now
         // keyCertSign without CA:TRUE is usage.keycertsign-not-ca's own defect, not this one's.
         p.key_usages.retain(|k| *k != KeyUsagePurpose::KeyCertSign);
     }
-    if !spec.permitted.is_empty() || !spec.excluded.is_empty() {
-        let mut nc = ca::name_constraints(&spec.permitted)?;
+    let mut permitted = spec.permitted.clone();
+    for i in permitted.len()..spec.permitted_count.unwrap_or(0) {
+        permitted.push(format!("pad-{i}.invalid"));
+    }
+    if !permitted.is_empty() || !spec.excluded.is_empty() {
+        let mut nc = ca::name_constraints(&permitted)?;
         nc.excluded_subtrees = ca::name_constraints(&spec.excluded)?.permitted_subtrees;
         p.name_constraints = Some(nc);
     }
