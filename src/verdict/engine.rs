@@ -31,8 +31,8 @@ use time::OffsetDateTime;
 pub use super::files::{lab_crls, lab_trust, read_certs, read_crls, verify_files};
 pub use super::names::{dns_in_subtree, dns_may_reach_subtree, dns_name_matches, ip_in_subtree};
 use super::{
-    constraints::*, encoding::*, keyid::*, names::*, path::*, purpose::*, revocation::*, signature::*, subtrees::*, trust::*,
-    usage::*, validity::*,
+    constraints::*, encoding::*, keyid::*, names::*, path::*, purpose::*, revocation::*, signature::*, subtrees::*,
+    trust::*, usage::*, validity::*,
 };
 use crate::catalogue::rules::{self, Kind, RuleId, Step};
 pub use crate::pki::x509::humanize;

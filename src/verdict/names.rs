@@ -280,7 +280,9 @@ pub(super) fn san_empty(chain: &Chain<'_, '_>) -> (Status, String) {
 
 /// Is the subjectAltName value an empty SEQUENCE (`30 00`)?
 fn raw_san_is_empty(x: &X509Certificate<'_>) -> bool {
-    x.extensions().iter().any(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME && e.value == [0x30, 0])
+    x.extensions()
+        .iter()
+        .any(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_SUBJECT_ALT_NAME && e.value == [0x30, 0])
 }
 
 pub(super) fn san_critical(chain: &Chain<'_, '_>) -> (Status, String) {
@@ -371,7 +373,10 @@ pub(super) fn san_syntax(chain: &Chain<'_, '_>) -> (Status, String) {
     if names.is_empty() {
         return (Status::NotApplicable, "the leaf has no dNSName".into());
     }
-    (Status::Pass, format!("{} dNSName{} of the leaf, each a preferred-syntax host name", names.len(), plural(names.len())))
+    (
+        Status::Pass,
+        format!("{} dNSName{} of the leaf, each a preferred-syntax host name", names.len(), plural(names.len())),
+    )
 }
 
 /// An IPv4 address in dotted form, or any IPv6 text form, written as a DNS name.
@@ -388,7 +393,10 @@ pub(super) fn ip_in_dns(chain: &Chain<'_, '_>) -> (Status, String) {
     let ips: Vec<&String> = names.iter().filter(|d| looks_like_ip(d)).collect();
     if !ips.is_empty() {
         let list = ips.iter().map(|d| format!("DNS:{d}")).collect::<Vec<_>>().join(", ");
-        return (Status::Fail, format!("the leaf writes an IP address as a dNSName ({list}); it belongs in an iPAddress entry"));
+        return (
+            Status::Fail,
+            format!("the leaf writes an IP address as a dNSName ({list}); it belongs in an iPAddress entry"),
+        );
     }
     if names.is_empty() {
         return (Status::NotApplicable, "the leaf has no dNSName".into());
@@ -484,7 +492,10 @@ pub(super) fn cn_not_in_san(chain: &Chain<'_, '_>) -> (Status, String) {
         Sans::Names(n) => n,
         Sans::Absent => return (Status::NotApplicable, "the leaf has no subjectAltName (see name.no-san)".into()),
         Sans::Malformed(e) => {
-            return (Status::NotApplicable, format!("the leaf's subjectAltName does not parse ({e}; see name.mismatch)"));
+            return (
+                Status::NotApplicable,
+                format!("the leaf's subjectAltName does not parse ({e}; see name.mismatch)"),
+            );
         }
     };
     let cns: Vec<_> = leaf.subject().iter_common_name().collect();
@@ -533,11 +544,8 @@ pub(super) fn cn_not_in_san(chain: &Chain<'_, '_>) -> (Status, String) {
     if !fails.is_empty() {
         return (Status::Fail, fails.join("; "));
     }
-    let mut evidence = if ok.is_empty() {
-        String::new()
-    } else {
-        format!("{} is a copy of a subjectAltName value", ok.join(", "))
-    };
+    let mut evidence =
+        if ok.is_empty() { String::new() } else { format!("{} is a copy of a subjectAltName value", ok.join(", ")) };
     if !unrelated.is_empty() {
         if !evidence.is_empty() {
             evidence.push_str("; ");
@@ -630,5 +638,39 @@ mod tests {
         assert!(dns_name_matches("LocalHost", "localhost."));
         assert!(!dns_name_matches("localhost.", "localhost"));
         assert!(!dns_name_matches("wrong-host.test", "localhost"));
+    }
+
+    #[test]
+    fn dns_syntax_is_rfc1034_preferred_syntax_with_a_labels() {
+        assert_eq!(dns_syntax("www.example.com"), None);
+        assert_eq!(dns_syntax("*.example.com"), None, "the wildcard label is the wildcard rules' business");
+        assert_eq!(dns_syntax("xn--bcher-kva.example"), None);
+        assert!(dns_syntax("_acme.example.com").is_some_and(|w| w.contains("underscore")));
+        assert!(dns_syntax("bücher.example").is_some_and(|w| w.contains("A-label")));
+        assert!(dns_syntax("xn--zzzzzzzzzzzzzzzzzzzzzzzz.example").is_some_and(|w| w.contains("not a valid A-label")));
+        assert!(dns_syntax("-a.example").is_some_and(|w| w.contains("hyphen")));
+        assert!(dns_syntax("a..example").is_some_and(|w| w.contains("empty label")));
+        assert!(dns_syntax("example.com.").is_some_and(|w| w.contains("dot")));
+        assert!(dns_syntax("").is_some());
+    }
+
+    #[test]
+    fn public_suffixes_are_icann_entries_and_single_labels_not_private_ones() {
+        assert!(public_suffix("com"));
+        assert!(public_suffix("co.uk"));
+        assert!(public_suffix("localhost"), "an unlisted TLD falls under the list's implicit * rule");
+        assert!(!public_suffix("example.com"));
+        assert!(!public_suffix("example.co.uk"));
+        assert!(!public_suffix("github.io"), "a private entry: its owner may hold a wildcard for it");
+    }
+
+    #[test]
+    fn lenient_ip_reads_forms_a_cn_may_take() {
+        assert_eq!(lenient_ip("0xC0A80101"), "192.168.1.1".parse().ok());
+        assert_eq!(lenient_ip("2001:0DB8:0000::0001"), "2001:db8::1".parse().ok());
+        assert_eq!(lenient_ip("example.com"), None);
+        assert_eq!(lenient_ip("12345"), None, "a bare number is not taken for an address");
+        let v6: IpAddr = "2001:db8:0:0:1:0:0:1".parse().expect("ip");
+        assert_eq!(v6.to_string(), "2001:db8::1:0:0:1", "Display writes RFC 5952 text");
     }
 }

@@ -131,13 +131,23 @@ pub(super) fn anchor_expired(chain: &Chain<'_, '_>, now: i64) -> (Status, String
     if now > na {
         return (
             Status::Fail,
-            format!("{} not after {}, {} (OpenSSL and Go refuse it; webpki ignores a root's dates)", chain.label(a), fmt_time(na), humanize(na - now)),
+            format!(
+                "{} not after {}, {} (OpenSSL and Go refuse it; webpki ignores a root's dates)",
+                chain.label(a),
+                fmt_time(na),
+                humanize(na - now)
+            ),
         );
     }
     if now < nb {
         return (
             Status::Fail,
-            format!("{} not before {}, {} (OpenSSL and Go refuse it; webpki ignores a root's dates)", chain.label(a), fmt_time(nb), humanize(nb - now)),
+            format!(
+                "{} not before {}, {} (OpenSSL and Go refuse it; webpki ignores a root's dates)",
+                chain.label(a),
+                fmt_time(nb),
+                humanize(nb - now)
+            ),
         );
     }
     (Status::Pass, format!("{} is valid until {}, {}", chain.label(a), fmt_time(na), humanize(na - now)))
@@ -170,7 +180,10 @@ pub(super) fn anchor_not_ca(chain: &Chain<'_, '_>) -> (Status, String) {
     if !fails.is_empty() {
         return (
             Status::Fail,
-            format!("trusted {label} is not a well-formed CA: {} (webpki accepts any trusted name and key; OpenSSL and limbo do not)", fails.join("; ")),
+            format!(
+                "trusted {label} is not a well-formed CA: {} (webpki accepts any trusted name and key; OpenSSL and limbo do not)",
+                fails.join("; ")
+            ),
         );
     }
     (Status::Pass, format!("trusted {label} has critical basicConstraints CA:TRUE and may sign certificates"))

@@ -379,8 +379,8 @@ mod built {
     use pki_lab::verdict::engine::{self, Policy, Trust};
     use pki_lab::verdict::report;
     use rcgen::{
-        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, GeneralSubtree,
-        IsCa, Issuer, KeyPair, KeyUsagePurpose, NameConstraints,
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, GeneralSubtree, IsCa,
+        Issuer, KeyPair, KeyUsagePurpose, NameConstraints,
     };
     use rustls::pki_types::CertificateDer;
     use time::{Duration, OffsetDateTime};
@@ -434,7 +434,8 @@ mod built {
         let leaf = leaf(vec!["cross.test".into()], now).signed_by(&leaf_key, &inter).expect("sign").der().clone();
         let trust = Trust { roots: vec![root_a, root_b], ..Default::default() };
 
-        let e = engine::evaluate_with(&[leaf.clone(), via_a.clone(), via_b], "cross.test", &trust, now, &Policy::default());
+        let e =
+            engine::evaluate_with(&[leaf.clone(), via_a.clone(), via_b], "cross.test", &trust, now, &Policy::default());
         assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
         assert_eq!(e.paths.len(), 2, "{:?}", e.paths);
         assert_eq!(e.paths[0].failed, [RuleId::ValidityExpired]);
@@ -444,8 +445,8 @@ mod built {
         assert!(e.paths[1].certs[2].starts_with("root CN=New Root"), "{:?}", e.paths[1].certs);
 
         // The control: with only the expired cross-sign sent, there is no other path.
-        let r = report::verify_ders("leaf", &[leaf, via_a], &trust, "cross.test", &Policy::default(), now)
-            .expect("verify");
+        let r =
+            report::verify_ders("leaf", &[leaf, via_a], &trust, "cross.test", &Policy::default(), now).expect("verify");
         assert_eq!(r.failed, [RuleId::ValidityExpired], "control: only the expired cross-sign was sent");
         assert_eq!(r.paths.len(), 1);
     }
@@ -504,7 +505,11 @@ mod built {
         let r = engine::evaluate(&chain, "t0.test", &trust, now);
         assert_eq!(engine::failed(&r), [RuleId::ChainNameConstraintsBudget], "{}", engine::render_text(&r));
         let budget = r.iter().find(|x| x.rule == RuleId::ChainNameConstraintsBudget).expect("budget rule");
-        assert!(budget.evidence.starts_with("1049600 comparisons (1025 names × 1024 subtrees of root CN=Constrained Root)"), "{}", budget.evidence);
+        assert!(
+            budget.evidence.starts_with("1049600 comparisons (1025 names × 1024 subtrees of root CN=Constrained Root)"),
+            "{}",
+            budget.evidence
+        );
         let nc = r.iter().find(|x| x.rule == RuleId::ChainNameConstraints).expect("nc rule");
         assert!(nc.evidence.starts_with("not checked: 1049600 comparisons exceed the budget"), "{}", nc.evidence);
 

@@ -141,7 +141,8 @@ fn verify_agrees_with_x509_limbo_except_the_listed_disagreements() {
             text.push_str(&format!("{id:?}: {reason:?}\n"));
         }
         std::fs::write(&list_path, text).expect("write disagreements.yaml");
-        listed = found.keys().map(|id| (id.clone(), listed.get(id).cloned().unwrap_or_else(|| NO_REASON.into()))).collect();
+        listed =
+            found.keys().map(|id| (id.clone(), listed.get(id).cloned().unwrap_or_else(|| NO_REASON.into()))).collect();
     }
     if std::env::var_os("UPDATE_README").is_some() {
         let readme = std::fs::read_to_string(README).expect("README");
