@@ -20,6 +20,7 @@ impl VerifyArgs {
             ca: self.ca.clone(),
             crls: self.crls.clone(),
             host: self.host.clone(),
+            max_depth: self.max_depth,
         }
     }
 

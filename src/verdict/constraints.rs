@@ -23,6 +23,11 @@ pub(super) fn issuer_not_ca(chain: &Chain<'_, '_>) -> (Status, String) {
     let mut fails = Vec::new();
     let mut notes = Vec::new();
     for j in 1..chain.len() {
+        // A trusted root's own fields are trust.anchor-not-ca's (RFC 5937): one fault, one rule.
+        if Some(j) == chain.anchor() && matches!(chain.end, End::Trusted) {
+            notes.push(format!("{} is the trust anchor (see trust.anchor-not-ca)", chain.label(j)));
+            continue;
+        }
         match basic_constraints(chain.x(j)) {
             Ok(Some((true, _))) => {}
             Ok(Some((false, _))) => {
@@ -42,7 +47,7 @@ pub(super) fn issuer_not_ca(chain: &Chain<'_, '_>) -> (Status, String) {
     if !fails.is_empty() {
         return (Status::Fail, fails.join("; "));
     }
-    let n = chain.len() - 1;
+    let n = chain.len() - 1 - notes.iter().filter(|n| n.ends_with("(see trust.anchor-not-ca)")).count();
     let mut evidence = format!("{n} issuer{} on the path, each with CA:TRUE", plural(n));
     for note in notes {
         evidence.push_str(&format!("; {note}"));

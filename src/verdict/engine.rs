@@ -329,7 +329,7 @@ mod tests {
         ];
         let text = render_text(&results);
         // The longest id in the table sets the column.
-        let width = RuleId::ExtensionUnknownCritical.as_str().len();
+        let width = rules::RULES.iter().map(|r| r.id.as_str().len()).max().unwrap_or(0);
         let expired = RuleId::ValidityExpired;
         let unknown = RuleId::ExtensionUnknownCritical;
         assert_eq!(text, format!("{expired:<width$}  FAIL  leaf CN=x not after …\n{unknown:<width$}  N/A   e\n"));

@@ -639,4 +639,38 @@ mod tests {
         assert!(!dns_name_matches("localhost.", "localhost"));
         assert!(!dns_name_matches("wrong-host.test", "localhost"));
     }
+
+    #[test]
+    fn dns_syntax_is_rfc1034_preferred_syntax_with_a_labels() {
+        assert_eq!(dns_syntax("www.example.com"), None);
+        assert_eq!(dns_syntax("*.example.com"), None, "the wildcard label is the wildcard rules' business");
+        assert_eq!(dns_syntax("xn--bcher-kva.example"), None);
+        assert!(dns_syntax("_acme.example.com").is_some_and(|w| w.contains("underscore")));
+        assert!(dns_syntax("bücher.example").is_some_and(|w| w.contains("A-label")));
+        assert!(dns_syntax("xn--zzzzzzzzzzzzzzzzzzzzzzzz.example").is_some_and(|w| w.contains("not a valid A-label")));
+        assert!(dns_syntax("-a.example").is_some_and(|w| w.contains("hyphen")));
+        assert!(dns_syntax("a..example").is_some_and(|w| w.contains("empty label")));
+        assert!(dns_syntax("example.com.").is_some_and(|w| w.contains("dot")));
+        assert!(dns_syntax("").is_some());
+    }
+
+    #[test]
+    fn public_suffixes_are_icann_entries_and_single_labels_not_private_ones() {
+        assert!(public_suffix("com"));
+        assert!(public_suffix("co.uk"));
+        assert!(public_suffix("localhost"), "an unlisted TLD falls under the list's implicit * rule");
+        assert!(!public_suffix("example.com"));
+        assert!(!public_suffix("example.co.uk"));
+        assert!(!public_suffix("github.io"), "a private entry: its owner may hold a wildcard for it");
+    }
+
+    #[test]
+    fn lenient_ip_reads_forms_a_cn_may_take() {
+        assert_eq!(lenient_ip("0xC0A80101"), "192.168.1.1".parse().ok());
+        assert_eq!(lenient_ip("2001:0DB8:0000::0001"), "2001:db8::1".parse().ok());
+        assert_eq!(lenient_ip("example.com"), None);
+        assert_eq!(lenient_ip("12345"), None, "a bare number is not taken for an address");
+        let v6: IpAddr = "2001:db8:0:0:1:0:0:1".parse().expect("ip");
+        assert_eq!(v6.to_string(), "2001:db8::1:0:0:1", "Display writes RFC 5952 text");
+    }
 }

@@ -25,6 +25,8 @@ pub struct VerifyRequest {
     pub crls: Vec<PathBuf>,
     /// The host name to verify.
     pub host: String,
+    /// The most intermediates a path may have (`--max-depth`); `None`: webpki's 6.
+    pub max_depth: Option<usize>,
 }
 
 /// What `pki-lab verify --json` prints.
@@ -71,7 +73,8 @@ impl VerifyReport {
 /// `req.ca`) and its other CAs to explain failures.
 pub fn verify(lab: Option<&Path>, req: &VerifyRequest, at: OffsetDateTime) -> Result<VerifyReport> {
     let (presented, trust) = engine::verify_files(&req.cert, req.chain.as_deref(), req.ca.as_deref(), &req.crls, lab)?;
-    verify_ders(&req.cert.display().to_string(), &presented, &trust, &req.host, &Policy::default(), at)
+    let policy = Policy { max_depth: req.max_depth };
+    verify_ders(&req.cert.display().to_string(), &presented, &trust, &req.host, &policy, at)
 }
 
 /// [`verify`] on certificates already in memory: `presented` is the leaf then what the server

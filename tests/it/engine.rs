@@ -376,3 +376,252 @@ fn tag(dir: &std::path::Path) -> String {
     assert_eq!(t.len(), 6, "a 6-hex-digit tag: {t}");
     t
 }
+
+// ---------------------------------------------------------------------------------------------
+// Path building and name constraints over chains made here with rcgen.
+
+mod built {
+    use pki_lab::catalogue::rules::RuleId;
+    use pki_lab::verdict::engine::{self, Policy, Trust};
+    use pki_lab::verdict::report;
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, GeneralSubtree, IsCa,
+        Issuer, KeyPair, KeyUsagePurpose, NameConstraints,
+    };
+    use rustls::pki_types::CertificateDer;
+    use time::{Duration, OffsetDateTime};
+
+    fn named(cn: &str, now: OffsetDateTime, sans: Vec<String>) -> CertificateParams {
+        let mut p = CertificateParams::new(sans).expect("params");
+        p.distinguished_name = DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.not_before = now - Duration::days(1);
+        p.not_after = now + Duration::days(90);
+        p.use_authority_key_identifier_extension = true;
+        p
+    }
+
+    fn ca(cn: &str, now: OffsetDateTime) -> CertificateParams {
+        let mut p = named(cn, now, Vec::new());
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p.use_authority_key_identifier_extension = false;
+        p
+    }
+
+    fn leaf(sans: Vec<String>, now: OffsetDateTime) -> CertificateParams {
+        let mut p = named(&sans[0], now, sans.clone());
+        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        p
+    }
+
+    fn root(cn: &str, now: OffsetDateTime) -> (CertificateDer<'static>, Issuer<'static, KeyPair>) {
+        let key = KeyPair::generate().expect("key");
+        let params = ca(cn, now);
+        let der = params.self_signed(&key).expect("self-sign").der().clone();
+        (der, Issuer::new(params, key))
+    }
+
+    #[test]
+    fn path_building_drops_an_expired_cross_sign_and_chooses_the_valid_one() {
+        let now = OffsetDateTime::now_utc();
+        let (root_a, issuer_a) = root("Old Root", now);
+        let (root_b, issuer_b) = root("New Root", now);
+        // One intermediate (one name, one key), cross-signed by both roots; the old signature
+        // has expired, as when a cross-signed root ran out in 2021.
+        let key = KeyPair::generate().expect("key");
+        let mut old = ca("Cross-signed CA", now);
+        old.not_after = now - Duration::days(1);
+        let via_a = old.signed_by(&key, &issuer_a).expect("sign").der().clone();
+        let via_b = ca("Cross-signed CA", now).signed_by(&key, &issuer_b).expect("sign").der().clone();
+        let inter = Issuer::new(ca("Cross-signed CA", now), key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["cross.test".into()], now).signed_by(&leaf_key, &inter).expect("sign").der().clone();
+        let trust = Trust { roots: vec![root_a, root_b], ..Default::default() };
+
+        let e =
+            engine::evaluate_with(&[leaf.clone(), via_a.clone(), via_b], "cross.test", &trust, now, &Policy::default());
+        assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
+        assert_eq!(e.paths.len(), 2, "{:?}", e.paths);
+        assert_eq!(e.paths[0].failed, [RuleId::ValidityExpired]);
+        assert!(!e.paths[0].chosen && e.paths[0].end == "trusted");
+        assert!(e.paths[0].certs[2].starts_with("root CN=Old Root"), "{:?}", e.paths[0].certs);
+        assert!(e.paths[1].failed.is_empty() && e.paths[1].chosen);
+        assert!(e.paths[1].certs[2].starts_with("root CN=New Root"), "{:?}", e.paths[1].certs);
+
+        // The control: with only the expired cross-sign sent, there is no other path.
+        let r =
+            report::verify_ders("leaf", &[leaf, via_a], &trust, "cross.test", &Policy::default(), now).expect("verify");
+        assert_eq!(r.failed, [RuleId::ValidityExpired], "control: only the expired cross-sign was sent");
+        assert_eq!(r.paths.len(), 1);
+    }
+
+    #[test]
+    fn the_text_report_lists_each_path_tried_and_why_it_was_dropped() {
+        let now = OffsetDateTime::now_utc();
+        let (root_a, issuer_a) = root("Old Root", now);
+        let (root_b, issuer_b) = root("New Root", now);
+        let key = KeyPair::generate().expect("key");
+        let mut old = ca("Cross-signed CA", now);
+        old.not_after = now - Duration::days(1);
+        let via_a = old.signed_by(&key, &issuer_a).expect("sign").der().clone();
+        let via_b = ca("Cross-signed CA", now).signed_by(&key, &issuer_b).expect("sign").der().clone();
+        let inter = Issuer::new(ca("Cross-signed CA", now), key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["cross.test".into()], now).signed_by(&leaf_key, &inter).expect("sign").der().clone();
+        let trust = Trust { roots: vec![root_a, root_b], ..Default::default() };
+        let r = report::verify_ders("leaf.pem", &[leaf, via_a, via_b], &trust, "cross.test", &Policy::default(), now)
+            .expect("verify");
+        let text = r.text();
+        assert!(text.contains("paths tried: 2\n"), "{text}");
+        assert!(
+            text.contains("  #1 dropped: leaf CN=cross.test <- intermediate CN=Cross-signed CA <- root CN=Old Root (trusted); fails validity.expired\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  #2 chosen: leaf CN=cross.test <- intermediate CN=Cross-signed CA <- root CN=New Root (trusted); validates\n"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&r).expect("json");
+        assert_eq!(json["paths"][0]["failed"][0], "validity.expired");
+        assert_eq!(json["paths"][1]["chosen"], true);
+    }
+
+    /// A root constraining `n` DNS subtrees and a leaf it signs with `n` names, all inside them.
+    fn constrained_chain(n: usize, now: OffsetDateTime) -> (Vec<CertificateDer<'static>>, Trust) {
+        let key = KeyPair::generate().expect("key");
+        let mut params = ca("Constrained Root", now);
+        params.name_constraints = Some(NameConstraints {
+            permitted_subtrees: (0..n).map(|i| GeneralSubtree::DnsName(format!("t{i}.test"))).collect(),
+            excluded_subtrees: Vec::new(),
+        });
+        let root = params.self_signed(&key).expect("self-sign").der().clone();
+        let issuer = Issuer::new(params, key);
+        let sans: Vec<String> = (0..n).map(|i| format!("t{i}.test")).collect();
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(sans, now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+        (vec![leaf], Trust { roots: vec![root], ..Default::default() })
+    }
+
+    #[test]
+    fn a_thousand_names_against_a_thousand_constraints_fail_the_budget_rule_alone() {
+        let now = OffsetDateTime::now_utc();
+        let (chain, trust) = constrained_chain(1024, now);
+        let r = engine::evaluate(&chain, "t0.test", &trust, now);
+        assert_eq!(engine::failed(&r), [RuleId::ChainNameConstraintsBudget], "{}", engine::render_text(&r));
+        let budget = r.iter().find(|x| x.rule == RuleId::ChainNameConstraintsBudget).expect("budget rule");
+        assert!(
+            budget.evidence.starts_with("1049600 comparisons (1025 names × 1024 subtrees of root CN=Constrained Root)"),
+            "{}",
+            budget.evidence
+        );
+        let nc = r.iter().find(|x| x.rule == RuleId::ChainNameConstraints).expect("nc rule");
+        assert!(nc.evidence.starts_with("not checked: 1049600 comparisons exceed the budget"), "{}", nc.evidence);
+
+        // The control: the same shape, small, is checked and passes.
+        let (chain, trust) = constrained_chain(16, now);
+        let r = engine::evaluate(&chain, "t0.test", &trust, now);
+        assert_eq!(engine::failed(&r), Vec::<RuleId>::new(), "{}", engine::render_text(&r));
+        let nc = r.iter().find(|x| x.rule == RuleId::ChainNameConstraints).expect("nc rule");
+        assert!(nc.evidence.starts_with("17 names below root CN=Constrained Root lie within"), "{}", nc.evidence);
+    }
+
+    /// A leaf with `sans` and `cn`, signed by a fresh root, and the trust in that root.
+    fn leaf_under_root(
+        sans: Vec<rcgen::SanType>,
+        cn: &str,
+        now: OffsetDateTime,
+    ) -> (Vec<CertificateDer<'static>>, Trust) {
+        let (root, issuer) = root("Names Root", now);
+        let mut p = leaf(vec!["placeholder.test".into()], now);
+        p.subject_alt_names = sans;
+        p.distinguished_name = DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        let key = KeyPair::generate().expect("key");
+        let leaf = p.signed_by(&key, &issuer).expect("sign").der().clone();
+        (vec![leaf], Trust { roots: vec![root], ..Default::default() })
+    }
+
+    #[test]
+    fn each_malformed_name_fails_its_own_rule_beside_a_control() {
+        use rcgen::SanType;
+        let now = OffsetDateTime::now_utc();
+        let dns = |d: &str| SanType::DnsName(d.try_into().expect("ia5"));
+        let ip = |a: &str| SanType::IpAddress(a.parse().expect("ip"));
+        let cases: Vec<(Vec<SanType>, &str, &str, Vec<RuleId>)> = vec![
+            (vec![dns("*.example.com")], "*.example.com", "www.example.com", vec![]),
+            (
+                vec![dns("w*.example.com")],
+                "w*.example.com",
+                "www.example.com",
+                vec![RuleId::NameMismatch, RuleId::NameWildcardPosition],
+            ),
+            (vec![dns("*.co.uk")], "*.co.uk", "example.co.uk", vec![RuleId::NameWildcardPublicSuffix]),
+            (vec![dns("_acme.example.com")], "_acme.example.com", "_acme.example.com", vec![RuleId::NameSanSyntax]),
+            (vec![dns("127.0.0.1")], "127.0.0.1", "127.0.0.1", vec![RuleId::NameMismatch, RuleId::NameIpInDns]),
+            (vec![ip("127.0.0.1")], "127.0.0.1", "127.0.0.1", vec![]),
+            (vec![ip("127.0.0.1")], "0x7f000001", "127.0.0.1", vec![RuleId::NameCnNotInSan]),
+            (vec![ip("2001:db8::1")], "2001:DB8::1", "2001:db8::1", vec![RuleId::NameCnNotInSan]),
+            // A CN that names nothing of the SAN is reported, not failed (clients ignore it).
+            (vec![dns("example.com")], "example.org", "example.com", vec![]),
+        ];
+        for (sans, cn, host, want) in cases {
+            let (chain, trust) = leaf_under_root(sans, cn, now);
+            let r = engine::evaluate(&chain, host, &trust, now);
+            assert_eq!(engine::failed(&r), want, "CN={cn} for {host}:\n{}", engine::render_text(&r));
+        }
+        let (chain, trust) = leaf_under_root(vec![dns("example.com")], "example.org", now);
+        let r = engine::evaluate(&chain, "example.com", &trust, now);
+        let e = &r.iter().find(|x| x.rule == RuleId::NameCnNotInSan).expect("rule").evidence;
+        assert!(
+            e.starts_with("CN=example.org names none of the leaf's subjectAltName values (DNS:example.com)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn max_depth_counts_intermediates_and_duplicates_are_their_own_rule() {
+        let now = OffsetDateTime::now_utc();
+        let (root_der, root_issuer) = root("Depth Root", now);
+        let key = KeyPair::generate().expect("key");
+        let inter = ca("Depth CA", now).signed_by(&key, &root_issuer).expect("sign").der().clone();
+        let issuer = Issuer::new(ca("Depth CA", now), key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["deep.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+        let trust = Trust { roots: vec![root_der], ..Default::default() };
+        let chain = vec![leaf.clone(), inter.clone()];
+        let at_most = |n| Policy { max_depth: Some(n) };
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &at_most(0));
+        assert_eq!(engine::failed(&e.results), [RuleId::ChainMaxDepth], "{}", engine::render_text(&e.results));
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &at_most(1));
+        assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
+        let r = engine::evaluate(&[leaf, inter.clone(), inter], "deep.test", &trust, now);
+        assert_eq!(engine::failed(&r), [RuleId::ChainDuplicateCertificate], "{}", engine::render_text(&r));
+        let e = &r.iter().find(|x| x.rule == RuleId::ChainDuplicateCertificate).expect("rule").evidence;
+        assert_eq!(e, "the server sent the same certificate twice: CN=Depth CA as #2 and again as #3");
+    }
+
+    #[test]
+    fn a_trusted_root_that_cannot_sign_certificates_fails_the_anchor_rule_alone() {
+        let now = OffsetDateTime::now_utc();
+        let key = KeyPair::generate().expect("key");
+        let mut params = ca("Signing-less Root", now);
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let root_der = params.self_signed(&key).expect("self-sign").der().clone();
+        let issuer = Issuer::new(params, key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["anchor.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+        let trust = Trust { roots: vec![root_der], ..Default::default() };
+        let r = engine::evaluate(std::slice::from_ref(&leaf), "anchor.test", &trust, now);
+        assert_eq!(engine::failed(&r), [RuleId::TrustAnchorNotCa], "{}", engine::render_text(&r));
+        let e = &r.iter().find(|x| x.rule == RuleId::TrustAnchorNotCa).expect("rule").evidence;
+        assert!(
+            e.starts_with("trusted root CN=Signing-less Root is not a well-formed CA: keyUsage without keyCertSign"),
+            "{e}"
+        );
+        // One fault, one rule: 120 days on the leaf's dates and the root's fail too, each its own.
+        let r = engine::evaluate(&[leaf], "anchor.test", &trust, now + Duration::days(120));
+        assert_eq!(engine::failed(&r), [RuleId::ValidityExpired, RuleId::TrustAnchorExpired, RuleId::TrustAnchorNotCa]);
+    }
+}
