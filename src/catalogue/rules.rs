@@ -218,7 +218,7 @@ rules! {
         "public keys are strong enough (RSA at least 2048 bits)";
     KeyAlgorithm = "key.algorithm", Verification, Offline, Baseline, "BR §6.1.5, §7.1.3.1",
         "public keys are RSA, ECDSA P-256/P-384/P-521 or Ed25519 (no DSA, no P-192)";
-    KeyRsaModulus = "key.rsa-modulus", Verification, Offline, Baseline, "BR §6.1.6",
+    KeyRsaModulus = "key.rsa-modulus", Verification, Offline, Baseline, "BR §6.1.5, §6.1.6",
         "an RSA modulus is a multiple of 8 bits and its exponent odd and at least 3";
     // Encoding and fields (RFC 5280 §4.1, §4.2).
     EncodingSerial = "encoding.serial", Verification, Offline, Must, "RFC 5280 §4.1.2.2",

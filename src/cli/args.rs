@@ -30,6 +30,8 @@ pub enum Command {
     Init(InitArgs),
     /// List the scenario catalogue: what each breaks and what clients do with it
     Scenarios(ScenariosArgs),
+    /// List the rules a verdict decides: step, class, where each is written, the check
+    Rules(RulesArgs),
     /// Describe a certificate or chain (a PEM file or a scenario name) for a human
     Inspect(InspectArgs),
     /// Start a TLS test server for each scenario (initialising a lab if there is none)
@@ -493,6 +495,18 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct ScenariosArgs {
     /// Print JSON (the templates, in catalogue order) instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Classes: must (a MUST of RFC 5280, RFC 9525 or RFC 8446 for the validator), baseline (a CA/Browser
+Forum Baseline Requirement), some-clients (a policy only some clients apply). Decided: offline (from
+files: verify, and probe on the chain sent) or live (only in a handshake: probe)."
+)]
+pub struct RulesArgs {
+    /// Print JSON (every rule with id, step, kind, class, source and check, in table order)
     #[arg(long)]
     pub json: bool,
 }

@@ -13,6 +13,7 @@ mod init;
 mod issue;
 mod lab;
 mod probe;
+mod rules;
 mod serve;
 mod trust;
 mod values;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Init(args) => init::init(&dir, args, now),
         Command::Scenarios(args) => catalogue::scenarios(&dir, args),
+        Command::Rules(args) => rules::rules(args),
         Command::Inspect(args) => catalogue::inspect(&dir, args, now),
         Command::Serve(args) => serve::serve(&dir, args, now),
         Command::Probe(args) => probe::probe(&dir, args, now),

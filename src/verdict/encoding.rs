@@ -155,3 +155,88 @@ pub(super) fn aia(chain: &Chain<'_, '_>) -> (Status, String) {
     }
     decide(fails, || format!("well formed, not critical: {}", seen.join("; ")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::crypto::testkit::*;
+    use crate::catalogue::rules::RuleId;
+
+    #[test]
+    fn serials_are_positive_non_zero_and_at_most_20_octets() {
+        let p = pki();
+        let chain = |leaf: Vec<u8>| eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]);
+        let with_serial = |raw: &[u8]| resign(&p.leaf, &p.inter.key, None, |f| f[1] = tlv(0x02, raw));
+        let e = only(&chain(with_serial(&[0xff, 0x01])), &[RuleId::EncodingSerial]);
+        assert_eq!(e, "leaf CN=localhost serial ff:01 is negative");
+        let e = only(&chain(with_serial(&[0x00])), &[RuleId::EncodingSerial]);
+        assert_eq!(e, "leaf CN=localhost serial 00 is zero");
+        let e = only(&chain(with_serial(&[0x01; 21])), &[RuleId::EncodingSerial]);
+        assert!(e.ends_with("is 21 octets long (at most 20)"), "{e}");
+        // Controls: 20 octets, and 20 with the 0x00 DER adds before a set top bit.
+        only(&chain(with_serial(&[0x01; 20])), &[]);
+        let mut top = vec![0x00];
+        top.extend([0x80; 20]);
+        only(&chain(with_serial(&top)), &[]);
+    }
+
+    fn validity(not_before: (u8, &str), not_after: (u8, &str)) -> Vec<u8> {
+        seq(&[tlv(not_before.0, not_before.1.as_bytes()), tlv(not_after.0, not_after.1.as_bytes())])
+    }
+
+    #[test]
+    fn dates_before_2050_are_utc_time() {
+        let p = pki();
+        let chain = |leaf: Vec<u8>| eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]);
+        let v = validity((0x18, "20260501000000Z"), (0x17, "260801000000Z"));
+        let e = only(&chain(resign(&p.leaf, &p.inter.key, None, |f| f[4] = v)), &[RuleId::EncodingTime]);
+        assert_eq!(
+            e,
+            "leaf CN=localhost notBefore 2026-05-01T00:00Z is GeneralizedTime; before 2050 it must be UTCTime"
+        );
+        let v = validity((0x17, "260501000000Z"), (0x17, "260801000000Z"));
+        only(&chain(resign(&p.leaf, &p.inter.key, None, |f| f[4] = v)), &[]);
+    }
+
+    #[test]
+    fn extensions_need_version_3() {
+        let p = pki();
+        let v2 = resign(&p.leaf, &p.inter.key, None, |f| f[0] = vec![0xa0, 0x03, 0x02, 0x01, 0x01]);
+        let e = only(&eval(&[der(v2), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::EncodingVersion]);
+        assert_eq!(e, "leaf CN=localhost has extensions but is v2 (extensions need v3)");
+    }
+
+    #[test]
+    fn an_extension_twice_fails_duplicate_extension() {
+        let p = pki();
+        let twice = resign_exts(&p.leaf, &p.inter.key, |exts| {
+            let aki = exts.iter().find(|e| e.oid == AKI).expect("AKI").clone();
+            exts.push(aki);
+        });
+        let e =
+            only(&eval(&[der(twice), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::EncodingDuplicateExtension]);
+        assert_eq!(e, "leaf CN=localhost has extension authorityKeyIdentifier (2.5.29.35) 2 times");
+    }
+
+    #[test]
+    fn authority_info_access_is_well_formed_and_not_critical() {
+        let p = pki();
+        let ca_issuers = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]);
+        let aia = seq(&[seq(&[ca_issuers, tlv(0x86, b"http://127.0.0.1/ca.der")])]);
+        let mut ext = rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], aia);
+        let ok = leaf(&p.inter, |l| l.custom_extensions = vec![ext.clone()]);
+        let r = eval(&[ok, p.inter.der.clone()], &p.root.der, &[]);
+        only(&r, &[]);
+        assert_eq!(
+            status(&r, RuleId::EncodingAia).1,
+            "well formed, not critical: leaf CN=localhost authorityInfoAccess http://127.0.0.1/ca.der"
+        );
+        ext.set_criticality(true);
+        let critical = leaf(&p.inter, |l| l.custom_extensions = vec![ext]);
+        let e = only(&eval(&[critical, p.inter.der.clone()], &p.root.der, &[]), &[RuleId::EncodingAia]);
+        assert_eq!(e, "leaf CN=localhost: authorityInfoAccess is critical (it must not be)");
+        let empty = rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], vec![0x30, 0x00]);
+        let empty = leaf(&p.inter, |l| l.custom_extensions = vec![empty]);
+        let e = only(&eval(&[empty, p.inter.der.clone()], &p.root.der, &[]), &[RuleId::EncodingAia]);
+        assert_eq!(e, "leaf CN=localhost: authorityInfoAccess is empty");
+    }
+}

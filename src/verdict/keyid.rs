@@ -107,3 +107,54 @@ pub(super) fn ski_critical(chain: &Chain<'_, '_>) -> (Status, String) {
     }
     decide(fails, || format!("{seen} subjectKeyIdentifier{} not critical", plural(seen)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::crypto::testkit::*;
+    use crate::catalogue::rules::RuleId;
+
+    #[test]
+    fn a_conformant_chain_fails_no_rule_and_carries_every_key_identifier() {
+        let p = pki();
+        let r = eval(&[p.leaf.clone(), p.inter.der.clone()], &p.root.der, &[]);
+        only(&r, &[]);
+        assert_eq!(status(&r, RuleId::KeyIdAkiMissing).1, "2 certificates carry an authorityKeyIdentifier");
+        assert_eq!(status(&r, RuleId::KeyIdSkiMissing).1, "1 CA certificate carries a subjectKeyIdentifier");
+    }
+
+    #[test]
+    fn a_leaf_without_aki_fails_aki_missing_only() {
+        let p = pki();
+        let leaf = leaf(&p.inter, |l| l.use_authority_key_identifier_extension = false);
+        let e = only(&eval(&[leaf, p.inter.der.clone()], &p.root.der, &[]), &[RuleId::KeyIdAkiMissing]);
+        assert_eq!(e, "leaf CN=localhost has no authorityKeyIdentifier");
+    }
+
+    #[test]
+    fn a_critical_aki_or_one_without_key_identifier_fails_aki_malformed() {
+        let p = pki();
+        let critical = resign_exts(&p.leaf, &p.inter.key, |exts| {
+            exts.iter_mut().filter(|e| e.oid == AKI).for_each(|e| e.critical = true)
+        });
+        let e = only(&eval(&[der(critical), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::KeyIdAkiMalformed]);
+        assert_eq!(e, "leaf CN=localhost: authorityKeyIdentifier is critical (it must not be)");
+        let empty = resign_exts(&p.leaf, &p.inter.key, |exts| {
+            exts.iter_mut().filter(|e| e.oid == AKI).for_each(|e| e.value = vec![0x30, 0x00])
+        });
+        let e = only(&eval(&[der(empty), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::KeyIdAkiMalformed]);
+        assert_eq!(e, "leaf CN=localhost: authorityKeyIdentifier has no keyIdentifier (empty)");
+    }
+
+    #[test]
+    fn a_ca_without_ski_fails_ski_missing_and_a_critical_ski_fails_ski_critical() {
+        let p = pki();
+        let inter = resign_exts(&p.inter.der, &p.root.key, |exts| exts.retain(|e| e.oid != SKI));
+        let e = only(&eval(&[p.leaf.clone(), der(inter)], &p.root.der, &[]), &[RuleId::KeyIdSkiMissing]);
+        assert_eq!(e, "intermediate CN=Test Intermediate is a CA without a subjectKeyIdentifier");
+        let inter = resign_exts(&p.inter.der, &p.root.key, |exts| {
+            exts.iter_mut().filter(|e| e.oid == SKI).for_each(|e| e.critical = true)
+        });
+        let e = only(&eval(&[p.leaf.clone(), der(inter)], &p.root.der, &[]), &[RuleId::KeyIdSkiCritical]);
+        assert_eq!(e, "intermediate CN=Test Intermediate: subjectKeyIdentifier is critical (it must not be)");
+    }
+}

@@ -6,6 +6,7 @@ use x509_parser::extensions::{ExtendedKeyUsage, ParsedExtension};
 
 use super::engine::*;
 use super::{crypto::*, path::*, validity::plural};
+use crate::catalogue::rules::RuleId;
 
 pub(super) fn purpose_eku(chain: &Chain<'_, '_>) -> (Status, String) {
     let leaf = short_name(chain.leaf().subject());
@@ -28,7 +29,8 @@ pub(super) fn purpose_eku(chain: &Chain<'_, '_>) -> (Status, String) {
         return (
             Status::Pass,
             format!(
-                "leaf {leaf} extendedKeyUsage has anyExtendedKeyUsage, which RFC 5280 lets stand for every purpose (OpenSSL accepts it); the BR and webpki do not: purpose.any-eku"
+                "leaf {leaf} extendedKeyUsage has anyExtendedKeyUsage, which RFC 5280 lets stand for every purpose (OpenSSL accepts it); the BR and webpki do not: {}",
+                RuleId::PurposeAnyEku
             ),
         );
     }
@@ -54,7 +56,9 @@ pub(super) fn any_eku(chain: &Chain<'_, '_>) -> (Status, String) {
     let who = chain.label(0);
     match eku_of(chain.leaf()) {
         None => (Status::NotApplicable, format!("{who} has no extendedKeyUsage")),
-        Some(Err(_)) => (Status::NotApplicable, format!("{who}: extendedKeyUsage does not parse (purpose.eku)")),
+        Some(Err(_)) => {
+            (Status::NotApplicable, format!("{who}: extendedKeyUsage does not parse ({})", RuleId::PurposeEku))
+        }
         Some(Ok((eku, _))) if eku.any => {
             let with = if eku.server_auth { " beside serverAuth" } else { " in place of serverAuth" };
             (
@@ -133,3 +137,63 @@ fn eku_of<'x, 'a>(x: &'x X509Certificate<'a>) -> Option<std::result::Result<(&'x
 }
 
 // ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use rcgen::ExtendedKeyUsagePurpose as Eku;
+
+    use super::super::crypto::testkit::*;
+    use crate::catalogue::rules::RuleId;
+    use crate::verdict::engine::Status;
+
+    #[test]
+    fn any_extended_key_usage_fails_any_eku_and_not_eku() {
+        let p = pki();
+        let leaf = leaf(&p.inter, |l| l.extended_key_usages = vec![Eku::Any]);
+        let r = eval(&[leaf, p.inter.der.clone()], &p.root.der, &[]);
+        let e = only(&r, &[RuleId::PurposeAnyEku]);
+        assert_eq!(
+            e,
+            "leaf CN=localhost extendedKeyUsage has anyExtendedKeyUsage in place of serverAuth; the BR forbid it in a TLS server certificate"
+        );
+        assert_eq!(status(&r, RuleId::PurposeEku).0, Status::Pass);
+        let r = eval(&[p.leaf.clone(), p.inter.der.clone()], &p.root.der, &[]);
+        assert_eq!(status(&r, RuleId::PurposeAnyEku).0, Status::Pass);
+    }
+
+    #[test]
+    fn a_leaf_without_extended_key_usage_fails_eku_missing() {
+        let p = pki();
+        let leaf = leaf(&p.inter, |l| l.extended_key_usages = vec![]);
+        let e = only(&eval(&[leaf, p.inter.der.clone()], &p.root.der, &[]), &[RuleId::PurposeEkuMissing]);
+        assert!(e.starts_with("leaf CN=localhost has no extendedKeyUsage"), "{e}");
+    }
+
+    #[test]
+    fn a_critical_extended_key_usage_fails_eku_critical() {
+        let p = pki();
+        let leaf = resign_exts(&p.leaf, &p.inter.key, |exts| {
+            exts.iter_mut().filter(|e| e.oid == EKU).for_each(|e| e.critical = true)
+        });
+        let e = only(&eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::PurposeEkuCritical]);
+        assert_eq!(e, "leaf CN=localhost: extendedKeyUsage is critical (the BR say not critical)");
+    }
+
+    #[test]
+    fn a_ca_whose_extended_key_usage_lacks_server_auth_fails_ca_eku() {
+        let root = root();
+        let inter = ca(&root, |c| c.extended_key_usages = vec![Eku::ClientAuth]);
+        let leaf = leaf(&inter, |_| {});
+        let e = only(&eval(&[leaf, inter.der.clone()], &root.der, &[]), &[RuleId::PurposeCaEku]);
+        assert_eq!(
+            e,
+            "intermediate CN=Test Intermediate extendedKeyUsage lacks serverAuth: webpki and Go refuse the leaves it issues"
+        );
+        // Control: with serverAuth the chain passes.
+        let inter = ca(&root, |c| c.extended_key_usages = vec![Eku::ServerAuth]);
+        let leaf = super::super::crypto::testkit::leaf(&inter, |_| {});
+        let r = eval(&[leaf, inter.der.clone()], &root.der, &[]);
+        only(&r, &[]);
+        assert_eq!(status(&r, RuleId::PurposeCaEku).0, Status::Pass);
+    }
+}

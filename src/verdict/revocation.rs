@@ -296,6 +296,143 @@ pub(super) fn crl_scope(chain: &Chain<'_, '_>, crls: &Crls<'_>, _now: i64) -> (S
 mod tests {
     use super::*;
 
+    use rcgen::{
+        CertificateRevocationListParams, CrlDistributionPoint, CrlIssuingDistributionPoint, CrlScope, KeyIdMethod,
+        KeyUsagePurpose as Ku, SerialNumber,
+    };
+    use rustls::pki_types::CertificateRevocationListDer;
+    use time::Duration;
+
+    use super::super::crypto::testkit::*;
+    use crate::catalogue::rules::RuleId;
+
+    fn crl_params() -> CertificateRevocationListParams {
+        CertificateRevocationListParams {
+            this_update: now() - Duration::hours(1),
+            next_update: now() + Duration::days(7),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: vec![],
+            key_identifier_method: KeyIdMethod::Sha256,
+        }
+    }
+
+    fn crl(
+        issuer: &Ca,
+        edit: impl FnOnce(&mut CertificateRevocationListParams),
+    ) -> CertificateRevocationListDer<'static> {
+        let mut p = crl_params();
+        edit(&mut p);
+        p.signed_by(&issuer.issuer()).expect("CRL").der().clone()
+    }
+
+    #[test]
+    fn a_conformant_crl_passes_every_crl_rule() {
+        let p = pki();
+        let r = eval(&[p.leaf.clone(), p.inter.der.clone()], &p.root.der, &[crl(&p.inter, |_| {})]);
+        only(&r, &[]);
+        for rule in [
+            RuleId::RevocationCrlSignature,
+            RuleId::RevocationCrlSign,
+            RuleId::RevocationCrlNumber,
+            RuleId::RevocationCrlStale,
+            RuleId::RevocationCrlScope,
+        ] {
+            assert_eq!(status(&r, rule).0, Status::Pass, "{rule}");
+        }
+        let r = eval(&[p.leaf.clone(), p.inter.der.clone()], &p.root.der, &[]);
+        assert_eq!(status(&r, RuleId::RevocationCrlStale), (Status::NotApplicable, "no CRL given (--crl)".to_string()));
+    }
+
+    #[test]
+    fn a_crl_whose_signature_does_not_verify_fails_crl_signature() {
+        let p = pki();
+        let good = crl(&p.inter, |_| {});
+        // Re-signed with another key: the issuer's key no longer verifies it.
+        let other = rcgen::KeyPair::generate().expect("key");
+        let bad = resign(&good, &other, None, |_| {});
+        let e = only(
+            &eval(&[p.leaf.clone(), p.inter.der.clone()], &p.root.der, &[bad.into()]),
+            &[RuleId::RevocationCrlSignature],
+        );
+        assert_eq!(e, "the CRL of CN=Test Intermediate: the ecdsa-with-SHA256 signature does not verify with its key");
+    }
+
+    #[test]
+    fn a_crl_issuer_without_crl_sign_fails_crl_sign() {
+        let root = root();
+        let inter = ca(&root, |c| c.key_usages = vec![Ku::KeyCertSign, Ku::DigitalSignature]);
+        let leaf = leaf(&inter, |_| {});
+        // rcgen refuses to sign for a CA without cRLSign: sign with the same name and key.
+        let mut params = inter.params.clone();
+        params.key_usages.push(Ku::CrlSign);
+        let list = crl_params().signed_by(&rcgen::Issuer::new(params, &inter.key)).expect("CRL").der().clone();
+        let r = eval(&[leaf, inter.der.clone()], &root.der, &[list]);
+        let e = only(&r, &[RuleId::RevocationCrlSign]);
+        assert!(
+            e.starts_with(
+                "the CRL of CN=Test Intermediate is signed by intermediate CN=Test Intermediate, whose keyUsage ("
+            ) && e.ends_with("lacks cRLSign"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_crl_without_crl_number_or_with_a_critical_one_fails_crl_number() {
+        let p = pki();
+        let chain = [p.leaf.clone(), p.inter.der.clone()];
+        let none = resign_exts(&crl(&p.inter, |_| {}), &p.inter.key, |exts| exts.retain(|e| e.oid != CRL_NUMBER));
+        let e = only(&eval(&chain, &p.root.der, &[none.into()]), &[RuleId::RevocationCrlNumber]);
+        assert_eq!(e, "the CRL of CN=Test Intermediate has no cRLNumber");
+        let critical = resign_exts(&crl(&p.inter, |_| {}), &p.inter.key, |exts| {
+            exts.iter_mut().filter(|e| e.oid == CRL_NUMBER).for_each(|e| e.critical = true)
+        });
+        let e = only(&eval(&chain, &p.root.der, &[critical.into()]), &[RuleId::RevocationCrlNumber]);
+        assert_eq!(e, "the CRL of CN=Test Intermediate: cRLNumber is critical (it must not be)");
+    }
+
+    #[test]
+    fn a_crl_past_its_next_update_or_not_yet_issued_fails_crl_stale() {
+        let p = pki();
+        let chain = [p.leaf.clone(), p.inter.der.clone()];
+        let old = crl(&p.inter, |c| {
+            c.this_update = now() - Duration::days(10);
+            c.next_update = now() - Duration::days(3);
+        });
+        let e = only(&eval(&chain, &p.root.der, &[old]), &[RuleId::RevocationCrlStale]);
+        assert!(
+            e.starts_with("the CRL of CN=Test Intermediate nextUpdate ")
+                && e.ends_with("passed 3 days ago: a fresher CRL is due"),
+            "{e}"
+        );
+        let future = crl(&p.inter, |c| {
+            c.this_update = now() + Duration::days(1);
+            c.next_update = now() + Duration::days(8);
+        });
+        let e = only(&eval(&chain, &p.root.der, &[future]), &[RuleId::RevocationCrlStale]);
+        assert!(e.ends_with("is in 1 day, not yet issued"), "{e}");
+    }
+
+    #[test]
+    fn a_crl_of_ca_certificates_only_does_not_cover_a_leaf() {
+        let p = pki();
+        let scoped = |scope| {
+            crl(&p.inter, |c| {
+                c.issuing_distribution_point = Some(CrlIssuingDistributionPoint {
+                    distribution_point: CrlDistributionPoint { uris: vec!["http://127.0.0.1/inter.crl".into()] },
+                    scope: Some(scope),
+                })
+            })
+        };
+        let chain = [p.leaf.clone(), p.inter.der.clone()];
+        let e = only(&eval(&chain, &p.root.der, &[scoped(CrlScope::CaCertsOnly)]), &[RuleId::RevocationCrlScope]);
+        assert_eq!(
+            e,
+            "the CRL of CN=Test Intermediate does not cover leaf CN=localhost: it holds CA certificates only (onlyContainsCACerts) and this is an end entity"
+        );
+        only(&eval(&chain, &p.root.der, &[scoped(CrlScope::UserCertsOnly)]), &[]);
+    }
+
     #[test]
     fn serials_compare_without_leading_zeros() {
         assert!(same_serial(&[0x00, 0x91, 0x02], &[0x91, 0x02]));

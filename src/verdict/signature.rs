@@ -238,7 +238,7 @@ pub(super) fn rsa_modulus(chain: &Chain<'_, '_>) -> (Status, String) {
         let who = chain.label(i);
         let bits = bit_length(rsa.modulus);
         seen.push(format!("{} RSA-{bits}", role(chain, i)));
-        if bits % 8 != 0 {
+        if !bits.is_multiple_of(8) {
             fails.push(format!("{who}: RSA modulus of {bits} bits is not a multiple of 8"));
         }
         if rsa.modulus.last().is_some_and(|b| b % 2 == 0) {
@@ -262,3 +262,116 @@ fn role(chain: &Chain<'_, '_>, i: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use x509_parser::prelude::FromDer;
+
+    use super::super::crypto::testkit::*;
+    use super::*;
+    use crate::catalogue::rules::RuleId;
+
+    const ECDSA_SHA384: &[u8] = &[0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
+    const MD5_RSA: &[u8] = &[0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x04, 0x05, 0x00];
+
+    #[test]
+    fn an_inner_algorithm_other_than_the_outer_fails_algorithm_mismatch() {
+        let p = pki();
+        let leaf = resign(&p.leaf, &p.inter.key, None, |f| f[2] = ECDSA_SHA384.to_vec());
+        let e = only(&eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::SignatureAlgorithmMismatch]);
+        assert_eq!(
+            e,
+            "leaf CN=localhost: signatureAlgorithm is ecdsa-with-SHA256 without parameters but tbsCertificate.signature is ecdsa-with-SHA384 without parameters"
+        );
+    }
+
+    #[test]
+    fn an_md5_signature_fails_weak_algorithm() {
+        let p = pki();
+        let leaf = resign(&p.leaf, &p.inter.key, Some(MD5_RSA.to_vec()), |f| f[2] = MD5_RSA.to_vec());
+        let e = only(&eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::SignatureWeakAlgorithm]);
+        assert_eq!(e, "leaf CN=localhost is signed with md5WithRSAEncryption (MD5, broken for signatures)");
+    }
+
+    /// SubjectPublicKeyInfo of an EC key on the named curve `curve` (a dotted-OID's DER).
+    fn ec_spki(curve: &[u8], point_len: usize) -> Vec<u8> {
+        let alg = seq(&[tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]), tlv(0x06, curve)]);
+        let mut bits = vec![0, 4];
+        bits.extend(vec![7; point_len - 1]);
+        seq(&[alg, tlv(0x03, &bits)])
+    }
+
+    fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
+        let alg = seq(&[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]), vec![0x05, 0x00]]);
+        let mut bits = vec![0];
+        bits.extend(seq(&[tlv(0x02, modulus), tlv(0x02, exponent)]));
+        seq(&[alg, tlv(0x03, &bits)])
+    }
+
+    #[test]
+    fn a_p192_key_is_off_the_allow_list() {
+        let p = pki();
+        let p192 = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x01];
+        let leaf = resign(&p.leaf, &p.inter.key, None, |f| f[6] = ec_spki(&p192, 49));
+        let e = only(&eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::KeyAlgorithm]);
+        assert_eq!(
+            e,
+            "leaf CN=localhost has a EC curve 1.2.840.10045.3.1.1 key; allowed are RSA, ECDSA P-256, P-384, P-521 and Ed25519"
+        );
+    }
+
+    #[test]
+    fn rsa_moduli_are_whole_octets_and_exponents_odd() {
+        let p = pki();
+        let mut odd_size = vec![0x0f];
+        odd_size.extend(vec![0xff; 256]);
+        let leaf = resign(&p.leaf, &p.inter.key, None, |f| f[6] = rsa_spki(&odd_size, &[0x01, 0x00, 0x01]));
+        let e = only(&eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::KeyRsaModulus]);
+        assert_eq!(e, "leaf CN=localhost: RSA modulus of 2052 bits is not a multiple of 8");
+        let mut good = vec![0x00, 0x80];
+        good.extend(vec![0xff; 255]);
+        let leaf = resign(&p.leaf, &p.inter.key, None, |f| f[6] = rsa_spki(&good, &[0x02]));
+        let e = only(&eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]), &[RuleId::KeyRsaModulus]);
+        assert_eq!(e, "leaf CN=localhost: RSA public exponent 0x02 is not odd and at least 3");
+        // Control: 2048 bits, exponent 65537.
+        let leaf = resign(&p.leaf, &p.inter.key, None, |f| f[6] = rsa_spki(&good, &[0x01, 0x00, 0x01]));
+        only(&eval(&[der(leaf), p.inter.der.clone()], &p.root.der, &[]), &[]);
+    }
+
+    /// RSASSA-PSS AlgorithmIdentifier: `hash`, MGF1 with `mgf_hash`, `salt` octets.
+    fn pss(hash: u8, mgf_hash: u8, salt: u8) -> Vec<u8> {
+        let sha2 = |n: u8| seq(&[tlv(0x06, &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, n]), vec![0x05, 0x00]]);
+        let mgf1 = seq(&[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08]), sha2(mgf_hash)]);
+        let params = seq(&[tlv(0xa0, &sha2(hash)), tlv(0xa1, &mgf1), tlv(0xa2, &tlv(0x02, &[salt]))]);
+        seq(&[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a]), params])
+    }
+
+    fn problems(der: &[u8]) -> Vec<String> {
+        let (_, alg) = AlgorithmIdentifier::from_der(der).expect("AlgorithmIdentifier");
+        pss_problems(&alg)
+    }
+
+    #[test]
+    fn rsa_pss_parameters_use_one_hash_and_a_salt_as_long() {
+        assert!(problems(&pss(1, 1, 32)).is_empty(), "SHA-256, MGF1-SHA-256, salt 32 is the BR's encoding");
+        assert!(problems(&pss(3, 3, 64)).is_empty());
+        assert_eq!(problems(&pss(1, 3, 32)), ["MGF1 uses SHA-512 but the message hash is SHA-256"]);
+        assert_eq!(problems(&pss(2, 2, 32)), ["salt length 32 is not the 48 octets of SHA-384"]);
+        let bare = seq(&[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a])]);
+        assert_eq!(
+            problems(&bare),
+            ["RSASSA-PSS without parameters (SHA-1 by default; the BR require them spelled out)"]
+        );
+    }
+
+    #[test]
+    fn an_unknown_critical_extension_in_the_trusted_root_fails_too() {
+        let mut ext = rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55738, 9], vec![0x05, 0x00]);
+        ext.set_criticality(true);
+        let root = root_with(|r| r.custom_extensions = vec![ext]);
+        let inter = ca(&root, |_| {});
+        let leaf = leaf(&inter, |_| {});
+        let e = only(&eval(&[leaf, inter.der.clone()], &root.der, &[]), &[RuleId::ExtensionUnknownCritical]);
+        assert_eq!(e, "root CN=Test Root has critical extension 1.3.6.1.4.1.55738.9, which clients do not know");
+    }
+}

@@ -105,3 +105,67 @@ pub(super) fn leaf_key_usage(chain: &Chain<'_, '_>) -> (Status, String) {
     }
     decide(fails, || format!("{who} keyUsage ({ku}) fits its {key} key"))
 }
+
+#[cfg(test)]
+mod tests {
+    use rcgen::{KeyPair, KeyUsagePurpose as Ku, PKCS_RSA_SHA256};
+
+    use super::super::crypto::testkit::*;
+    use crate::catalogue::rules::RuleId;
+    use crate::verdict::engine::Status;
+
+    #[test]
+    fn a_ca_whose_basic_constraints_are_not_critical_fails_that_rule_only() {
+        let p = pki();
+        let inter = resign_exts(&p.inter.der, &p.root.key, |exts| {
+            exts.iter_mut().filter(|e| e.oid == BC).for_each(|e| e.critical = false)
+        });
+        let e = only(&eval(&[p.leaf.clone(), der(inter)], &p.root.der, &[]), &[RuleId::UsageBasicConstraintsCritical]);
+        assert_eq!(e, "intermediate CN=Test Intermediate: basicConstraints CA:TRUE is not marked critical");
+        let r = eval(&[p.leaf.clone(), p.inter.der.clone()], &p.root.der, &[]);
+        assert_eq!(status(&r, RuleId::UsageBasicConstraintsCritical).0, Status::Pass);
+    }
+
+    #[test]
+    fn key_cert_sign_in_a_leaf_fails_keycertsign_not_ca() {
+        let p = pki();
+        let leaf = leaf(&p.inter, |l| l.key_usages.push(Ku::KeyCertSign));
+        let e = only(&eval(&[leaf, p.inter.der.clone()], &p.root.der, &[]), &[RuleId::UsageKeyCertSignNotCa]);
+        assert_eq!(e, "leaf CN=localhost has keyUsage keyCertSign with no basicConstraints");
+    }
+
+    #[test]
+    fn a_ca_with_key_usage_but_no_key_cert_sign_fails_ca_without_keycertsign() {
+        let root = root();
+        let inter = ca(&root, |c| c.key_usages = vec![Ku::DigitalSignature, Ku::CrlSign]);
+        let leaf = leaf(&inter, |_| {});
+        let e = only(&eval(&[leaf, inter.der.clone()], &root.der, &[]), &[RuleId::UsageCaWithoutKeyCertSign]);
+        assert!(
+            e.starts_with("intermediate CN=Test Intermediate signs certificates but its keyUsage (")
+                && e.ends_with("lacks keyCertSign"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_leaf_key_usage_must_fit_its_key() {
+        let p = pki();
+        // keyEncipherment is RSA key transport: an EC key cannot do it.
+        let ec = leaf(&p.inter, |l| l.key_usages.push(Ku::KeyEncipherment));
+        let e = only(&eval(&[ec, p.inter.der.clone()], &p.root.der, &[]), &[RuleId::UsageLeafKeyUsage]);
+        assert_eq!(
+            e,
+            "leaf CN=localhost keyUsage has keyEncipherment, which a EC P-256 key cannot do (RSA key transport only)"
+        );
+        // Without digitalSignature a TLS 1.3 server cannot sign its handshake.
+        let no_sign = leaf(&p.inter, |l| l.key_usages = vec![Ku::KeyAgreement]);
+        let e = only(&eval(&[no_sign, p.inter.der.clone()], &p.root.der, &[]), &[RuleId::UsageLeafKeyUsage]);
+        assert!(e.contains("lacks digitalSignature"), "{e}");
+        // Control: an RSA key may have both.
+        let rsa = KeyPair::generate_for(&PKCS_RSA_SHA256).expect("RSA key");
+        let ok = leaf_with_key(&p.inter, &rsa, |l| l.key_usages.push(Ku::KeyEncipherment));
+        let r = eval(&[ok, p.inter.der.clone()], &p.root.der, &[]);
+        only(&r, &[]);
+        assert!(status(&r, RuleId::UsageLeafKeyUsage).1.ends_with("fits its RSA-2048 key"));
+    }
+}

@@ -4,6 +4,7 @@ use time::OffsetDateTime;
 
 use super::engine::*;
 use super::{crypto::decide, path::*};
+use crate::catalogue::rules::RuleId;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Bound {
@@ -91,7 +92,7 @@ const DAY: i64 = 86_400;
 pub(super) fn leaf_lifetime(chain: &Chain<'_, '_>, max_days: i64) -> (Status, String) {
     let who = chain.label(0);
     if inverted(chain, 0) {
-        return (Status::NotApplicable, format!("{who} has no lifetime: validity.inverted"));
+        return (Status::NotApplicable, format!("{who} has no lifetime: {}", RuleId::ValidityInverted));
     }
     let v = chain.leaf().validity();
     let seconds = v.not_after.timestamp() - v.not_before.timestamp() + 1;
@@ -103,7 +104,7 @@ pub(super) fn leaf_lifetime(chain: &Chain<'_, '_>, max_days: i64) -> (Status, St
         fmt_time(v.not_after.timestamp())
     );
     if max_days < 825 && seconds > 825 * DAY {
-        return (Status::NotApplicable, format!("{span}: over 825 days, validity.over-825-days"));
+        return (Status::NotApplicable, format!("{span}: over 825 days, {}", RuleId::ValidityOver825Days));
     }
     if seconds > max_days * DAY {
         return (Status::Fail, format!("{span}, over {max_days} days"));
@@ -116,6 +117,45 @@ pub(super) fn leaf_lifetime(chain: &Chain<'_, '_>, max_days: i64) -> (Status, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use super::super::crypto::testkit::*;
+    use crate::catalogue::rules::RuleId;
+    use crate::verdict::engine::Status;
+
+    #[test]
+    fn a_not_before_after_the_not_after_fails_inverted_and_neither_bound() {
+        let p = pki();
+        let leaf = leaf(&p.inter, |l| {
+            l.not_before = now() + time::Duration::days(1);
+            l.not_after = now() - time::Duration::days(1);
+        });
+        let r = eval(&[leaf, p.inter.der.clone()], &p.root.der, &[]);
+        let e = only(&r, &[RuleId::ValidityInverted]);
+        assert!(e.starts_with("leaf CN=localhost: notBefore ") && e.ends_with("so it is valid at no time"), "{e}");
+        assert_eq!(status(&r, RuleId::ValidityOver398Days).0, Status::NotApplicable);
+    }
+
+    #[test]
+    fn leaf_lifetimes_count_both_ends_as_the_br_do() {
+        let p = pki();
+        let lasting = |seconds: i64| {
+            let leaf = leaf(&p.inter, |l| l.not_after = l.not_before + time::Duration::seconds(seconds));
+            eval(&[leaf, p.inter.der.clone()], &p.root.der, &[])
+        };
+        // notAfter − notBefore + 1 s = 398 days exactly: allowed.
+        let r = lasting(398 * DAY - 1);
+        only(&r, &[]);
+        assert!(status(&r, RuleId::ValidityOver398Days).1.contains("lifetime 398 days (34387200 s"));
+        // One second more is a 399th day.
+        let e = only(&lasting(398 * DAY), &[RuleId::ValidityOver398Days]);
+        assert!(e.contains("lifetime 399 days (34387201 s") && e.ends_with("over 398 days"), "{e}");
+        // Over 825 days is the 825-day rule's failure alone.
+        only(&lasting(825 * DAY - 1), &[RuleId::ValidityOver398Days]);
+        let r = lasting(825 * DAY);
+        let e = only(&r, &[RuleId::ValidityOver825Days]);
+        assert!(e.ends_with("over 825 days"), "{e}");
+        assert_eq!(status(&r, RuleId::ValidityOver398Days).0, Status::NotApplicable);
+    }
 
     #[test]
     fn fmt_time_is_minutes_utc() {

@@ -128,3 +128,24 @@ fn error_messages_and_exit_codes() {
     );
     assert_error("error-verify-unknown-expect-rule", t, &o);
 }
+
+#[test]
+fn the_rule_listing_is_the_rule_table_as_text_and_json() {
+    let o = binary().arg("rules").output().expect("run pki-lab rules");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::with_settings!({ description => "pki-lab rules", omit_expression => true }, {
+        insta::assert_snapshot!("rules", stdout(&o));
+    });
+    let o = binary().args(["rules", "--json"]).output().expect("run pki-lab rules --json");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let rows = json.as_array().expect("a list");
+    assert_eq!(rows.len(), pki_lab::catalogue::rules::RULES.len());
+    for (row, rule) in rows.iter().zip(pki_lab::catalogue::rules::RULES) {
+        assert_eq!(row["id"], rule.id.as_str());
+        assert_eq!(row["class"], rule.class.as_str());
+        assert_eq!(row["source"], rule.source);
+        assert_eq!(row["step"], rule.step.as_str());
+    }
+    assert_eq!(rows[0]["kind"], "offline");
+}

@@ -70,28 +70,33 @@ fn merged(templates: &[&Template], column: usize) -> String {
     }
 }
 
-fn row(rule: &str, kind: &str, check: &str, templates: &[&Template]) -> String {
+fn row(rule: &str, kind: &str, class: &str, source: &str, check: &str, templates: &[&Template]) -> String {
     let names: Vec<&str> = templates.iter().map(|p| p.name.as_str()).collect();
     let [openssl, rustls, curl] = if templates.is_empty() {
         ["—".to_string(), "—".to_string(), "—".to_string()]
     } else {
         [merged(templates, 0), merged(templates, 1), merged(templates, 2)]
     };
-    format!("| {rule} | {kind} | {check} | {} | {openssl} | {rustls} | {curl} |\n", names.join(", "))
+    format!(
+        "| {rule} | {kind} | {class} | {source} | {check} | {} | {openssl} | {rustls} | {curl} |\n",
+        names.join(", ")
+    )
 }
 
 fn rules_table() -> String {
     let catalogue = Catalogue::builtin().expect("catalogue");
     let of = |rule: Option<RuleId>| catalogue.templates().iter().filter(|p| p.breaks == rule).collect::<Vec<_>>();
-    let mut t = String::from("| rule | decided | the client checks | scenarios | OpenSSL | rustls | curl |\n");
-    t.push_str("|---|---|---|---|---|---|---|\n");
-    t.push_str(&row("—", "—", "(controls: nothing is broken)", &of(None)));
+    let mut t = String::from(
+        "| rule | decided | class | written in | the client checks | scenarios | OpenSSL | rustls | curl |\n",
+    );
+    t.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    t.push_str(&row("—", "—", "—", "—", "(controls: nothing is broken)", &of(None)));
     for r in RULES {
         let kind = match r.kind {
             Kind::Offline => "offline",
             Kind::Live => "live",
         };
-        t.push_str(&row(&format!("`{}`", r.id), kind, r.check, &of(Some(r.id))));
+        t.push_str(&row(&format!("`{}`", r.id), kind, r.class.as_str(), r.source, r.check, &of(Some(r.id))));
     }
     t
 }
