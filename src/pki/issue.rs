@@ -11,7 +11,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::{
-    CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, KeyUsage, LeafSpec, RelTime, SignatureHash, Template, Validity,
+    CaSpec, ChainPolicy, Eku, Extension, IssuerRef, KeyPolicy, KeyUsage, LeafSpec, RelTime, SignatureHash, Template,
+    Validity,
 };
 use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaCert, LabCa};
@@ -406,6 +407,16 @@ pub fn tailor(like: &Template, req: &Request, now: OffsetDateTime) -> Result<Tem
     if req.names.is_empty() {
         return Err(Error::Input("give at least one name to issue for (e.g. `pki-lab issue app.test`)".into()));
     }
+    let fixed_san =
+        like.leaf.defects.iter().any(|d| {
+            matches!(d, crate::catalogue::template::Defect::Replace { extension: Extension::SubjectAltName, .. })
+        });
+    if fixed_san {
+        return Err(Error::Input(format!(
+            "--like {}: its subjectAltName is written as fixed bytes, so it cannot carry other names",
+            like.name
+        )));
+    }
     let mut p = like.clone();
     match like.breaks {
         Some(RuleId::NameNoSan) => {
@@ -423,7 +434,12 @@ pub fn tailor(like: &Template, req: &Request, now: OffsetDateTime) -> Result<Tem
             let defaults = LeafSpec::default().sans;
             let extra = like.leaf.sans.iter().filter(|s| !defaults.contains(s) && !s.contains("{name}")).cloned();
             p.leaf.sans = req.names.iter().map(|n| n.to_string()).chain(extra).collect();
-            p.leaf.cn = common_name(&req.names);
+            // Keep a defect that is the subject: an empty one, or a CN that is not a copy.
+            p.leaf.cn = match like.breaks {
+                _ if like.leaf.cn.is_empty() => String::new(),
+                Some(RuleId::NameCnNotInSan) => common_name(&req.names).to_ascii_uppercase(),
+                _ => common_name(&req.names),
+            };
         }
     }
     if req.client && !p.leaf.eku.contains(&Eku::ClientAuth) {
@@ -525,4 +541,26 @@ pub fn sign_csr(
     }
     let cert = req.signed_by(&ca.issuer).map_err(Error::rcgen("signing the CSR"))?;
     Ok(Signed { cert: cert.der().clone(), names, serial, not_before: validity.0, not_after: validity.1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::template::Catalogue;
+
+    fn tailored(like: &str, names: &[&str]) -> Result<Template> {
+        let cat = Catalogue::builtin().expect("catalogue");
+        let names = names.iter().map(|n| Name::parse(n).expect("name")).collect();
+        tailor(cat.get(like).expect("template"), &Request { names, ..Default::default() }, OffsetDateTime::now_utc())
+    }
+
+    #[test]
+    fn tailoring_keeps_a_defect_that_is_the_subject() {
+        assert_eq!(tailored("cn-not-in-san", &["app.test"]).expect("tailors").leaf_cn(), "APP.TEST");
+        assert_eq!(tailored("san-noncritical-no-subject", &["app.test"]).expect("tailors").leaf.cn, "");
+        // Control: an ordinary scenario takes the first name as its CN.
+        assert_eq!(tailored("expired", &["app.test"]).expect("tailors").leaf_cn(), "app.test");
+        let err = tailored("constraint-registered-id", &["app.test"]).expect_err("fixed SAN").to_string();
+        assert!(err.contains("written as fixed bytes"), "{err}");
+    }
 }
