@@ -557,6 +557,8 @@ mod built {
             (vec![ip("127.0.0.1")], "127.0.0.1", "127.0.0.1", vec![]),
             (vec![ip("127.0.0.1")], "0x7f000001", "127.0.0.1", vec![RuleId::NameCnNotInSan]),
             (vec![ip("2001:db8::1")], "2001:DB8::1", "2001:db8::1", vec![RuleId::NameCnNotInSan]),
+            (vec![dns("example.com")], "Example.com", "example.com", vec![RuleId::NameCnNotInSan]),
+            (vec![dns("example.com")], "example.com.", "example.com", vec![RuleId::NameCnNotInSan]),
             // A CN that names nothing of the SAN is reported, not failed (clients ignore it).
             (vec![dns("example.com")], "example.org", "example.com", vec![]),
         ];
