@@ -471,13 +471,19 @@ pub(super) fn wildcard_public_suffix(chain: &Chain<'_, '_>) -> (Status, String) 
 }
 
 /// An IP address in any text a resolver might accept: standard forms (any case, leading zeros,
-/// uncompressed), and IPv4 as one hex number (`0xC0A80101`, an inet_aton form).
+/// uncompressed), IPv4 as one hex number (`0xC0A80101`, an inet_aton form) or with zero-padded
+/// parts.
 fn lenient_ip(text: &str) -> Option<IpAddr> {
     if let Ok(ip) = text.parse::<IpAddr>() {
         return Some(ip);
     }
-    let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))?;
-    u32::from_str_radix(hex, 16).ok().map(|n| IpAddr::from(std::net::Ipv4Addr::from(n)))
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        return u32::from_str_radix(hex, 16).ok().map(|n| IpAddr::from(std::net::Ipv4Addr::from(n)));
+    }
+    // Dotted quads with leading zeros (`192.168.001.001`), which Ipv4Addr refuses.
+    let parts: Vec<u8> =
+        text.split('.').map(|p| p.parse::<u8>().ok().filter(|_| !p.is_empty())).collect::<Option<_>>()?;
+    <[u8; 4]>::try_from(parts).ok().map(IpAddr::from)
 }
 
 /// BR §7.1.4.3: a CN that names one of the leaf's subjectAltName values must be its
@@ -523,7 +529,7 @@ pub(super) fn cn_not_in_san(chain: &Chain<'_, '_>) -> (Status, String) {
         let ascii = idna::domain_to_ascii(v).ok();
         let denoted = names.iter().find(|n| match n {
             San::Ip(ip) => as_ip == Some(*ip),
-            San::Dns(d) => ascii.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(d)),
+            San::Dns(d) => ascii.as_deref().is_some_and(|a| a.strip_suffix('.').unwrap_or(a).eq_ignore_ascii_case(d)),
             San::Other(_) => false,
         });
         // A CN in a form no subjectAltName value takes can never be the copy BR §7.1.4.3 asks.
@@ -670,6 +676,8 @@ mod tests {
         assert_eq!(lenient_ip("2001:0DB8:0000::0001"), "2001:db8::1".parse().ok());
         assert_eq!(lenient_ip("example.com"), None);
         assert_eq!(lenient_ip("12345"), None, "a bare number is not taken for an address");
+        assert_eq!(lenient_ip("192.168.001.001"), "192.168.1.1".parse().ok());
+        assert_eq!(lenient_ip("1.2.3"), None);
         let v6: IpAddr = "2001:db8:0:0:1:0:0:1".parse().expect("ip");
         assert_eq!(v6.to_string(), "2001:db8::1:0:0:1", "Display writes RFC 5952 text");
     }

@@ -40,6 +40,9 @@ pub struct VerifyReport {
     pub rustls: String,
     /// Every path path building tried, in order; one is `chosen` (RFC 4158).
     pub paths: Vec<PathTried>,
+    /// Set when path building stopped at its budget with candidates left untried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_budget: Option<String>,
 }
 
 impl VerifyReport {
@@ -59,6 +62,9 @@ impl VerifyReport {
                 let mark = if p.chosen { "chosen" } else { "dropped" };
                 t.push_str(&format!("  #{} {mark}: {} ({}); {why}\n", n + 1, p.certs.join(" <- "), p.end));
             }
+        }
+        if let Some(note) = &self.path_budget {
+            t.push_str(&format!("{note}\n"));
         }
         if self.failed.is_empty() {
             t.push_str(&format!("verdict  PASS (rustls: {})\n", self.rustls));
@@ -100,5 +106,6 @@ pub fn verify_ders(
         verification: evaluation.results,
         rustls,
         paths: evaluation.paths,
+        path_budget: evaluation.budget_note,
     })
 }

@@ -563,6 +563,8 @@ mod built {
             (vec![ip("127.0.0.1")], "127.0.0.1", "127.0.0.1", vec![]),
             (vec![ip("127.0.0.1")], "0x7f000001", "127.0.0.1", vec![RuleId::NameCnNotInSan]),
             (vec![ip("2001:db8::1")], "2001:DB8::1", "2001:db8::1", vec![RuleId::NameCnNotInSan]),
+            (vec![dns("example.com")], "Example.com", "example.com", vec![RuleId::NameCnNotInSan]),
+            (vec![dns("example.com")], "example.com.", "example.com", vec![RuleId::NameCnNotInSan]),
             // A CN that names nothing of the SAN is reported, not failed (clients ignore it).
             (vec![dns("example.com")], "example.org", "example.com", vec![]),
         ];
@@ -623,5 +625,34 @@ mod built {
         // One fault, one rule: 120 days on the leaf's dates and the root's fail too, each its own.
         let r = engine::evaluate(&[leaf], "anchor.test", &trust, now + Duration::days(120));
         assert_eq!(engine::failed(&r), [RuleId::ValidityExpired, RuleId::TrustAnchorExpired, RuleId::TrustAnchorNotCa]);
+    }
+
+    #[test]
+    fn path_building_stops_at_its_budget_and_says_so() {
+        let now = OffsetDateTime::now_utc();
+        let (root_der, root_issuer) = root("Budget Root", now);
+        let key = KeyPair::generate().expect("key");
+        let inter = ca("Crowded CA", now).signed_by(&key, &root_issuer).expect("sign").der().clone();
+        let issuer = Issuer::new(ca("Crowded CA", now), key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["crowd.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+        let trust = Trust { roots: vec![root_der], ..Default::default() };
+        // 120 impostors with the issuer's name and other keys, sent before the real one.
+        let mut sent = vec![leaf.clone()];
+        for _ in 0..120 {
+            let k = KeyPair::generate().expect("key");
+            sent.push(ca("Crowded CA", now).signed_by(&k, &root_issuer).expect("sign").der().clone());
+        }
+        sent.push(inter.clone());
+        let r = report::verify_ders("leaf", &sent, &trust, "crowd.test", &Policy::default(), now).expect("verify");
+        assert_eq!(
+            r.path_budget.as_deref(),
+            Some("path building stopped at its budget (16 paths, 100 signature checks)")
+        );
+        assert!(r.text().contains("path building stopped at its budget"), "{}", r.text());
+        // The control: the real issuer alone is found at once.
+        let r =
+            report::verify_ders("leaf", &[leaf, inter], &trust, "crowd.test", &Policy::default(), now).expect("verify");
+        assert_eq!((r.failed.len(), r.path_budget), (0, None));
     }
 }
