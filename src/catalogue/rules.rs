@@ -196,7 +196,7 @@ rules! {
         "the leaf's keyUsage fits its key (digitalSignature to sign; keyEncipherment only for RSA)";
     // Extended key usage (RFC 5280 §4.2.1.12, BR §7.1.2.7.10).
     PurposeEku = "purpose.eku", Verification, Offline, Must, "RFC 5280 §4.2.1.12",
-        "the leaf's extendedKeyUsage allows serverAuth";
+        "the leaf's extendedKeyUsage, when present, allows serverAuth (anyExtendedKeyUsage counts, as RFC 5280 says)";
     PurposeAnyEku = "purpose.any-eku", Verification, Offline, Baseline, "BR §7.1.2.7.10",
         "anyExtendedKeyUsage is not accepted in place of serverAuth";
     PurposeEkuMissing = "purpose.eku-missing", Verification, Offline, Baseline, "BR §7.1.2.7.10",

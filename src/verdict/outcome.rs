@@ -61,6 +61,17 @@ pub fn alert_sent_for(e: &TlsError) -> Option<rustls::AlertDescription> {
     }
 }
 
+/// `ParseError`, `InvalidCrlNumber`, or the webpki error inside `Other` (`UnsupportedCrlIssuingDistributionPoint`).
+fn crl_error_name(e: &rustls::CertRevocationListError) -> String {
+    match e {
+        rustls::CertRevocationListError::Other(o) => match o.0.downcast_ref::<webpki::Error>() {
+            Some(w) => variant(&format!("{w:?}")),
+            None => format!("{o}"),
+        },
+        other => variant(&format!("{other:?}")),
+    }
+}
+
 /// `Foo { .. }` / `Foo(..)` → `Foo`.
 fn variant(debug: &str) -> String {
     debug.split(['(', ' ', '{']).next().unwrap_or(debug).to_string()
@@ -82,10 +93,17 @@ pub fn rustls_verify(
         store.add(r.clone()).map_err(|e| Error::Parse { context: "trusted root".into(), message: e.to_string() })?;
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
-        .with_crls(crls.iter().cloned())
-        .build()
-        .map_err(|e| Error::Tls(format!("building the rustls verifier: {e}")))?;
+    let built =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider).with_crls(crls.iter().cloned()).build();
+    let verifier = match built {
+        Ok(v) => v,
+        // A CRL rustls refuses (no cRLNumber, an issuingDistributionPoint it does not support) is
+        // its verdict on the input, which the CRL rules explain; not an error of pki-lab's.
+        Err(rustls::client::VerifierBuilderError::InvalidCrl(e)) => {
+            return Ok(format!("InvalidCrl({})", crl_error_name(&e)));
+        }
+        Err(e) => return Err(Error::Tls(format!("building the rustls verifier: {e}"))),
+    };
     let name = ServerName::try_from(host.to_string())
         .map_err(|e| Error::Input(format!("`{host}` is not a valid server name: {e}")))?;
     Ok(match verifier.verify_server_cert(leaf, intermediates, &name, &[], now) {

@@ -384,6 +384,21 @@ mod tests {
         let none = resign_exts(&crl(&p.inter, |_| {}), &p.inter.key, |exts| exts.retain(|e| e.oid != CRL_NUMBER));
         let e = only(&eval(&chain, &p.root.der, &[none.into()]), &[RuleId::RevocationCrlNumber]);
         assert_eq!(e, "the CRL of CN=Test Intermediate has no cRLNumber");
+        // A version 1 CRL (no extensions at all, as OpenSSL writes without `crlnumber=`): rustls
+        // refuses to read it, and that is its verdict, not an error of verify's.
+        let v1 = resign(&crl(&p.inter, |_| {}), &p.inter.key, None, |fields| {
+            fields.remove(0);
+            fields.pop();
+        });
+        let v1: CertificateRevocationListDer<'static> = v1.into();
+        let e = only(&eval(&chain, &p.root.der, std::slice::from_ref(&v1)), &[RuleId::RevocationCrlNumber]);
+        assert_eq!(e, "the CRL of CN=Test Intermediate has no cRLNumber");
+        let at = rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            now().unix_timestamp() as u64
+        ));
+        let rustls =
+            crate::verdict::outcome::rustls_verify(&chain, std::slice::from_ref(&p.root.der), &[v1], "localhost", at);
+        assert_eq!(rustls.expect("a verdict"), "InvalidCrl(ParseError)");
         let critical = resign_exts(&crl(&p.inter, |_| {}), &p.inter.key, |exts| {
             exts.iter_mut().filter(|e| e.oid == CRL_NUMBER).for_each(|e| e.critical = true)
         });
