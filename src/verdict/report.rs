@@ -29,6 +29,12 @@ pub struct VerifyRequest {
     pub max_depth: Option<usize>,
 }
 
+/// Rules that are issuance or browser policy rather than path validation: a leaf's lifetime
+/// (BR §6.3.2 binds CAs; Apple's 825 days is one client's rule). RFC 5280 validators, webpki and
+/// x509-limbo accept a valid chain of any lifetime, so the conformance test does not count these
+/// in its verdict; `verify` still reports and fails them.
+pub const POLICY_ONLY: &[RuleId] = &[RuleId::ValidityOver398Days, RuleId::ValidityOver825Days];
+
 /// What `pki-lab verify --json` prints.
 #[derive(Debug, serde::Serialize)]
 pub struct VerifyReport {
