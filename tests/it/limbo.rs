@@ -1,5 +1,6 @@
 //! Conformance: `pki-lab verify` (the library entry, no temp files) on every x509-limbo case of
-//! `tests/data/limbo/`, against the case's `expected_result` and a checked-in list of known
+//! `tests/data/limbo/`: a case is rejected when a rule fails that counts under the case's profile
+//! (`webpki::` cases the Web PKI's, the others RFC 5280's; see `rules::Profile`); compared with the case's `expected_result` and a checked-in list of known
 //! disagreements, each with its reason. Fails on a new disagreement and on a listed one that now
 //! agrees; prints, per namespace, pki-lab's figure beside rustls-webpki's on the same cases, and
 //! checks the README's table of them (`UPDATE_README=1` rewrites it, `UPDATE_LIMBO=1` the list).
