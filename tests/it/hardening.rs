@@ -349,3 +349,153 @@ fn a_mount_point_as_dir_is_refused_with_a_clear_message() {
     // Control: a directory inside the mount point works.
     assert!(inside.status.success(), "{}", stderr(&inside));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: linear validation with capped output; every input refused by name, in words.
+
+/// Runs `lab validate FILE` and returns (exit code, stderr, seconds taken).
+fn validate(file: &Path) -> (Option<i32>, String, f64) {
+    let t0 = Instant::now();
+    let o = pki_lab().args(["lab", "validate"]).arg(file).output().expect("run");
+    (o.status.code(), stderr(&o), t0.elapsed().as_secs_f64())
+}
+
+#[test]
+fn lab_validate_of_a_55_kb_file_of_mistakes_is_fast_and_shows_the_first_twenty() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // 2,200 steps on one line, each with an unknown kind and the same id: 4,399 mistakes whose
+    // snippets were each the whole 59 KB line (392 MB of output, 67 s).
+    let items = vec!["{id: a, kind: x, text: t}"; 2200].join(", ");
+    let file = tmp.path().join("one-line.yaml");
+    std::fs::write(&file, format!("id: one-line\ntitle: T\nlevel: beginner\ngoal: g\nsteps: [{items}]\n"))
+        .expect("write");
+    assert!(std::fs::metadata(&file).expect("meta").len() > 55_000);
+    let (code, err, secs) = validate(&file);
+    assert_eq!(code, Some(2), "{err}");
+    // Wall time on a loaded debug build; it takes about 0.3 s of CPU.
+    assert!(secs < 5.0, "took {secs:.1} s");
+    assert!(err.len() < 1_000_000, "{} bytes of output", err.len());
+    assert_eq!(err.matches("one-line.yaml:5:").count(), 20, "{err}");
+    assert!(err.contains("\n… and 4379 more not shown\n4399 errors in "), "{err}");
+    // A long line is shown as a window around the caret.
+    assert!(err.lines().all(|l| l.chars().count() < 200), "{err}");
+
+    // A 10 MB name: no letter-by-letter comparison with every scenario name.
+    let big = tmp.path().join("long-name.yaml");
+    let name = "x".repeat(10_000_000);
+    std::fs::write(
+        &big,
+        format!("id: long-name\ntitle: T\nlevel: beginner\ngoal: g\nscenarios: [{name}]\nsteps:\n  - {{id: a, kind: explain, text: t}}\n"),
+    )
+    .expect("write");
+    let (code, err, secs) = validate(&big);
+    assert_eq!(code, Some(2), "{}", &err[..err.len().min(500)]);
+    assert!(secs < 10.0, "took {secs:.1} s");
+    assert!(err.len() < 2_000, "{} bytes of output", err.len());
+    assert!(err.contains("long-name.yaml:5:13: unknown scenario `xxxx"), "{err}");
+
+    // Control: a valid file of the same size validates.
+    let ok = tmp.path().join("valid-big.yaml");
+    let steps: String = (0..1600).map(|i| format!("  - {{id: s{i}, kind: explain, text: t}}\n")).collect();
+    std::fs::write(&ok, format!("id: valid-big\ntitle: T\nlevel: beginner\ngoal: g\nsteps:\n{steps}")).expect("write");
+    let o = pki_lab().args(["lab", "validate"]).arg(&ok).output().expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// Text that would mean a Rust value was printed for a person.
+const DEBUG_TEXT: &[&str] = &[
+    "Der(",
+    "NomError",
+    "InvalidCharacter",
+    "Some(",
+    "Tag(",
+    "Os {",
+    "Parsing Error",
+    "[67, ",
+    "kind:",
+    "BadEncoding",
+];
+
+#[test]
+fn every_verify_input_error_names_its_file_in_words() {
+    let (t, dir) = new_lab(&[]);
+    let good = dir.join("scenarios/valid/chain.pem");
+    let bad = t.path().join("bad");
+    std::fs::create_dir(&bad).expect("mkdir");
+    let pem = |label: &str, body: &str| format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("text.pem", b"hello".to_vec()),
+        ("random.der", (0..300u32).map(|i| (i * 7919 % 251) as u8).collect()),
+        ("base64.pem", pem("CERTIFICATE", "!!!!").into_bytes()),
+        ("not-der.pem", pem("CERTIFICATE", "AAAA").into_bytes()),
+        ("cut.pem", b"-----BEGIN CERTIFICATE-----\nMIIB\n".to_vec()),
+        ("crl.pem", pem("X509 CRL", "AAAA").into_bytes()),
+        ("key.pem", pem("PRIVATE KEY", "AAAA").into_bytes()),
+        ("binary.pem", vec![0xff, 0xfe, 0x00]),
+        ("empty.pem", vec![]),
+        ("truncated.der", std::fs::read(dir.join("scenarios/valid/cert.pem")).expect("cert")[..400].to_vec()),
+    ];
+    let mut seen = 0;
+    for (name, bytes) in &files {
+        let f = bad.join(name);
+        std::fs::write(&f, bytes).expect("write");
+        let fs = f.to_str().expect("utf-8");
+        let g = good.to_str().expect("utf-8");
+        for args in [
+            vec!["verify", "--cert", fs],
+            vec!["verify", "--cert", g, "--chain", fs],
+            vec!["verify", "--cert", g, "--ca", fs],
+            vec!["verify", "--cert", g, "--crl", fs],
+        ] {
+            let args: Vec<&str> = args.into_iter().chain(["--host", "localhost"]).collect();
+            let o = run(&dir, &args);
+            let e = stderr(&o);
+            if o.status.code() == Some(0) {
+                // Only a file that is what the flag asks for may pass (none of these are).
+                panic!("{args:?} accepted {name}: {e}");
+            }
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+            assert!(e.starts_with(&format!("error: {fs}: ")), "{args:?}: {e}");
+            for d in DEBUG_TEXT {
+                assert!(!e.contains(d), "{args:?} prints `{d}`: {e}");
+            }
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 40);
+    // Control: the good file with the same flags passes.
+    let g = good.to_str().expect("utf-8");
+    let ca = dir.join("ca.pem");
+    let crl = dir.join("intermediate.crl.pem");
+    let (ca, crl) = (ca.to_str().expect("utf-8"), crl.to_str().expect("utf-8"));
+    let o = run(&dir, &["verify", "--cert", g, "--chain", g, "--ca", ca, "--crl", crl, "--host", "localhost"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn devices_and_fifos_are_refused_by_name_wherever_input_is_read() {
+    let (t, dir) = new_lab(&[]);
+    let fifo = t.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let cert = dir.join("scenarios/valid/chain.pem");
+    let c = cert.to_str().expect("utf-8");
+    let f = fifo.to_str().expect("utf-8");
+    for input in ["/dev/zero", f] {
+        let cases: Vec<Vec<&str>> = vec![
+            vec!["verify", "--cert", c, "--crl", input, "--host", "localhost"],
+            vec!["verify", "--cert", c, "--ca", input, "--host", "localhost"],
+            vec!["verify", "--cert", c, "--chain", input, "--host", "localhost"],
+            vec!["lab", "check", "the-five-steps", "--answers", input],
+            vec!["issue", "--csr", input],
+            vec!["probe", "localhost:1", "--ca", input],
+            vec!["inspect", input],
+            vec!["lab", "validate", input],
+        ];
+        for args in cases {
+            let o = run(&dir, &args);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+            assert!(e.contains(&format!("{input} is not a regular file")), "{args:?}: {e}");
+        }
+    }
+}
