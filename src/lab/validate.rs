@@ -152,6 +152,13 @@ const FIELDS: &[(&str, &[&str])] = &[
 /// Reserved in answers files, so not an input name.
 const RESERVED_INPUTS: &[&str] = &["shell", "lab", "work"];
 
+/// The built-in catalogue, parsed once per process: validation asks for it per command, and a
+/// file of thousands of commands must not parse it thousands of times.
+fn catalogue() -> Option<&'static Catalogue> {
+    static CATALOGUE: std::sync::OnceLock<Option<Catalogue>> = std::sync::OnceLock::new();
+    CATALOGUE.get_or_init(|| Catalogue::builtin().ok()).as_ref()
+}
+
 /// Parses and validates a lab. `file` names it in errors; `known_labs` are the ids
 /// `prerequisites` may use.
 pub fn parse(text: &str, file: &str, known_labs: &[&str]) -> Result<Lab> {
@@ -223,9 +230,8 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], d: &mut Diags) -> Opt
             );
         }
     }
-    let catalogue = Catalogue::builtin().ok();
     let names: Vec<&str> =
-        catalogue.as_ref().map(|c| c.templates().iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
+        catalogue().map(|c| c.templates().iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
     // Sets and maps, not lists: a file with thousands of entries is checked in linear time.
     let mut scenarios: Vec<String> = Vec::new();
     let mut listed = std::collections::HashSet::new();
@@ -656,8 +662,8 @@ fn check_check(
     }
     for s in &template.scenarios {
         if !declared.scenarios.contains(s) {
-            let all = Catalogue::builtin().ok();
-            let known = all.as_ref().is_some_and(|c| c.get(s).is_ok());
+            let all = catalogue();
+            let known = all.is_some_and(|c| c.get(s).is_ok());
             if known {
                 d.on(command, format!("scenario `{s}` is not in this lab's `scenarios:` list; add it there"));
             } else {

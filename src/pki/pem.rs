@@ -16,40 +16,46 @@ pub fn parse_certs(pem: &str, source: &str) -> Result<Vec<CertificateDer<'static
 
 /// Every certificate in a PEM file (or the one certificate of a DER file), each checked to parse.
 pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let bytes = crate::labdir::fsutil::read(path)?;
+    certs_from_bytes(&crate::labdir::fsutil::read(path)?, &path.display().to_string())
+}
+
+/// [`read_certs`] on bytes already read; `source` names them in errors.
+pub fn certs_from_bytes(bytes: &[u8], source: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let fail = |m: String| Error::Parse { context: source.to_string(), message: m };
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(parse_error(path, "the file is empty; expected PEM certificates or one DER certificate"));
+        return Err(fail("the file is empty; expected PEM certificates or one DER certificate".into()));
     }
-    let certs: Vec<CertificateDer<'static>> = if looks_like_pem(&bytes) {
-        pem_blocks(&bytes, &path.display().to_string())?
-    } else {
-        vec![CertificateDer::from(bytes)]
-    };
+    let certs: Vec<CertificateDer<'static>> =
+        if looks_like_pem(bytes) { pem_blocks(bytes, source)? } else { vec![CertificateDer::from(bytes.to_vec())] };
     for (i, c) in certs.iter().enumerate() {
-        x509_parser::parse_x509_certificate(c).map_err(|e| {
-            parse_error(path, &format!("certificate #{} does not parse: {}", i + 1, der_words(&e, "certificate")))
-        })?;
+        x509_parser::parse_x509_certificate(c)
+            .map_err(|e| fail(format!("certificate #{} does not parse: {}", i + 1, der_words(&e, "certificate"))))?;
     }
     Ok(certs)
 }
 
 /// Every CRL in a PEM file (or the one CRL of a DER file), each checked to parse; at least one.
 pub fn read_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>> {
-    let bytes = crate::labdir::fsutil::read(path)?;
+    crls_from_bytes(&crate::labdir::fsutil::read(path)?, &path.display().to_string())
+}
+
+/// [`read_crls`] on bytes already read; `source` names them in errors.
+pub fn crls_from_bytes(bytes: &[u8], source: &str) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+    let fail = |m: String| Error::Parse { context: source.to_string(), message: m };
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(parse_error(path, "the file is empty; expected PEM CRLs or one DER CRL"));
+        return Err(fail("the file is empty; expected PEM CRLs or one DER CRL".into()));
     }
-    let crls: Vec<CertificateRevocationListDer<'static>> = if looks_like_pem(&bytes) {
-        pem_blocks(&bytes, &path.display().to_string())?
+    let crls: Vec<CertificateRevocationListDer<'static>> = if looks_like_pem(bytes) {
+        pem_blocks(bytes, source)?
     } else {
-        vec![CertificateRevocationListDer::from(bytes)]
+        vec![CertificateRevocationListDer::from(bytes.to_vec())]
     };
     if crls.is_empty() {
-        return Err(parse_error(path, "no CRL found (no `-----BEGIN X509 CRL-----` block)"));
+        return Err(fail("no CRL found (no `-----BEGIN X509 CRL-----` block)".into()));
     }
     for (i, c) in crls.iter().enumerate() {
         x509_parser::parse_x509_crl(c)
-            .map_err(|e| parse_error(path, &format!("CRL #{} does not parse: {}", i + 1, der_words(&e, "CRL"))))?;
+            .map_err(|e| fail(format!("CRL #{} does not parse: {}", i + 1, der_words(&e, "CRL"))))?;
     }
     Ok(crls)
 }

@@ -499,3 +499,104 @@ fn devices_and_fifos_are_refused_by_name_wherever_input_is_read() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The fuzz targets' stable, bounded equivalent: seeded mutations of real inputs through every
+// parser (lab YAML, answers, PEM/DER of verify and inspect). fuzz/ goes further with cargo-fuzz.
+
+/// xorshift64*: a seeded, dependency-free source of mutations, so a failure replays exactly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// One to four edits of `seed`: flip, insert, delete, duplicate or truncate, with bytes that
+/// matter to the formats (YAML indicators, PEM dashes, DER tags and lengths).
+fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
+    const INTERESTING: &[u8] = b"-:[]{}#&*!|>'\"%@`\t\n \\0\x00\x30\x80\x81\x82\xff";
+    let mut v = seed.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(v.len() + 1);
+        match rng.below(5) {
+            0 if at < v.len() => v[at] ^= 1 << rng.below(8),
+            1 => v.insert(at, INTERESTING[rng.below(INTERESTING.len())]),
+            2 if at < v.len() => {
+                v.remove(at);
+            }
+            3 if at < v.len() => {
+                let end = (at + 1 + rng.below(64)).min(v.len());
+                let chunk = v[at..end].to_vec();
+                v.splice(at..at, chunk);
+            }
+            _ => v.truncate(at),
+        }
+    }
+    v
+}
+
+#[test]
+fn parsers_survive_seeded_mutations_of_real_inputs_for_a_bounded_time() {
+    use pki_lab::pki::pem;
+    let (_t, dir) = new_lab(&[]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let labs = pki_lab::lab::builtin().expect("the built-in labs parse");
+    let read_dir = |d: &Path| -> Vec<Vec<u8>> {
+        let mut files: Vec<_> = std::fs::read_dir(d).expect("dir").flatten().map(|e| e.path()).collect();
+        files.sort();
+        files.into_iter().filter(|p| p.is_file()).map(|p| std::fs::read(p).expect("read")).collect()
+    };
+    let lab_seeds: Vec<Vec<u8>> =
+        read_dir(&root.join("labs")).into_iter().filter(|b| b.starts_with(b"id:") || b.contains(&b'\n')).collect();
+    let answer_seeds = read_dir(&root.join("labs/answers"));
+    let mut cert_seeds = read_dir(&dir.join("scenarios/valid"));
+    cert_seeds.push(std::fs::read(dir.join("intermediate.crl.pem")).expect("crl"));
+    let der = pem::read_certs(&dir.join("scenarios/valid/cert.pem")).expect("cert");
+    cert_seeds.push(der[0].to_vec());
+
+    let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+    let mut rng = Rng(0x5eed_0f15_u64);
+    let budget = Duration::from_secs(3);
+    let t0 = Instant::now();
+    let mut runs = 0u64;
+    while t0.elapsed() < budget {
+        runs += 1;
+        let lab_in = mutate(&lab_seeds[rng.below(lab_seeds.len())], &mut rng);
+        if let Ok(text) = std::str::from_utf8(&lab_in)
+            && let Err(e) = pki_lab::lab::validate::parse(text, "fuzz.yaml", &["the-five-steps"])
+        {
+            let shown = e.to_string();
+            assert!(shown.len() < 21_000, "{} bytes for:\n{text}", shown.len());
+        }
+        let answers_in = mutate(&answer_seeds[rng.below(answer_seeds.len())], &mut rng);
+        if let Ok(text) = std::str::from_utf8(&answers_in) {
+            let _ = pki_lab::lab::answers::parse(text, "answers.yaml", &labs[rng.below(labs.len())]);
+        }
+        let cert_in = mutate(&cert_seeds[rng.below(cert_seeds.len())], &mut rng);
+        for e in [pem::certs_from_bytes(&cert_in, "in.pem").err(), pem::crls_from_bytes(&cert_in, "in.pem").err()]
+            .into_iter()
+            .flatten()
+        {
+            let shown = e.to_string();
+            assert!(shown.starts_with("in.pem: "), "{shown}");
+            for d in DEBUG_TEXT {
+                assert!(!shown.contains(d), "prints `{d}`: {shown}");
+            }
+        }
+        let _ = pki_lab::inspect::describe(&cert_in, now);
+        if let Ok(text) = std::str::from_utf8(&cert_in) {
+            let _ = pki_lab::inspect::describe_pem_bundle(text, now);
+        }
+    }
+    // Enough runs to mean something even on a loaded debug build.
+    assert!(runs >= 50, "only {runs} runs in {budget:?}");
+    eprintln!("{runs} mutated inputs per parser in {:?}", t0.elapsed());
+}
