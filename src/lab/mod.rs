@@ -141,14 +141,28 @@ impl LabTickets {
     }
 }
 
+/// `PKI_LAB_REDIS`, else `PKI_LAB_TEST_REDIS`, when set to a `redis://` URL.
+pub fn redis_url_override() -> Option<String> {
+    ["PKI_LAB_REDIS", "PKI_LAB_TEST_REDIS"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| u.starts_with("redis://"))
+}
+
 /// The shared ticket key of a lab, in its work directory.
 pub const TICKET_KEY_FILE: &str = "ticket.key";
 
 impl SessionSpec {
-    /// The server options, with a shared ticket key kept in `work`.
+    /// The server options, with a shared ticket key kept in `work`. A lab's Redis is replaced by
+    /// the one `PKI_LAB_REDIS` names (else `PKI_LAB_TEST_REDIS`, which the tests set), so a lab
+    /// runs against a Redis on another port.
     pub fn options(&self, work: &Path) -> SessionOptions {
+        let store = match &self.store {
+            SessionStore::Redis(url) => SessionStore::Redis(redis_url_override().unwrap_or_else(|| url.clone())),
+            other => other.clone(),
+        };
         SessionOptions {
-            store: self.store.clone(),
+            store,
             tickets: match self.tickets {
                 LabTickets::Off => Tickets::Off,
                 LabTickets::PerServer => Tickets::PerServer,

@@ -600,3 +600,33 @@ fn parsers_survive_seeded_mutations_of_real_inputs_for_a_bounded_time() {
     assert!(runs >= 50, "only {runs} runs in {budget:?}");
     eprintln!("{runs} mutated inputs per parser in {:?}", t0.elapsed());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Newcomer items.
+
+#[test]
+#[cfg_attr(missing_redis_server, ignore = "needs redis-server (Debian: redis-server); .ci/run installs it")]
+fn the_shared_session_cache_lab_runs_against_the_redis_pki_lab_redis_names() {
+    let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let mut redis = redis_server(port);
+    let (_t, dir) = new_lab(&[]);
+    let answers = Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/answers/shared-session-cache.yaml");
+    let o = pki_lab()
+        .arg("--dir")
+        .arg(&dir)
+        .args(["lab", "check", "shared-session-cache", "--answers"])
+        .arg(&answers)
+        .env_remove("PKI_LAB_TEST_REDIS")
+        .env("PKI_LAB_REDIS", format!("redis://127.0.0.1:{port}"))
+        .output()
+        .expect("lab check");
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // The sessions went to this Redis, not to 6379.
+    let keys = std::process::Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "--scan", "--pattern", "pki-lab:session:*"])
+        .output()
+        .expect("redis-cli");
+    assert!(!stdout(&keys).trim().is_empty(), "no sessions stored in the Redis on {port}");
+    let _ = redis.kill();
+    let _ = redis.wait();
+}
