@@ -630,3 +630,73 @@ fn the_shared_session_cache_lab_runs_against_the_redis_pki_lab_redis_names() {
     let _ = redis.kill();
     let _ = redis.wait();
 }
+
+#[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
+fn the_s_server_line_of_using_in_tests_sends_each_certificate_once() {
+    let (t, dir) = new_lab(&[]);
+    let certs = t.path().join("certs");
+    let o = run(&dir, &["issue", "app.test", "--out", certs.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/using-in-tests.md")).expect("doc");
+    let line = doc.lines().find(|l| l.starts_with("openssl s_server ")).expect("an s_server line");
+    let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    // The line as written, with this test's port and directories.
+    let line = line.trim_end_matches('&').replace("-accept 4433", &format!("-accept 127.0.0.1:{port}"));
+    let mut server = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec {line}"))
+        .current_dir(t.path())
+        .env("PKI_LAB_HOME", &dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("s_server");
+    let t0 = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "s_server did not start: {line}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = probe(&dir, &[&format!("127.0.0.1:{port}"), "--host", "app.test"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    let sent: Vec<&str> = r["certificate"]
+        .as_array()
+        .expect("certificates")
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_ne!(sent[0], sent[1], "{sent:?}");
+    assert_eq!(r["verdict"]["failed"], serde_json::json!([]), "{r}");
+}
+
+#[test]
+fn probe_usage_trust_dry_run_and_issue_receipt_say_what_is_true() {
+    // `probe` alone shows both forms.
+    let o = pki_lab().arg("probe").output().expect("probe");
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("Usage: pki-lab probe [OPTIONS] <TARGETS>...\n       pki-lab probe [OPTIONS] --all"), "{e}");
+
+    // The issuer as `inspect` writes it.
+    let (_t, dir) = new_lab(&[]);
+    let o = run(&dir, &["issue", "app.localhost"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cert = dir.join("issued/app.localhost/cert.pem");
+    let i = run(&dir, &["inspect", cert.to_str().expect("utf-8")]);
+    let issuer =
+        stdout(&i).lines().find_map(|l| l.trim().strip_prefix("issuer")).expect("issuer line").trim().to_string();
+    assert!(issuer.starts_with("CN=pki-lab Intermediate CA "), "{issuer}");
+    assert!(stderr(&o).contains(&format!("  signed by {issuer}\n")), "{}", stderr(&o));
+
+    // A dry run says what is true now: not "would install … (installed)".
+    let o = run(&dir, &["trust", "install", "--dry-run"]);
+    let e = stderr(&o);
+    let said: Vec<&str> = e.lines().filter(|l| l.starts_with("# ")).collect();
+    assert!(!said.is_empty(), "{e}");
+    for l in said {
+        assert!(l.ends_with("(not installed yet)") || l.ends_with("; nothing to do"), "{l}");
+    }
+}
