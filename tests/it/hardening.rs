@@ -700,3 +700,112 @@ fn probe_usage_trust_dry_run_and_issue_receipt_say_what_is_true() {
         assert!(l.ends_with("(not installed yet)") || l.ends_with("; nothing to do"), "{l}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The README's first session, checked against a real run.
+
+/// A line as words, each word holding a digit replaced by `#` (ports, times, byte counts,
+/// fingerprints and CA ids differ from run to run; the words around them do not).
+fn shape(line: &str) -> Vec<String> {
+    line.split_whitespace()
+        .map(|w| if w.chars().any(|c| c.is_ascii_digit()) { "#".to_string() } else { w.to_string() })
+        .collect()
+}
+
+/// Whether `have` fits `want`, where a `…` word in `want` stands for any words.
+fn fits(want: &[String], have: &[String]) -> bool {
+    match want.split_first() {
+        None => have.is_empty(),
+        Some((w, rest)) if w == "…" => (0..=have.len()).any(|i| fits(rest, &have[i..])),
+        Some((w, rest)) => have.first().is_some_and(|h| h == w || w == "#" && h == "#") && fits(rest, &have[1..]),
+    }
+}
+
+#[test]
+fn the_readme_first_session_is_what_pki_lab_prints() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    let section = readme.split("## A first session").nth(1).expect("the section");
+    let block = section.split("```console\n").nth(1).and_then(|b| b.split("\n```").next()).expect("console block");
+    // Commands and the output the README shows for each.
+    let mut session: Vec<(String, Vec<String>)> = Vec::new();
+    for line in block.lines() {
+        match line.strip_prefix("$ ") {
+            Some(cmd) => session.push((cmd.to_string(), vec![])),
+            None if !line.trim().is_empty() => session.last_mut().expect("output after a command").1.push(line.into()),
+            None => {}
+        }
+    }
+    let commands: Vec<&str> = session.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        commands,
+        [
+            "pki-lab init",
+            "pki-lab scenarios",
+            "pki-lab inspect expired",
+            "pki-lab serve &",
+            "pki-lab probe self-signed",
+            "pki-lab probe --all"
+        ]
+    );
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().join("pki-lab");
+    let readme_home = "/root/.local/share/pki-lab";
+    let cmd = || {
+        let mut c = pki_lab();
+        c.env("PKI_LAB_HOME", &home);
+        c
+    };
+    let mut serve_out = tmp.path().join("serve.out");
+    let mut server = None;
+    let mut mismatches = Vec::new();
+    for (command, want) in &session {
+        let args: Vec<&str> = command.trim_end_matches(" &").split_whitespace().skip(1).collect();
+        let printed = if command.ends_with('&') {
+            // In the background on free ports; its table is read once it is listening.
+            let ports = tmp.path().join("ports.json");
+            let child = cmd()
+                .args(&args)
+                .args(["--port-base", "0", "--quiet", "--ports-file"])
+                .arg(&ports)
+                .stdout(std::fs::File::create(&serve_out).expect("out"))
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("serve");
+            server = Some(child);
+            let t0 = Instant::now();
+            while !ports.exists() {
+                assert!(t0.elapsed() < Duration::from_secs(30), "serve did not start");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            std::fs::read_to_string(&serve_out).expect("serve output")
+        } else {
+            let o = cmd().args(&args).output().expect("run");
+            format!("{}{}", stdout(&o), stderr(&o))
+        };
+        let printed = printed.replace(home.to_str().expect("utf-8"), readme_home);
+        let have: Vec<Vec<String>> = printed.lines().map(shape).collect();
+        // Every line the README shows appears, in order; `…` lines stand for lines left out.
+        let mut at = 0;
+        for w in want.iter().filter(|w| w.trim() != "…") {
+            let w = shape(w);
+            match have[at..].iter().position(|h| fits(&w, h)) {
+                Some(i) => at += i + 1,
+                None => {
+                    mismatches.push(format!(
+                        "`{command}`: README line not printed: {}\n--- printed:\n{printed}",
+                        w.join(" ")
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    serve_out.pop();
+    if let Some(mut s) = server {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+}
