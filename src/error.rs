@@ -172,14 +172,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The closest candidate by edit distance, if it is close enough to be a likely typo.
 pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
+    let allowed = (input.len() / 3).max(1);
+    let len = input.chars().count();
     for c in candidates {
+        // The length difference bounds the distance from below: a 10 MB name is not compared
+        // letter by letter with `expired`.
+        if len.abs_diff(c.chars().count()) > allowed {
+            continue;
+        }
         let d = strsim::levenshtein(input, c);
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }
     // Allow about one typo per three characters, so `expird` finds `expired` but `foo` finds nothing.
-    best.filter(|(d, _)| *d <= (input.len() / 3).max(1)).map(|(_, c)| c.to_string())
+    best.filter(|(d, _)| *d <= allowed).map(|(_, c)| c.to_string())
 }
 
 #[cfg(test)]

@@ -284,6 +284,8 @@ pub struct GatewayArgs {
 }
 
 #[derive(Debug, Args)]
+// Both forms, so that `pki-lab probe` alone shows `--all` too (clap's usage names only TARGETS).
+#[command(override_usage = "pki-lab probe [OPTIONS] <TARGETS>...\n       pki-lab probe [OPTIONS] --all")]
 pub struct ProbeArgs {
     /// Scenario names (found through the running `pki-lab serve`), host:port or https:// URLs
     #[arg(required_unless_present = "all")]

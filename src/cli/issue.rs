@@ -252,9 +252,8 @@ fn print_issue_receipt(
     {
         eprintln!("  names     the certificate names {}, not yours (that is the defect)", p.leaf_sans().join(", "));
     }
-    let issuer = x509_parser::parse_x509_certificate(&path[0])
-        .map(|(_, c)| c.issuer().to_string())
-        .unwrap_or_else(|_| "?".into());
+    // Written as `inspect` writes names (most specific first: CN=…, O=…).
+    let issuer = crate::inspect::describe(&path[0], now).map(|d| d.issuer).unwrap_or_else(|_| "?".into());
     eprintln!("  signed by {issuer}");
     let days = (until - from).whole_days();
     let when = if until < now {

@@ -80,7 +80,17 @@ pub(crate) fn trust(dir: &Path, args: TrustArgs) -> Result<i32> {
     }
     if s.dry_run {
         for o in &outcomes {
-            eprintln!("# {}: would {verb} at {} ({})", o.store, o.location, o.state);
+            // The state is what a real run ends in; a dry run says what is true now.
+            if o.steps.is_empty() {
+                eprintln!("# {}: {} at {}; nothing to do", o.store, o.state, o.location);
+            } else {
+                let now = match o.state.as_str() {
+                    "installed" => "not installed yet",
+                    "removed" => "still installed",
+                    other => other,
+                };
+                eprintln!("# {}: would {verb} at {} ({now})", o.store, o.location);
+            }
             for step in &o.steps {
                 outln!("{step}")?;
             }

@@ -29,9 +29,11 @@ impl<'a> Diags<'a> {
         Diags { file, source, list: Vec::new() }
     }
 
-    /// Records `message` at `loc` (1:1 when the location is unknown).
+    /// Records `message` at `loc` (1:1 when the location is unknown). A message quoting a huge
+    /// value is shortened, so that a hostile file cannot make each diagnostic megabytes long.
     pub fn at(&mut self, loc: &Location, message: impl Into<String>) {
-        self.list.push(Diag { line: loc.line().max(1), column: loc.column().max(1), message: message.into() });
+        let message = shorten(message.into(), MAX_MESSAGE);
+        self.list.push(Diag { line: loc.line().max(1), column: loc.column().max(1), message });
     }
 
     /// Records `message` at the value of `spanned`.
@@ -54,15 +56,52 @@ impl<'a> Diags<'a> {
     }
 }
 
-/// Renders diagnostics one after the other; more than one ends with a count.
+/// Diagnostics shown in full; the rest are counted. A hostile file can hold thousands of
+/// mistakes (each shown with its line), and the first few are what an author fixes first.
+pub const MAX_SHOWN: usize = 20;
+/// The most characters of one message, and of one source line in a snippet.
+const MAX_MESSAGE: usize = 300;
+const MAX_SNIPPET: usize = 100;
+
+/// `s` cut to at most `max` characters, with `…` where it was cut.
+fn shorten(s: String, max: usize) -> String {
+    if s.chars().nth(max).is_none() {
+        return s;
+    }
+    let mut cut: String = s.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// Renders diagnostics one after the other, the first [`MAX_SHOWN`] in full; more than one ends
+/// with a count.
 pub fn render(file: &str, source: &str, diags: &[Diag]) -> String {
     let mut out = String::new();
-    for (i, d) in diags.iter().enumerate() {
+    // Lines are found in one pass over the source, however many diagnostics point into it.
+    let mut lines = source.lines();
+    let (mut at, mut text) = (0u64, None);
+    for (i, d) in diags.iter().take(MAX_SHOWN).enumerate() {
         if i > 0 {
             out.push('\n');
         }
         let _ = writeln!(out, "{file}:{}:{}: {}", d.line, d.column, d.message);
-        out.push_str(&snippet(source, d.line, d.column));
+        // Diagnostics come in file order; one that points back (a caller's own order) rescans.
+        if d.line < at {
+            (lines, at, text) = (source.lines(), 0, None);
+        }
+        while at < d.line {
+            text = lines.next();
+            at += 1;
+            if text.is_none() {
+                break;
+            }
+        }
+        if let Some(text) = text {
+            out.push_str(&snippet(text, d.line, d.column));
+        }
+    }
+    if diags.len() > MAX_SHOWN {
+        let _ = writeln!(out, "\n… and {} more not shown", diags.len() - MAX_SHOWN);
     }
     if diags.len() > 1 {
         let _ = write!(out, "{} errors in {file}", diags.len());
@@ -70,16 +109,19 @@ pub fn render(file: &str, source: &str, diags: &[Diag]) -> String {
     out.trim_end().to_string()
 }
 
-/// The line at `line` with a caret under `column` (both 1-based, in characters).
-fn snippet(source: &str, line: u64, column: u64) -> String {
-    let Some(text) = source.lines().nth(usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX)) else {
-        return String::new();
-    };
+/// `text`, the source line numbered `line`, with a caret under `column` (both 1-based, in
+/// characters). A long line is shown as a window of [`MAX_SNIPPET`] characters around the caret.
+fn snippet(text: &str, line: u64, column: u64) -> String {
     let gutter = line.to_string();
     let pad = " ".repeat(gutter.len());
-    let lead = " ".repeat(text.chars().take(usize::try_from(column.saturating_sub(1)).unwrap_or(0)).count());
+    let col = usize::try_from(column.saturating_sub(1)).unwrap_or(0);
+    let start = col.saturating_sub(MAX_SNIPPET / 2);
+    let window: String = text.chars().skip(start).take(MAX_SNIPPET).collect();
+    let (before, after) =
+        (if start > 0 { "…" } else { "" }, if text.chars().nth(start + MAX_SNIPPET).is_some() { "…" } else { "" });
+    let lead = " ".repeat(before.chars().count() + window.chars().count().min(col - start));
     // One character per character, so that the caret stays under its column.
-    let shown: String = text
+    let shown: String = window
         .chars()
         .map(|c| {
             if c == '\t' {
@@ -91,7 +133,7 @@ fn snippet(source: &str, line: u64, column: u64) -> String {
             }
         })
         .collect();
-    format!("{pad} |\n{gutter} | {shown}\n{pad} | {lead}^\n")
+    format!("{pad} |\n{gutter} | {before}{shown}{after}\n{pad} | {lead}^\n")
 }
 
 /// A serde-saphyr error as a lab-file error: the same location, a message that says what was

@@ -143,14 +143,28 @@ impl LabTickets {
     }
 }
 
+/// `PKI_LAB_REDIS`, else `PKI_LAB_TEST_REDIS`, when set to a `redis://` URL.
+pub fn redis_url_override() -> Option<String> {
+    ["PKI_LAB_REDIS", "PKI_LAB_TEST_REDIS"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| u.starts_with("redis://"))
+}
+
 /// The shared ticket key of a lab, in its work directory.
 pub const TICKET_KEY_FILE: &str = "ticket.key";
 
 impl SessionSpec {
-    /// The server options, with a shared ticket key kept in `work`.
+    /// The server options, with a shared ticket key kept in `work`. A lab's Redis is replaced by
+    /// the one `PKI_LAB_REDIS` names (else `PKI_LAB_TEST_REDIS`, which the tests set), so a lab
+    /// runs against a Redis on another port.
     pub fn options(&self, work: &Path) -> SessionOptions {
+        let store = match &self.store {
+            SessionStore::Redis(url) => SessionStore::Redis(redis_url_override().unwrap_or_else(|| url.clone())),
+            other => other.clone(),
+        };
         SessionOptions {
-            store: self.store.clone(),
+            store,
             tickets: match self.tickets {
                 LabTickets::Off => Tickets::Off,
                 LabTickets::PerServer => Tickets::PerServer,
@@ -256,10 +270,33 @@ impl Question {
     }
 }
 
-/// Lower case, single spaces, no surrounding space or final full stop.
+/// Lower case, single spaces, no surrounding space or final full stop; and one spelling per
+/// protocol version, so `TLS 1.3`, `TLSv1.3`, `TLSv1_3`, `tls13` and `1.3` are one answer.
 pub fn normalize(s: &str) -> String {
     let joined = s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    joined.trim_end_matches('.').trim().to_string()
+    let plain = joined.trim_end_matches('.').trim().to_string();
+    version_spelling(&plain).unwrap_or(plain)
+}
+
+/// `tls1.X` or `sslX` for the ways people write a protocol version (rustls's `TLSv1_3`, OpenSSL's
+/// `TLSv1.3`, prose's `TLS 1.3`); `None` for anything else. A bare number counts only with its
+/// dot (`1.3`), so that `1` and `2` stay the numbers of multiple-choice answers.
+fn version_spelling(s: &str) -> Option<String> {
+    let compact: String = s.chars().filter(|c| !c.is_whitespace()).map(|c| if c == '_' { '.' } else { c }).collect();
+    let (proto, rest, bare) = match (compact.strip_prefix("tls"), compact.strip_prefix("ssl")) {
+        (Some(r), _) => ("tls", r, false),
+        (_, Some(r)) => ("ssl", r, false),
+        _ => ("tls", compact.as_str(), true),
+    };
+    let rest = if bare { rest } else { rest.strip_prefix('v').unwrap_or(rest) };
+    let minor = match (proto, rest, bare) {
+        ("tls", "1.0" | "1.1" | "1.2" | "1.3", _) => &rest[2..],
+        ("tls", "1" | "10", false) => "0",
+        ("tls", "11" | "12" | "13", false) => &rest[1..],
+        ("ssl", "2" | "2.0" | "3" | "3.0", _) => return Some(format!("ssl{}", &rest[..1])),
+        _ => return None,
+    };
+    Some(format!("tls1.{minor}"))
 }
 
 /// The learner changes something; `check` verifies it.
@@ -427,6 +464,20 @@ mod tests {
             answer: answer.into(),
             accept: accept.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn a_protocol_version_is_one_answer_however_it_is_written() {
+        let question = q(&["SSLv3", "TLSv1_2", "TLSv1_3"], "TLSv1_3", &[]);
+        for given in ["TLSv1_3", "TLS 1.3", "TLSv1.3", "tlsv1.3", "1.3", "TLS1.3", "tls13", "TLS v1.3", "c", "3"] {
+            assert!(question.is_correct(given), "{given}");
+        }
+        // Controls: the other versions, and bare numbers that are not versions.
+        for given in ["TLSv1_2", "TLS 1.2", "1.2", "SSLv3", "SSL 3.0", "13", "1", "tls 1.4", "v1.3"] {
+            assert!(!question.is_correct(given), "{given}");
+        }
+        assert_eq!(normalize("SSL 3.0"), normalize("SSLv3"));
+        assert_eq!(normalize("2"), "2");
     }
 
     #[test]

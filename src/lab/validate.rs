@@ -1,6 +1,8 @@
 //! From YAML text to a [`Lab`]: serde-saphyr reads the raw form (every value with its line and
 //! column), then every semantic rule is checked and every problem reported at its place.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
@@ -152,6 +154,13 @@ const FIELDS: &[(&str, &[&str])] = &[
 /// Reserved in answers files, so not an input name.
 const RESERVED_INPUTS: &[&str] = &["shell", "lab", "work"];
 
+/// The built-in catalogue, parsed once per process: validation asks for it per command, and a
+/// file of thousands of commands must not parse it thousands of times.
+fn catalogue() -> Option<&'static Catalogue> {
+    static CATALOGUE: std::sync::OnceLock<Option<Catalogue>> = std::sync::OnceLock::new();
+    CATALOGUE.get_or_init(|| Catalogue::builtin().ok()).as_ref()
+}
+
 /// Parses and validates a lab. `file` names it in errors; `known_labs` are the ids
 /// `prerequisites` may use; `parser` reads step commands.
 pub fn parse(text: &str, file: &str, known_labs: &[&str], parser: StepParser) -> Result<Lab> {
@@ -223,21 +232,22 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], parser: StepParser, d
             );
         }
     }
-    let catalogue = Catalogue::builtin().ok();
     let names: Vec<&str> =
-        catalogue.as_ref().map(|c| c.templates().iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
+        catalogue().map(|c| c.templates().iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
+    // Sets and maps, not lists: a file with thousands of entries is checked in linear time.
     let mut scenarios: Vec<String> = Vec::new();
+    let mut listed = std::collections::HashSet::new();
     for s in &raw.scenarios {
         if !known_scenario(s, &names, d) {
             continue;
         }
-        if scenarios.contains(&s.value) {
+        if !listed.insert(s.value.as_str()) {
             d.on(s, format!("scenario `{}` is listed twice", s.value));
         } else {
             scenarios.push(s.value.clone());
         }
     }
-    let mut taken: Vec<(String, u64)> = Vec::new();
+    let mut taken: HashMap<String, u64> = HashMap::new();
     // Names as declared, so that a server with a bad setting is not also an unknown name.
     let (mut server_names, mut gateway_names) = (Vec::new(), Vec::new());
     let mut servers = Vec::new();
@@ -292,13 +302,13 @@ fn check_lab(raw: RawLab, file: &str, known_labs: &[&str], parser: StepParser, d
         d.on(&raw.steps, "`steps` is empty: a lab needs at least one step");
     }
     let mut steps = Vec::new();
-    let mut seen: Vec<(String, u64)> = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
     for s in raw.steps.value {
         let step_loc = s.value.id.referenced.line();
-        if let Some((_, line)) = seen.iter().find(|(id, _)| *id == s.value.id.value) {
+        if let Some(line) = seen.get(&s.value.id.value) {
             d.on(&s.value.id, format!("duplicate step id `{}` (first used on line {line})", s.value.id.value));
         } else {
-            seen.push((s.value.id.value.clone(), step_loc));
+            seen.insert(s.value.id.value.clone(), step_loc);
         }
         if let Some(step) = check_step(s, &declared, d) {
             steps.push(step);
@@ -336,19 +346,19 @@ fn known_scenario(s: &S<String>, names: &[&str], d: &mut Diags) -> bool {
 }
 
 /// A server or gateway name: kebab-case and not used by another server or gateway of the lab.
-fn check_name(name: &S<String>, taken: &mut Vec<(String, u64)>, d: &mut Diags) -> bool {
+fn check_name(name: &S<String>, taken: &mut HashMap<String, u64>, d: &mut Diags) -> bool {
     if !kebab(&name.value) {
         d.on(name, format!("name `{}`: use lower-case letters, digits and `-`", name.value));
         return false;
     }
-    if let Some((_, line)) = taken.iter().find(|(n, _)| *n == name.value) {
+    if let Some(line) = taken.get(&name.value) {
         d.on(
             name,
             format!("`{}` already names a server or gateway (line {line}); each needs its own name", name.value),
         );
         return false;
     }
-    taken.push((name.value.clone(), name.referenced.line()));
+    taken.insert(name.value.clone(), name.referenced.line());
     true
 }
 
@@ -654,8 +664,8 @@ fn check_check(
     }
     for s in &template.scenarios {
         if !declared.scenarios.contains(s) {
-            let all = Catalogue::builtin().ok();
-            let known = all.as_ref().is_some_and(|c| c.get(s).is_ok());
+            let all = catalogue();
+            let known = all.is_some_and(|c| c.get(s).is_ok());
             if known {
                 d.on(command, format!("scenario `{s}` is not in this lab's `scenarios:` list; add it there"));
             } else {

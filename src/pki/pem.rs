@@ -16,33 +16,46 @@ pub fn parse_certs(pem: &str, source: &str) -> Result<Vec<CertificateDer<'static
 
 /// Every certificate in a PEM file (or the one certificate of a DER file), each checked to parse.
 pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let bytes = crate::labdir::fsutil::read(path)?;
-    let certs: Vec<CertificateDer<'static>> = if looks_like_pem(&bytes) {
-        pem_blocks(&bytes, &path.display().to_string())?
-    } else {
-        vec![CertificateDer::from(bytes)]
-    };
+    certs_from_bytes(&crate::labdir::fsutil::read(path)?, &path.display().to_string())
+}
+
+/// [`read_certs`] on bytes already read; `source` names them in errors.
+pub fn certs_from_bytes(bytes: &[u8], source: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let fail = |m: String| Error::Parse { context: source.to_string(), message: m };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail("the file is empty; expected PEM certificates or one DER certificate".into()));
+    }
+    let certs: Vec<CertificateDer<'static>> =
+        if looks_like_pem(bytes) { pem_blocks(bytes, source)? } else { vec![CertificateDer::from(bytes.to_vec())] };
     for (i, c) in certs.iter().enumerate() {
         x509_parser::parse_x509_certificate(c)
-            .map_err(|e| parse_error(path, &format!("certificate #{} does not parse: {e}", i + 1)))?;
+            .map_err(|e| fail(format!("certificate #{} does not parse: {}", i + 1, der_words(&e, "certificate"))))?;
     }
     Ok(certs)
 }
 
 /// Every CRL in a PEM file (or the one CRL of a DER file), each checked to parse; at least one.
 pub fn read_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>> {
-    let bytes = crate::labdir::fsutil::read(path)?;
-    let crls: Vec<CertificateRevocationListDer<'static>> = if looks_like_pem(&bytes) {
-        pem_blocks(&bytes, &path.display().to_string())?
+    crls_from_bytes(&crate::labdir::fsutil::read(path)?, &path.display().to_string())
+}
+
+/// [`read_crls`] on bytes already read; `source` names them in errors.
+pub fn crls_from_bytes(bytes: &[u8], source: &str) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+    let fail = |m: String| Error::Parse { context: source.to_string(), message: m };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail("the file is empty; expected PEM CRLs or one DER CRL".into()));
+    }
+    let crls: Vec<CertificateRevocationListDer<'static>> = if looks_like_pem(bytes) {
+        pem_blocks(bytes, source)?
     } else {
-        vec![CertificateRevocationListDer::from(bytes)]
+        vec![CertificateRevocationListDer::from(bytes.to_vec())]
     };
     if crls.is_empty() {
-        return Err(parse_error(path, "no X509 CRL block found"));
+        return Err(fail("no CRL found (no `-----BEGIN X509 CRL-----` block)".into()));
     }
     for (i, c) in crls.iter().enumerate() {
         x509_parser::parse_x509_crl(c)
-            .map_err(|e| parse_error(path, &format!("CRL #{} does not parse: {e}", i + 1)))?;
+            .map_err(|e| fail(format!("CRL #{} does not parse: {}", i + 1, der_words(&e, "CRL"))))?;
     }
     Ok(crls)
 }
@@ -61,5 +74,39 @@ pub fn parse_error(path: &Path, message: &str) -> Error {
 fn pem_blocks<T: PemObject>(bytes: &[u8], source: &str) -> Result<Vec<T>> {
     T::pem_slice_iter(bytes)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::Parse { context: source.to_string(), message: format!("invalid PEM: {e}") })
+        .map_err(|e| Error::Parse { context: source.to_string(), message: format!("invalid PEM: {}", pem_words(&e)) })
+}
+
+/// A PEM error in words (the library's own text shows byte arrays and Rust names).
+fn pem_words(e: &rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error as E;
+    match e {
+        E::MissingSectionEnd { end_marker } => {
+            format!("a block has no end line (`-----END {}-----`)", String::from_utf8_lossy(end_marker))
+        }
+        E::IllegalSectionStart { line } => {
+            let line = String::from_utf8_lossy(line);
+            format!("a malformed BEGIN line `{}`", line.chars().take(80).collect::<String>())
+        }
+        E::Base64Decode(_) => "a block's contents are not valid base64".into(),
+        E::Io(e) => e.to_string(),
+        E::NoItemsFound => "no block of the expected kind".into(),
+        E::SectionTooLarge => "a block is larger than 256 MB".into(),
+        _ => "not valid PEM".into(),
+    }
+}
+
+/// Why DER does not parse as a `what` (certificate or CRL), in words rather than parser names.
+fn der_words(e: &x509_parser::nom::Err<x509_parser::error::X509Error>, what: &str) -> String {
+    use x509_parser::error::X509Error;
+    match e {
+        x509_parser::nom::Err::Incomplete(_) => format!("the {what} is cut short (the DER encoding ends early)"),
+        x509_parser::nom::Err::Error(x) | x509_parser::nom::Err::Failure(x) => match x {
+            X509Error::Der(_) | X509Error::NomError(_) | X509Error::Generic => format!(
+                "not a DER-encoded {what} (the bytes are not the ASN.1 structure of one); expected PEM (-----BEGIN …-----) or DER"
+            ),
+            // The rest are words already: "invalid date", "invalid X.509 name", …
+            other => other.to_string(),
+        },
+    }
 }

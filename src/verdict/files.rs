@@ -76,7 +76,11 @@ pub fn verify_files(
         return Err(parse_error(cert, "no certificate found"));
     }
     if let Some(chain) = chain {
-        for c in read_certs(chain)? {
+        let sent = read_certs(chain)?;
+        if sent.is_empty() {
+            return Err(parse_error(chain, "no certificate found"));
+        }
+        for c in sent {
             if !presented.contains(&c) {
                 presented.push(c);
             }

@@ -278,13 +278,13 @@ fn lab_run_through_a_pipe_takes_hints_skips_quits_and_resumes() {
     let o = lab_run("\n\nb\nh\nc\nq\n");
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
-    assert!(out.contains("── step 2/5 · run · probe-valid ──"), "{out}");
+    assert!(out.contains("── step 2/7 · run · probe-valid ──"), "{out}");
     assert!(out.contains("✓ hello.version = TLSv1_3"), "{out}");
     assert!(out.contains("your choice (h hint, s skip, q quit)> b\n✗ not quite: try again. h shows a hint."), "{out}");
     assert!(out.contains("hint 1/1: Look at the line that starts with `1 hello`"), "{out}");
     assert!(out.contains("your choice (h hint, s skip, q quit)> c\n✓ right."), "{out}");
     assert!(
-        out.contains("progress saved (3 of 5 steps). `pki-lab lab run the-five-steps` resumes at step 4."),
+        out.contains("progress saved (3 of 7 steps). `pki-lab lab run the-five-steps` resumes at step 4."),
         "{out}"
     );
     let progress: serde_json::Value = serde_json::from_str(
@@ -294,12 +294,12 @@ fn lab_run_through_a_pipe_takes_hints_skips_quits_and_resumes() {
     assert_eq!(progress["steps"]["which-version"]["hints"], 1);
     assert_eq!(progress["finished"], serde_json::Value::Null);
 
-    // Resume: skip one, answer the last by its letter.
-    let o = lab_run("s\nc\n");
+    // Resume: skip one, answer the rest by their letters.
+    let o = lab_run("s\nc\na\nb\n");
     let out = stdout(&o);
-    assert!(out.contains("resuming at step 4 of 5 (3 done before)"), "{out}");
-    assert!(!out.contains("step 3/5"), "{out}");
-    assert!(out.contains("lab `the-five-steps` complete: 4 of 5 steps done, skipped: how-many-certificates."), "{out}");
+    assert!(out.contains("resuming at step 4 of 7 (3 done before)"), "{out}");
+    assert!(!out.contains("step 3/7"), "{out}");
+    assert!(out.contains("lab `the-five-steps` complete: 6 of 7 steps done, skipped: how-many-certificates."), "{out}");
     assert!(out.contains("next: `pki-lab lab run reading-a-certificate`"), "{out}");
 
     // Done: nothing to resume.
