@@ -368,13 +368,13 @@ async fn handshake(
     }
 }
 
-/// After a failed handshake (its alert already sent): send FIN, then read and drop what the
-/// client still sends until it closes, for a second at most. In TLS 1.3 a client sends its
-/// request right behind its certificate; closing with those bytes unread would send a reset,
-/// and the client would report "connection reset" or "broken pipe" instead of the alert.
+/// After a failed handshake (its alert already sent): read and drop what the client still sends
+/// until it closes, for a second at most. In TLS 1.3 a client sends its request right behind its
+/// certificate; closing with those bytes unread would send a reset, and the client would report
+/// "connection reset" or "broken pipe" instead of the alert. (No early FIN either: Chromium then
+/// at times reports ERR_SOCKET_NOT_CONNECTED instead of the alert.)
 async fn linger(mut tcp: TcpStream) {
     use tokio::io::AsyncReadExt;
-    let _ = tcp.shutdown().await;
     let mut buf = [0u8; 4096];
     let drain = async {
         while let Ok(n) = tcp.read(&mut buf).await {
