@@ -7,7 +7,7 @@
 //! `docs/using-in-tests.md` shows a user doing it. Go, Java, Node and Python need a small
 //! program: their sources sit beside this file and are written into the work directory.
 
-mod chromium;
+pub mod chromium;
 mod command;
 pub mod measured;
 mod rustls_client;
