@@ -14,6 +14,8 @@
 //! 8. [`lab`]: exercises that teach each rule and grade the answers; step commands are parsed by
 //!    a [`lab::StepParser`] the caller hands in (the command line's: `cli::parse_step`).
 //! 9. [`truststore`]: the lab root in system, NSS and Java stores; client environment variables.
+//! 10. [`clients`]: the real TLS clients pki-lab measures (curl, Python, Go, Node, Java, GnuTLS,
+//!     wget, Chromium, …), one adapter each.
 //!
 //! `testing` (feature `testing`) is the API for other projects' tests. `cli` (hidden, feature
 //! `cli`) is the command line. Time is always an argument, never read behind the caller's back,
@@ -33,6 +35,7 @@
 //! ```
 
 pub mod catalogue;
+pub mod clients;
 pub mod inspect;
 pub mod lab;
 pub mod labdir;

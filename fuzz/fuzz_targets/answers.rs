@@ -10,7 +10,7 @@ use pki_lab::lab::Lab;
 
 fn labs() -> &'static [Lab] {
     static LABS: OnceLock<Vec<Lab>> = OnceLock::new();
-    LABS.get_or_init(|| pki_lab::lab::builtin().expect("the built-in labs parse"))
+    LABS.get_or_init(|| pki_lab::lab::builtin(pki_lab::cli::parse_step).expect("the built-in labs parse"))
 }
 
 fuzz_target!(|data: &[u8]| {

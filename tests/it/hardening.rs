@@ -548,7 +548,7 @@ fn parsers_survive_seeded_mutations_of_real_inputs_for_a_bounded_time() {
     use pki_lab::pki::pem;
     let (_t, dir) = new_lab(&[]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let labs = pki_lab::lab::builtin().expect("the built-in labs parse");
+    let labs = pki_lab::lab::builtin(pki_lab::cli::parse_step).expect("the built-in labs parse");
     let read_dir = |d: &Path| -> Vec<Vec<u8>> {
         let mut files: Vec<_> = std::fs::read_dir(d).expect("dir").flatten().map(|e| e.path()).collect();
         files.sort();
@@ -571,7 +571,7 @@ fn parsers_survive_seeded_mutations_of_real_inputs_for_a_bounded_time() {
         runs += 1;
         let lab_in = mutate(&lab_seeds[rng.below(lab_seeds.len())], &mut rng);
         if let Ok(text) = std::str::from_utf8(&lab_in)
-            && let Err(e) = pki_lab::lab::validate::parse(text, "fuzz.yaml", &["the-five-steps"])
+            && let Err(e) = pki_lab::lab::validate::parse(text, "fuzz.yaml", &["the-five-steps"], pki_lab::cli::parse_step)
         {
             let shown = e.to_string();
             assert!(shown.len() < 21_000, "{} bytes for:\n{text}", shown.len());

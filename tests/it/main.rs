@@ -6,6 +6,7 @@ mod common;
 
 mod catalogue;
 mod cli;
+mod clients;
 mod engine;
 mod env;
 mod hardening;
