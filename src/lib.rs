@@ -13,6 +13,7 @@
 //! 7. [`inspect`]: certificates described for people.
 //! 8. `lab`: exercises that teach each rule and grade the answers (with the `cli` feature).
 //! 9. [`truststore`]: the lab root in system, NSS and Java stores; client environment variables.
+//! 10. [`audit`]: any client run against every scenario, read rule by rule against a policy.
 //!
 //! `testing` (feature `testing`) is the API for other projects' tests. `cli` (hidden, feature
 //! `cli`) is the command line. Time is always an argument, never read behind the caller's back,
@@ -31,6 +32,7 @@
 //! # Ok::<(), pki_lab::Error>(())
 //! ```
 
+pub mod audit;
 pub mod catalogue;
 pub mod inspect;
 /// Behind `cli`: a lab step's command is parsed by the real command line (clap), so a lab

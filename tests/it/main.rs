@@ -4,6 +4,7 @@
 
 mod common;
 
+mod audit;
 mod catalogue;
 mod cli;
 mod engine;
