@@ -13,7 +13,8 @@ fn main() {
 
 /// Tools the integration tests drive. Each one not on PATH sets `cfg(missing_TOOL)`, which makes
 /// its tests show as ignored with the reason, unless `CI` is set: then they run and fail loudly.
-const TOOLS: &[&str] = &["node", "keytool", "certutil", "redis_server", "openssl", "curl", "python3", "tmux"];
+const TOOLS: &[&str] =
+    &["node", "keytool", "certutil", "redis_server", "openssl", "curl", "python3", "tmux", "chromium"];
 
 fn missing_tools() {
     println!("cargo::rerun-if-env-changed=PATH");
