@@ -70,6 +70,12 @@ pub enum Error {
     #[error("{command}: {message}")]
     Command { command: String, message: String },
 
+    /// A client pki-lab runs (`clients`) is not installed.
+    #[error(
+        "{client}: `{program}` is not installed\n  hint: install the Debian package `{package}` (`apt-get install {package}`)"
+    )]
+    MissingClient { client: &'static str, program: &'static str, package: &'static str },
+
     /// Command-line usage the parser could not catch: flags that do not go together, a value
     /// clap cannot check. Only `cli/` returns it.
     #[error("{0}")]
@@ -144,6 +150,7 @@ impl Error {
             | Error::Parse { .. }
             | Error::NameNotPermitted { .. }
             | Error::Command { .. }
+            | Error::MissingClient { .. }
             | Error::Usage(_)
             | Error::Input(_)
             | Error::Tls(_)

@@ -13,7 +13,9 @@
 //! 7. [`inspect`]: certificates described for people.
 //! 8. `lab`: exercises that teach each rule and grade the answers (with the `cli` feature).
 //! 9. [`truststore`]: the lab root in system, NSS and Java stores; client environment variables.
-//! 10. [`audit`]: any client run against every scenario, read rule by rule against a policy.
+//! 10. [`clients`]: the real TLS clients pki-lab measures (curl, Python, Go, Node, Java, GnuTLS,
+//!     wget, Chromium, …), one adapter each.
+//! 11. [`audit`]: any client run against every scenario, read rule by rule against a policy.
 //!
 //! `testing` (feature `testing`) is the API for other projects' tests. `cli` (hidden, feature
 //! `cli`) is the command line. Time is always an argument, never read behind the caller's back,
@@ -34,6 +36,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod clients;
 pub mod inspect;
 /// Behind `cli`: a lab step's command is parsed by the real command line (clap), so a lab
 /// accepts exactly the flags a learner can type.

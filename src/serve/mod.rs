@@ -169,7 +169,11 @@ pub fn build_config(
             for root in client_roots {
                 roots.add(root.clone()).map_err(tls_err)?;
             }
+            // No CA names in the CertificateRequest: a client whose certificate is from another
+            // root (client-cert-untrusted) still sends it, and gets unknown_ca, instead of
+            // keeping it back because the server named a root it does not chain to.
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .clear_root_hint_subjects()
                 .build()
                 .map_err(|e| Error::Tls(format!("scenario {name}: client verifier: {e}")))?;
             builder.with_client_cert_verifier(verifier)
