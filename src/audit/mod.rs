@@ -248,6 +248,16 @@ impl Report {
     }
 }
 
+/// A built-in client's outcome as an observation: a run that timed out is no observation.
+pub fn observed(o: crate::clients::ClientOutcome) -> Observed {
+    let outcome = match (o.accepted, o.code.as_str()) {
+        (true, _) => Outcome::Accepted,
+        (false, "timeout") => Outcome::Error,
+        (false, _) => Outcome::Refused,
+    };
+    Observed { outcome, code: o.code, text: o.text }
+}
+
 /// The clients whose manifest column says they accept the scenario.
 pub fn lenient_clients(rule: RuleId, expect: &Expect) -> Vec<String> {
     let mut who = Vec::new();

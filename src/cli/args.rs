@@ -586,14 +586,20 @@ A placeholder with no value for a scenario ({crl} without a CRL, {client_cert} w
 certificate) drops its argument, and the option before it (`--cert {client_cert}`).
 
 Examples:
+  pki-lab audit --client python-requests
   pki-lab audit -- curl -sS --cacert {ca} {url}
   pki-lab audit --policy strict --json -- curl -sS --cacert {ca} --crlfile {crl} {url} > curl.json
   pki-lab audit --scenario expired --scenario cn-only -- python3 my_client.py {host} {port} {ca}
   pki-lab audit --compare before.json after.json")]
 pub struct AuditArgs {
     /// The client command; exit status 0 means it accepted the scenario
-    #[arg(last = true, value_name = "CMD", required_unless_present = "compare")]
+    #[arg(last = true, value_name = "CMD", required_unless_present_any = ["compare", "client"])]
     pub command: Vec<String>,
+
+    /// A built-in client instead of a command: openssl-s-client, curl, rustls, python-ssl,
+    /// python-requests, go, node, java, gnutls, wget, chromium
+    #[arg(long, value_name = "NAME", conflicts_with = "command")]
+    pub client: Option<String>,
 
     /// Audit only this scenario (repeatable) [default: all; `valid` is always run as the reference]
     #[arg(long = "scenario", value_name = "NAME")]
@@ -614,6 +620,6 @@ pub struct AuditArgs {
     pub json: bool,
 
     /// Show two saved reports (`audit --json`) side by side instead of running a client
-    #[arg(long, num_args = 2, value_names = ["A.json", "B.json"], conflicts_with_all = ["command", "scenarios"])]
+    #[arg(long, num_args = 2, value_names = ["A.json", "B.json"], conflicts_with_all = ["command", "scenarios", "client"])]
     pub compare: Option<Vec<PathBuf>>,
 }

@@ -9,6 +9,7 @@ use crate::audit::{self, Finding, Outcome, Report, Strict, command::Template};
 use crate::catalogue::rules::RuleId;
 use crate::cli::AuditArgs;
 use crate::cli::output::{json, table};
+use crate::clients::{self, ClientId, Target};
 use crate::error::{Error, Result};
 
 pub(crate) fn audit(dir: &Path, args: AuditArgs, now: OffsetDateTime) -> Result<i32> {
@@ -18,13 +19,31 @@ pub(crate) fn audit(dir: &Path, args: AuditArgs, now: OffsetDateTime) -> Result<
         };
         return compare(&Report::load(a)?, &Report::load(b)?, args.json);
     }
-    let template = Template::parse(&args.command)?;
     let timeout = super::seconds(args.timeout, "--timeout")?;
-    let manifest = super::serve::ensure_lab(dir, now)?;
-    let selected = audit::select(&manifest, &args.scenarios)?;
-    eprintln!("audit: running `{}` against {} scenarios", template.display(), selected.len());
-    let observed = audit::run(dir, &manifest, &selected, |_, ep| template.run(ep, timeout))?;
-    let report = Report::new(&template.display(), args.policy, observed);
+    let report = match &args.client {
+        Some(name) => {
+            let client: ClientId = name.parse()?;
+            let manifest = super::serve::ensure_lab(dir, now)?;
+            let selected = audit::select(&manifest, &args.scenarios)?;
+            eprintln!("audit: running {client} against {} scenarios", selected.len());
+            // Scripts, the Go binary and Chromium's profile: built once, removed at the end.
+            let work =
+                tempfile::tempdir().map_err(Error::io("creating a temporary directory in", std::env::temp_dir()))?;
+            let observed = audit::run(dir, &manifest, &selected, |s, ep| {
+                let target = Target::for_scenario(dir, &manifest, s, ep.port);
+                clients::run(client, &target, work.path()).map(audit::observed)
+            })?;
+            Report::new(client.as_str(), args.policy, observed)
+        }
+        None => {
+            let template = Template::parse(&args.command)?;
+            let manifest = super::serve::ensure_lab(dir, now)?;
+            let selected = audit::select(&manifest, &args.scenarios)?;
+            eprintln!("audit: running `{}` against {} scenarios", template.display(), selected.len());
+            let observed = audit::run(dir, &manifest, &selected, |_, ep| template.run(ep, timeout))?;
+            Report::new(&template.display(), args.policy, observed)
+        }
+    };
     if args.json {
         json(&report)?;
     } else {
@@ -113,8 +132,9 @@ fn print(report: &Report) -> Result<()> {
 /// The client's words, cut to fit a table row.
 fn short(text: &str) -> String {
     const MAX: usize = 80;
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() <= MAX {
-        return text.to_string();
+        return text;
     }
     text.chars().take(MAX - 1).collect::<String>() + "…"
 }

@@ -186,3 +186,48 @@ fn bad_input_is_refused_with_exit_2_before_anything_runs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not an audit report"), "{}", stderr(&o));
 }
+
+/// `audit --client NAME --json` over every scenario; each row's code against `column(scenario)`.
+fn assert_client_reproduces(client: &str, column: impl Fn(&Value) -> String) {
+    let (_tmp, dir) = new_lab(&[]);
+    let m = manifest(&dir);
+    let o = run(&dir, &["audit", "--client", client, "--policy", "strict", "--json"]);
+    let report: Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("report ({e}): {}", stderr(&o)));
+    assert_eq!(report["client"], client);
+    let mut differ = Vec::new();
+    for s in m["scenarios"].as_array().expect("scenarios") {
+        let name = s["name"].as_str().expect("name");
+        let want = column(s);
+        let got = &row(&report, name)["observed"];
+        let accepted = got["outcome"] == "accepted";
+        let want_accepted = want == "0" || want == "ok";
+        if got["code"] != want.as_str() || accepted != want_accepted {
+            differ.push(format!("{name}: manifest {want}, audit {} ({})", got["code"], got["outcome"]));
+        }
+    }
+    assert!(differ.is_empty(), "audit --client {client} differs from its column:\n{}", differ.join("\n"));
+    let refused_required = report["violations"].as_array().expect("violations").is_empty();
+    assert_eq!(o.status.code(), Some(if refused_required { 0 } else { 1 }), "{}", stderr(&o));
+}
+
+#[test]
+fn audit_of_the_built_in_rustls_client_reproduces_the_rustls_column() {
+    assert_client_reproduces("rustls", |s| {
+        let e = &s["expect"];
+        e["rustls-handshake"].as_str().or(e["rustls-verify"].as_str()).expect("rustls column").to_string()
+    });
+}
+
+#[test]
+#[cfg_attr(missing_curl, ignore = "needs curl (Debian: curl); .ci/run installs it")]
+fn audit_of_the_built_in_curl_client_reproduces_the_curl_column() {
+    assert_client_reproduces("curl", |s| s["expect"]["curl"].to_string());
+}
+
+#[test]
+fn an_unknown_client_is_refused_with_a_suggestion() {
+    let (_tmp, dir) = new_lab(&[]);
+    let o = run(&dir, &["audit", "--client", "curll"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `curl`?"), "{}", stderr(&o));
+}
