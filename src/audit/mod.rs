@@ -390,3 +390,45 @@ pub fn compare(a: &Report, b: &Report) -> Comparison {
     let differences = rows.iter().filter(|r| r.a != r.b).count();
     Comparison { a: a.client.clone(), b: b.client.clone(), rows, differences }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let catalogue = crate::catalogue::template::Catalogue::builtin().expect("catalogue");
+        let opts = crate::labdir::InitOptions { ca: Default::default(), force: false, renew: false };
+        let lab = dir.path().join("lab");
+        crate::labdir::init(&lab, &catalogue, &opts, time::OffsetDateTime::now_utc()).expect("init").manifest
+    }
+
+    fn seen(outcome: Outcome) -> Observed {
+        Observed { outcome, code: "x".into(), text: String::new() }
+    }
+
+    #[test]
+    fn findings_read_each_result_against_the_valid_control_and_the_policy() {
+        let m = manifest();
+        let pick = |name: &str| m.scenarios.iter().find(|s| s.name == name).expect("scenario").clone();
+        let run = |valid: Outcome| {
+            vec![
+                (pick("valid"), seen(valid)),
+                (pick("expired"), seen(Outcome::Refused)),
+                (pick("cn-only"), seen(Outcome::Accepted)),
+                (pick("wrong-host"), seen(Outcome::Error)),
+            ]
+        };
+        let r = Report::new("c", Policy::Baseline, run(Outcome::Accepted));
+        let f: Vec<Finding> = r.results.iter().map(|r| r.finding).collect();
+        assert_eq!(f, [Finding::Ok, Finding::Enforces, Finding::AcceptsDefect, Finding::OtherFailure]);
+        // cn-only is a lesson: the baseline does not require it, strict does.
+        assert_eq!((r.violations.len(), r.exit_code()), (0, 0));
+        let strict = Report::new("c", Policy::Strict, run(Outcome::Accepted));
+        assert_eq!((strict.violations.clone(), strict.exit_code()), (vec!["cn-only".to_string()], 1));
+        // Without the control, a refusal says nothing.
+        let blind = Report::new("c", Policy::Baseline, run(Outcome::Refused));
+        assert_eq!(blind.results[1].finding, Finding::OtherFailure);
+        assert_eq!(blind.exit_code(), EXIT_NO_VERDICT);
+    }
+}
