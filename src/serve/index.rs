@@ -157,10 +157,11 @@ fn dashboard(entries: &[Entry], port: u16) -> String {
         ));
         // Parser-inserted async scripts: each load or error is known before the page's load
         // event, which therefore marks the end of the run.
+        // The name as a JavaScript string (JSON), then escaped for the attribute it sits in.
         scripts.push_str(&format!(
-            "<script async src=\"{u}\" onload=\"pkiLab.seen('{n}',true)\" onerror=\"pkiLab.seen('{n}',false)\"></script>\n",
+            "<script async src=\"{u}\" onload=\"pkiLab.seen({n},true)\" onerror=\"pkiLab.seen({n},false)\"></script>\n",
             u = escape(&format!("{}{}", url(&e.name, port).trim_end_matches('/'), PROBE_PATH)),
-            n = escape(&e.name),
+            n = escape(&serde_json::Value::from(e.name.as_str()).to_string()),
         ));
     }
     let reference = escape(HOME_SCENARIO);
@@ -251,6 +252,7 @@ mod tests {
         assert!(d.contains("src=\"https://expired.localhost:9000/probe.js\""), "{d}");
         assert!(d.contains("data-scenario=\"expired\" data-strict=\"refused\""), "{d}");
         assert!(d.contains("data-scenario=\"valid\" data-strict=\"accepted\""), "{d}");
+        assert!(d.contains("onload=\"pkiLab.seen(&quot;expired&quot;,true)\""), "{d}");
     }
 
     #[test]
