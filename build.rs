@@ -13,8 +13,21 @@ fn main() {
 
 /// Tools the integration tests drive. Each one not on PATH sets `cfg(missing_TOOL)`, which makes
 /// its tests show as ignored with the reason, unless `CI` is set: then they run and fail loudly.
-const TOOLS: &[&str] =
-    &["node", "keytool", "certutil", "redis_server", "openssl", "curl", "python3", "tmux", "chromium"];
+const TOOLS: &[&str] = &[
+    "node",
+    "keytool",
+    "certutil",
+    "redis_server",
+    "openssl",
+    "curl",
+    "python3",
+    "tmux",
+    "go",
+    "java",
+    "gnutls_cli",
+    "wget",
+    "chromium",
+];
 
 fn missing_tools() {
     println!("cargo::rerun-if-env-changed=PATH");

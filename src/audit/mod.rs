@@ -14,7 +14,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::rules::RuleId;
-use crate::catalogue::template::Expect;
 use crate::error::{Error, Result};
 use crate::labdir::manifest::{Manifest, ScenarioEntry};
 use crate::serve::{self, ServeOptions};
@@ -131,6 +130,9 @@ pub struct Row {
     pub required: bool,
     /// Other clients the manifest records as accepting this broken scenario.
     pub lenient_elsewhere: Vec<String>,
+    /// Breaks no rule, yet some clients refuse it (not a control).
+    #[serde(default)]
+    pub lesson: bool,
 }
 
 /// Counts over the report.
@@ -138,6 +140,9 @@ pub struct Row {
 pub struct Score {
     pub controls: usize,
     pub controls_accepted: usize,
+    /// Scenarios that break no rule yet some clients refuse (`lesson` in the manifest).
+    pub lessons: usize,
+    pub lessons_accepted: usize,
     pub broken: usize,
     pub enforced: usize,
     pub accepts_defect: usize,
@@ -173,6 +178,14 @@ impl Report {
         let mut results = Vec::new();
         for (s, o) in observed {
             let (strict, finding, required) = match s.rule {
+                // A lesson breaks no rule: a strict client accepts it; a refusal is a limit of
+                // the client (e.g. no Ed25519), not a control failing.
+                None if s.lesson.is_some() => {
+                    let ok = o.outcome == Outcome::Accepted;
+                    score.lessons += 1;
+                    score.lessons_accepted += usize::from(ok);
+                    (Strict::Accept, if ok { Finding::Ok } else { Finding::OtherFailure }, false)
+                }
                 None => {
                     score.controls += 1;
                     let ok = o.outcome == Outcome::Accepted;
@@ -200,7 +213,7 @@ impl Report {
                     (Strict::Refuse, finding, required)
                 }
             };
-            let lenient_elsewhere = s.rule.map_or_else(Vec::new, |r| lenient_clients(r, &s.expect));
+            let lenient_elsewhere = if s.rule.is_some() { lenient_clients(&s, client) } else { vec![] };
             results.push(Row {
                 scenario: s.name.clone(),
                 rule: s.rule,
@@ -209,6 +222,7 @@ impl Report {
                 finding,
                 required,
                 lenient_elsewhere,
+                lesson: s.lesson.is_some(),
             });
         }
         Report { schema: SCHEMA.into(), client: client.into(), policy, results, score, violations }
@@ -258,27 +272,31 @@ pub fn observed(o: crate::clients::ClientOutcome) -> Observed {
     Observed { outcome, code: o.code, text: o.text }
 }
 
-/// The clients whose manifest column says they accept the scenario.
-pub fn lenient_clients(rule: RuleId, expect: &Expect) -> Vec<String> {
+/// The other clients the manifest measured accepting the scenario (`client` left out). A
+/// scenario without measurements (a user's own template) falls back on the rustls, OpenSSL and
+/// curl columns of its template.
+pub fn lenient_clients(s: &ScenarioEntry, client: &str) -> Vec<String> {
+    if !s.clients.is_empty() {
+        return s
+            .clients
+            .iter()
+            .filter(|(id, o)| o.accepted && id.as_str() != client)
+            .map(|(id, _)| id.as_str().to_string())
+            .collect();
+    }
+    let e = &s.expect;
     let mut who = Vec::new();
-    // `openssl verify` sees files only: a live defect (a mismatched key, a client certificate)
-    // is not in its column.
-    if expect.openssl_verify == 0 && rule.kind() == crate::catalogue::rules::Kind::Offline {
-        who.push("openssl".to_string());
+    // `openssl verify` sees files only: a live defect is not in its column.
+    if e.openssl_verify == 0 && s.rule.is_some_and(|r| r.kind() == crate::catalogue::rules::Kind::Offline) {
+        who.push("openssl");
     }
-    if expect.rustls_handshake.as_deref().unwrap_or(&expect.rustls_verify) == "ok" {
-        who.push("rustls".to_string());
+    if e.rustls_handshake.as_deref().unwrap_or(&e.rustls_verify) == "ok" {
+        who.push("rustls");
     }
-    if expect.curl == 0 {
-        who.push("curl".to_string());
+    if e.curl == 0 {
+        who.push("curl");
     }
-    if expect.python.starts_with("ok") {
-        who.push("python".to_string());
-    }
-    if expect.go.starts_with("ok") {
-        who.push("go".to_string());
-    }
-    who
+    who.into_iter().filter(|w| *w != client).map(str::to_string).collect()
 }
 
 /// The scenarios to audit: all, or those named (each checked, with a suggestion).

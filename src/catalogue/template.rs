@@ -39,6 +39,10 @@ pub struct Template {
     /// A client certificate to issue alongside (for mutual-TLS scenarios).
     #[serde(default)]
     pub client_cert: Option<ClientCertSpec>,
+    /// Not a control, though it breaks no rule: a correct scenario some clients refuse, and why
+    /// (`ed25519-leaf`: no browser speaks Ed25519 in TLS).
+    #[serde(default)]
+    pub lesson: Option<String>,
     /// What real clients do with this scenario.
     pub expect: Expect,
 }
@@ -306,9 +310,9 @@ pub struct ClientCertSpec {
     pub present: bool,
 }
 
-/// What real clients report. `openssl-verify`, `rustls-verify` and `curl` are checked by the
-/// test suite against the real programs; `python` and `go` come from their sources and
-/// documentation (`../shared/reference/clients.md`).
+/// What the verifiers pki-lab checks file by file report, and what curl and a rustls client see
+/// against `pki-lab serve`; each is checked by the test suite against the real program. The other
+/// clients' columns are measured: `templates/clients.json` ([`crate::clients::measured`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Expect {
@@ -326,10 +330,13 @@ pub struct Expect {
     /// `--crlfile crls.pem` for scenarios with a `crl` file and `--cert/--key` of the scenario's
     /// client certificate where the probe presents one.
     pub curl: i32,
-    /// Python `ssl` error text.
-    pub python: String,
-    /// Go `crypto/tls` error text.
-    pub go: String,
+    /// Python `ssl`: `ok` or its error text. In a lab's manifest, taken from the measured
+    /// `python-ssl` column; a value in a template is ignored (it used to be written by hand).
+    #[serde(default)]
+    pub python: Option<String>,
+    /// Go: `ok` or its error text; in the manifest, the measured `go` column (as `python`).
+    #[serde(default)]
+    pub go: Option<String>,
 }
 
 impl Template {
@@ -353,6 +360,9 @@ impl Template {
         if self.breaks.is_none() && (self.expect.openssl_verify != 0 || self.expect.rustls_verify != "ok") {
             return Err(invalid("a control (no `breaks:`) must expect openssl-verify 0 and rustls-verify ok".into()));
         }
+        if self.breaks.is_some() && self.lesson.is_some() {
+            return Err(invalid("`lesson:` is for scenarios that break no rule; this one has `breaks:`".into()));
+        }
         if self.issuer == IssuerRef::SelfSigned && !self.cas.is_empty() {
             return Err(invalid("issuer `self` cannot have `cas:` below it".into()));
         }
@@ -362,6 +372,11 @@ impl Template {
             }
         }
         Ok(())
+    }
+
+    /// Every client must accept a control: it breaks no rule and is no lesson.
+    pub fn is_control(&self) -> bool {
+        self.breaks.is_none() && self.lesson.is_none()
     }
 
     /// The handshake step at which this scenario fails (controls: none).
@@ -488,7 +503,7 @@ mod tests {
 
     #[test]
     fn unknown_field_is_reported_with_line_and_column() {
-        let text = "name: x\nsummary: s\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0, python: '', go: ''}\nbraeks: a\n";
+        let text = "name: x\nsummary: s\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0}\nbraeks: a\n";
         let err = Template::from_yaml(text, "x.yaml").expect_err("unknown field").to_string();
         assert!(err.contains("x.yaml:4:1") || err.contains("line 4 column 1"), "{err}");
     }

@@ -100,14 +100,16 @@ fn print(report: &Report) -> Result<()> {
     let s = &report.score;
     let pct = |n: usize, d: usize| (n * 100).checked_div(d).unwrap_or(0);
     outln!(
-        "score     {} of {} broken scenarios refused for their rule ({}%); {} accepted, {} other failures; {} of {} controls accepted",
+        "score     {} of {} broken scenarios refused for their rule ({}%); {} accepted, {} other failures; {} of {} controls and {} of {} lessons accepted",
         s.enforced,
         s.broken,
         pct(s.enforced, s.broken),
         s.accepts_defect,
         s.other_failure,
         s.controls_accepted,
-        s.controls
+        s.controls,
+        s.lessons_accepted,
+        s.lessons
     )?;
     if !report.reference_accepted() {
         outln!(

@@ -29,6 +29,9 @@ pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
     // An existing lab is the truth (it may hold custom templates); otherwise the built-in catalogue.
     let manifest: Option<Manifest> = labdir::is_lab(dir).then(|| labdir::load_manifest(dir)).transpose()?;
     let catalogue = Catalogue::builtin()?;
+    // Without a lab, the measured columns fill in what a lab's manifest would say.
+    let measured = crate::clients::measured::Measured::builtin()?;
+    let expects: Vec<_> = catalogue.templates().iter().map(|p| measured.expect(&p.name, &p.expect)).collect();
     let entries: Vec<Entry<'_>> = match &manifest {
         Some(m) => m
             .scenarios
@@ -38,7 +41,8 @@ pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
         None => catalogue
             .templates()
             .iter()
-            .map(|p| Entry { name: &p.name, step: p.step(), rule: p.breaks, summary: &p.summary, expect: &p.expect })
+            .zip(&expects)
+            .map(|(p, expect)| Entry { name: &p.name, step: p.step(), rule: p.breaks, summary: &p.summary, expect })
             .collect(),
     };
     if args.json {

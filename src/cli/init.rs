@@ -71,12 +71,18 @@ pub(crate) fn print_receipt(r: &labdir::InitReport) {
         Some(p) => eprintln!("  limited   the root may only issue for: {}", p.join(", ")),
         None => eprintln!("  limited   not at all (--no-name-constraints)"),
     }
-    let controls = m.scenarios.iter().filter(|s| s.rule.is_none()).count();
+    let controls = m.scenarios.iter().filter(|s| s.is_control()).count();
+    let lessons = m.scenarios.iter().filter(|s| s.rule.is_none() && !s.is_control()).count();
+    let lessons = match lessons {
+        0 => String::new(),
+        1 => "1 lesson, ".to_string(),
+        n => format!("{n} lessons, "),
+    };
     eprintln!(
-        "  issued    {} scenarios ({} controls, {} broken) in {dir}/scenarios, key type {}",
+        "  issued    {} scenarios ({} controls, {lessons}{} broken) in {dir}/scenarios, key type {}",
         m.scenarios.len(),
         controls,
-        m.scenarios.len() - controls,
+        m.scenarios.iter().filter(|s| s.rule.is_some()).count(),
         m.key_type
     );
     if let Some(v) = m.scenarios.iter().find(|s| s.name == "valid") {

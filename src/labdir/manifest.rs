@@ -1,7 +1,11 @@
 //! `manifest.json`: the lab described for other programs. Versioned by `schema`; see the README
 //! section "The manifest" for every field. Fields are only ever added within a schema version.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::clients::{ClientId, ClientOutcome};
 
 use crate::catalogue::rules::{RuleId, Step};
 use crate::catalogue::template::{Expect, KeyPolicy, TlsVersion};
@@ -63,6 +67,20 @@ pub struct ScenarioEntry {
     pub serve: ServeInfo,
     pub files: Files,
     pub expect: Expect,
+    /// Not a control though no rule is broken: why some clients refuse it (see the template).
+    #[serde(default)]
+    pub lesson: Option<String>,
+    /// What each real client did with the scenario against `pki-lab serve`, measured
+    /// (`templates/clients.json`); empty for templates the measurement does not know.
+    #[serde(default)]
+    pub clients: BTreeMap<ClientId, ClientOutcome>,
+}
+
+impl ScenarioEntry {
+    /// Every client must accept a control: it breaks no rule and is no lesson.
+    pub fn is_control(&self) -> bool {
+        self.rule.is_none() && self.lesson.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

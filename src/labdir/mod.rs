@@ -190,7 +190,9 @@ fn write_lab(
     let scen_dir = out.join("scenarios");
     fsutil::create_private_dir(&scen_dir)?;
     let mut entries = Vec::new();
+    let measured = crate::clients::measured::Measured::builtin()?;
     for (template, item) in catalogue.templates().iter().zip(&issued) {
+        let clients = measured.columns(&item.name);
         let files = write_scenario(&scen_dir.join(&item.name), lab, item)?;
         let crl = item.revoked_by.map(|who| match who {
             IssuerRef::Root => root_crl.to_string(),
@@ -215,7 +217,9 @@ fn write_lab(
                 probe_client_cert: template.client_cert.as_ref().is_some_and(|c| c.present),
             },
             files: Files { crl, ..files },
-            expect: template.expect.clone(),
+            expect: measured.expect(&item.name, &template.expect),
+            lesson: template.lesson.clone(),
+            clients,
         });
     }
 

@@ -13,6 +13,25 @@ pub struct Entry {
     pub name: String,
     pub rule: Option<RuleId>,
     pub summary: String,
+    /// Breaks no rule, yet some clients refuse it: why.
+    pub lesson: Option<String>,
+}
+
+impl Entry {
+    /// What a correct browser shows here.
+    pub fn browser_shows(&self) -> String {
+        match &self.lesson {
+            Some(lesson) => format!("the page: it breaks no rule, but {lesson}"),
+            None => browser_shows(self.rule).to_string(),
+        }
+    }
+
+    fn rule_text(&self) -> String {
+        match (&self.lesson, self.rule) {
+            (Some(_), None) => "none: a lesson, not a control".into(),
+            _ => rule_text(self.rule),
+        }
+    }
 }
 
 /// The router's two pages, rendered once when it starts.
@@ -128,9 +147,9 @@ fn index(entries: &[Entry], port: u16) -> String {
             u = escape(&url(&e.name, port)),
             n = escape(&e.name),
             step = escape(step_text(e.rule)),
-            rule = escape(&rule_text(e.rule)),
+            rule = escape(&e.rule_text()),
             summary = escape(&e.summary),
-            shows = escape(browser_shows(e.rule)),
+            shows = escape(&e.browser_shows()),
         ));
     }
     page(
@@ -180,7 +199,9 @@ when it also refuses the <code>{reference}</code> control, no refusal can be rea
 /// A scenario's own page, for a person who clicked through the warning. `tls` is what was
 /// negotiated, one `(label, value)` per line.
 pub fn scenario_page(e: &Entry, tls: &[(&str, String)], home: Option<&str>) -> String {
-    let seen = if e.rule.is_none() {
+    let seen = if let Some(lesson) = &e.lesson {
+        format!("This scenario breaks no rule, but {lesson}.")
+    } else if e.rule.is_none() {
         "This is a control: your browser was right to show it without a warning.".to_string()
     } else {
         format!(
@@ -199,7 +220,7 @@ pub fn scenario_page(e: &Entry, tls: &[(&str, String)], home: Option<&str>) -> S
             "<h1>{n}</h1>\n<p>{summary}</p>\n<p><strong>Breaks:</strong> {rule}</p>\n<p>{seen}</p>\n<table>\n{facts}</table>\n{back}",
             n = escape(&e.name),
             summary = escape(&e.summary),
-            rule = escape(&rule_text(e.rule)),
+            rule = escape(&e.rule_text()),
             seen = escape(&seen),
         ),
     )
@@ -217,11 +238,12 @@ mod tests {
 
     fn entries() -> Vec<Entry> {
         vec![
-            Entry { name: "valid".into(), rule: None, summary: "a control".into() },
+            Entry { name: "valid".into(), rule: None, summary: "a control".into(), lesson: None },
             Entry {
                 name: "expired".into(),
                 rule: Some(RuleId::ValidityExpired),
                 summary: "<b>old</b> & \"gone\"".into(),
+                lesson: None,
             },
         ]
     }

@@ -100,6 +100,8 @@ struct Scenario {
     server: String,
     rule: Option<RuleId>,
     summary: String,
+    /// Why some clients refuse a scenario that breaks no rule (the index and pages say it).
+    lesson: Option<String>,
     config: Arc<ServerConfig>,
 }
 
@@ -212,6 +214,7 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
             server: opts.server_id.clone().unwrap_or_else(|| format!("pki-lab serve (pid {})", std::process::id())),
             rule: entry.rule,
             summary: entry.summary.clone(),
+            lesson: entry.lesson.clone(),
             config: server_config(lab, entry, &opts.session)?,
         });
         let port = if opts.port_base == 0 { 0 } else { port_for(opts.port_base, *i, &entry.name)? };
@@ -279,7 +282,12 @@ enum Route {
 
 impl Scenario {
     fn entry(&self) -> index::Entry {
-        index::Entry { name: self.name.clone(), rule: self.rule, summary: self.summary.clone() }
+        index::Entry {
+            name: self.name.clone(),
+            rule: self.rule,
+            summary: self.summary.clone(),
+            lesson: self.lesson.clone(),
+        }
     }
 }
 
@@ -309,7 +317,7 @@ async fn accept_loop(listener: TcpListener, route: Route, opts: Arc<ServeOptions
 
 async fn handle(tcp: TcpStream, peer: SocketAddr, route: Arc<Route>, opts: Arc<ServeOptions>) {
     let started = tokio::time::timeout(opts.handshake_timeout, handshake(tcp, &route)).await;
-    let (scenario, sni, result) = match started {
+    let (scenario, sni, result, leftover) = match started {
         Err(_) => {
             log(&opts, &format!("peer={peer} outcome=timeout (no handshake within {:?})", opts.handshake_timeout));
             return;
@@ -332,6 +340,9 @@ async fn handle(tcp: TcpStream, peer: SocketAddr, route: Arc<Route>, opts: Arc<S
                 .unwrap_or_else(|| format!("error=\"{e}\""));
             let sni = sni.as_deref().unwrap_or("-");
             log(&opts, &format!("scenario={name} peer={peer} sni={sni} outcome=failed {}", detail.trim_end()));
+            if let Some(tcp) = leftover {
+                linger(tcp).await;
+            }
         }
         Ok(tls) => {
             let Some(s) = scenario else { return };
@@ -350,12 +361,16 @@ type Tls = tokio_rustls::server::TlsStream<TcpStream>;
 
 /// Reads the ClientHello first (so the log can name the SNI even when the handshake fails),
 /// picks the scenario (fixed, or by SNI on the router), then completes the handshake.
-async fn handshake(tcp: TcpStream, route: &Route) -> (Option<Arc<Scenario>>, Option<String>, std::io::Result<Tls>) {
+/// On failure after the ClientHello, the connection comes back too (for [`linger`]).
+async fn handshake(
+    tcp: TcpStream,
+    route: &Route,
+) -> (Option<Arc<Scenario>>, Option<String>, std::io::Result<Tls>, Option<TcpStream>) {
     let lazy = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
     tokio::pin!(lazy);
     let start = match lazy.as_mut().await {
         Ok(start) => start,
-        Err(e) => return (None, None, Err(e)),
+        Err(e) => return (None, None, Err(e), None),
     };
     let sni = start.client_hello().server_name().map(str::to_string);
     let scenario = match route {
@@ -367,10 +382,30 @@ async fn handshake(tcp: TcpStream, route: &Route) -> (Option<Arc<Scenario>>, Opt
         }
     };
     let Some(s) = scenario else {
-        return (None, sni, Err(std::io::Error::other("no scenario to serve")));
+        return (None, sni, Err(std::io::Error::other("no scenario to serve")), None);
     };
-    let r = start.into_stream(s.config.clone()).await;
-    (Some(s), sni, r)
+    match start.into_stream(s.config.clone()).into_fallible().await {
+        Ok(tls) => (Some(s), sni, Ok(tls), None),
+        Err((e, tcp)) => (Some(s), sni, Err(e), Some(tcp)),
+    }
+}
+
+/// After a failed handshake (its alert already sent): send FIN, then read and drop what the
+/// client still sends until it closes, for a second at most. In TLS 1.3 a client sends its
+/// request right behind its certificate; closing with those bytes unread would send a reset,
+/// and the client would report "connection reset" or "broken pipe" instead of the alert.
+async fn linger(mut tcp: TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let _ = tcp.shutdown().await;
+    let mut buf = [0u8; 4096];
+    let drain = async {
+        while let Ok(n) = tcp.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 /// What the handshake settled on.
@@ -573,7 +608,7 @@ fn page(s: &Scenario, params: &Negotiated, count: u64, peer: SocketAddr, json: b
     }
     let rule = match &s.rule {
         Some(r) => format!("{r}: {}", r.rule().check),
-        None => "none (a control: every client should accept it)".into(),
+        None => "none: no rule is broken (see the summary)".into(),
     };
     format!(
         "pki-lab scenario {name}\n  {summary}\n  server     {server}\n  rule       {rule}\n  tls        {} {} {} ({} handshake)\n  sni        {}\n  alpn       {}\n  client     {}\n  request    #{count} on this connection from {peer}\n",
@@ -637,6 +672,7 @@ pub async fn start_config(
         server: opts.server_id.clone().unwrap_or_else(|| format!("pki-lab (pid {})", std::process::id())),
         rule,
         summary: summary.to_string(),
+        lesson: None,
         config,
     });
     let listener = bind(addr.ip(), addr.port(), &format!("scenario {name}")).await?;

@@ -197,7 +197,7 @@ fn key_type_sets_the_ca_keys() {
     assert!(ok && text.contains("P-384"), "{text}");
     assert_eq!(manifest(&dir)["key_type"], "p384");
     // Scenarios that pin their key keep it.
-    assert_eq!(scenario(&manifest(&dir), "valid-ed25519")["key_type"], "ed25519");
+    assert_eq!(scenario(&manifest(&dir), "ed25519-leaf")["key_type"], "ed25519");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod common;
 mod audit;
 mod catalogue;
 mod cli;
+mod clients;
 mod dashboard;
 mod engine;
 mod env;
