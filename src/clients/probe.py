@@ -58,6 +58,8 @@ try:
     print("accepted" if "200" in status else "refused")
     print("ok" if "200" in status else "NoAnswer")
     print(status)
+except ModuleNotFoundError as e:  # requests is not installed: not an outcome
+    print(e)
 except Exception as e:  # every failure is an outcome to report
     print("refused")
     print(code_of(e))

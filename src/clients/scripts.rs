@@ -69,7 +69,15 @@ pub fn python(t: &Target, work_dir: &Path, mode: &str) -> Result<ClientOutcome> 
     let mut cmd = Command::new("python3");
     cmd.arg(&script).arg(mode);
     args(&mut cmd, t);
-    parse(&format!("python {mode}"), &command::run(cmd, b"")?)
+    let ran = command::run(cmd, b"")?;
+    if ran.stdout.contains("No module named 'requests'") {
+        return Err(Error::MissingClient {
+            client: "python-requests",
+            program: "requests (python3)",
+            package: "python3-requests",
+        });
+    }
+    parse(&format!("python {mode}"), &ran)
 }
 
 pub fn node(t: &Target, work_dir: &Path) -> Result<ClientOutcome> {
