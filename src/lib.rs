@@ -16,6 +16,7 @@
 //! 9. [`truststore`]: the lab root in system, NSS and Java stores; client environment variables.
 //! 10. [`clients`]: the real TLS clients pki-lab measures (curl, Python, Go, Node, Java, GnuTLS,
 //!     wget, Chromium, …), one adapter each.
+//! 11. [`audit`]: any client run against every scenario, read rule by rule against a policy.
 //!
 //! `testing` (feature `testing`) is the API for other projects' tests. `cli` (hidden, feature
 //! `cli`) is the command line. Time is always an argument, never read behind the caller's back,
@@ -34,6 +35,7 @@
 //! # Ok::<(), pki_lab::Error>(())
 //! ```
 
+pub mod audit;
 pub mod catalogue;
 pub mod clients;
 pub mod inspect;

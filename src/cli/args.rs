@@ -44,6 +44,12 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Evaluate every rule on certificate files, offline, at a chosen time
     Verify(VerifyArgs),
+    /// Run a client against every scenario: which rules it enforces, which defects it accepts
+    ///
+    /// Exit codes: 0 the client refused every scenario the policy requires it to refuse; 1 it
+    /// accepted one of them (or, with --compare, the two reports differ); 2 bad input or usage;
+    /// 3 no verdict: the client refused the `valid` control, so its refusals say nothing.
+    Audit(AuditArgs),
     /// Start N backend servers and a load-balancing gateway in front of them
     Gateway(GatewayArgs),
     /// Lab exercises: list them, show one, work through one, grade answers, validate lab files
@@ -598,4 +604,48 @@ pub struct LabValidateArgs {
     /// Lab files to check
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Placeholders: {url} {host} {port} {ca} {crl} {client_cert} {client_key}. \
+A placeholder with no value for a scenario ({crl} without a CRL, {client_cert} without a client \
+certificate) drops its argument, and the option before it (`--cert {client_cert}`).
+
+Examples:
+  pki-lab audit --client python-requests
+  pki-lab audit -- curl -sS --cacert {ca} {url}
+  pki-lab audit --policy strict --json -- curl -sS --cacert {ca} --crlfile {crl} {url} > curl.json
+  pki-lab audit --scenario expired --scenario cn-only -- python3 my_client.py {host} {port} {ca}
+  pki-lab audit --compare before.json after.json")]
+pub struct AuditArgs {
+    /// The client command; exit status 0 means it accepted the scenario
+    #[arg(last = true, value_name = "CMD", required_unless_present_any = ["compare", "client"])]
+    pub command: Vec<String>,
+
+    /// A built-in client instead of a command: openssl-s-client, curl, rustls, python-ssl,
+    /// python-requests, go, node, java, gnutls, wget, chromium
+    #[arg(long, value_name = "NAME", conflicts_with = "command")]
+    pub client: Option<String>,
+
+    /// Audit only this scenario (repeatable) [default: all; `valid` is always run as the reference]
+    #[arg(long = "scenario", value_name = "NAME")]
+    pub scenarios: Vec<String>,
+
+    /// Which refusals are required for exit 0: strict (every broken scenario) or baseline (all but
+    /// five lessons where common clients differ by design: the CN fallback, a CA certificate as
+    /// leaf, SHA-1, an RSA-1024 key, revocation)
+    #[arg(long, value_enum, default_value_t = crate::audit::Policy::Baseline)]
+    pub policy: crate::audit::Policy,
+
+    /// Seconds one run of the client may take before it is killed (an error, not a refusal)
+    #[arg(long, value_name = "S", default_value_t = 20.0)]
+    pub timeout: f64,
+
+    /// Print the report as JSON (the input of --compare)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show two saved reports (`audit --json`) side by side instead of running a client
+    #[arg(long, num_args = 2, value_names = ["A.json", "B.json"], conflicts_with_all = ["command", "scenarios", "client"])]
+    pub compare: Option<Vec<PathBuf>>,
 }

@@ -5,6 +5,7 @@
 pub mod output;
 
 mod args;
+mod audit;
 mod catalogue;
 mod completions;
 mod env;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Serve(args) => serve::serve(&dir, args, now),
         Command::Probe(args) => probe::probe(&dir, args, now),
         Command::Verify(args) => verify::verify(&dir, args, now),
+        Command::Audit(args) => audit::audit(&dir, args, now),
         Command::Gateway(args) => gateway::gateway(&dir, args, now),
         Command::Issue(args) => issue::issue(&dir, args, now),
         Command::Trust(args) => trust::trust(&dir, args),

@@ -74,6 +74,11 @@ fn print_ready(dir: &Path, manifest: &Manifest, ports: &crate::serve::Ports) -> 
     out!("{}", table(&["SCENARIO", "URL", "EXPECTED"], &rows))?;
     if let Some(sni) = ports.sni {
         outln!("SNI router: https://<scenario>.localhost:{sni}/ (no SNI: valid)")?;
+        if ports.scenarios.contains_key(crate::serve::index::HOME_SCENARIO) {
+            outln!(
+                "in a browser: https://localhost:{sni}/ lists every scenario, https://localhost:{sni}/dashboard tests the browser"
+            )?;
+        }
     }
     outln!("clients trust {} ; stop with Ctrl-C", dir.join("ca.pem").display())
 }

@@ -7,6 +7,7 @@
 
 pub mod gateway;
 pub mod http;
+pub mod index;
 pub mod session;
 
 use std::collections::BTreeMap;
@@ -99,6 +100,8 @@ struct Scenario {
     server: String,
     rule: Option<RuleId>,
     summary: String,
+    /// Why some clients refuse a scenario that breaks no rule (the index and pages say it).
+    lesson: Option<String>,
     config: Arc<ServerConfig>,
 }
 
@@ -211,6 +214,7 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
             server: opts.server_id.clone().unwrap_or_else(|| format!("pki-lab serve (pid {})", std::process::id())),
             rule: entry.rule,
             summary: entry.summary.clone(),
+            lesson: entry.lesson.clone(),
             config: server_config(lab, entry, &opts.session)?,
         });
         let port = if opts.port_base == 0 { 0 } else { port_for(opts.port_base, *i, &entry.name)? };
@@ -242,8 +246,10 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
         tasks.spawn(accept_loop(l, Route::One(s), opts.clone(), rx.clone()));
     }
     let by_name: BTreeMap<String, Arc<Scenario>> = scenarios.iter().map(|(s, _)| (s.name.clone(), s.clone())).collect();
-    if let Some(l) = sni_listener {
-        tasks.spawn(accept_loop(l, Route::BySni(Arc::new(by_name)), opts, rx));
+    if let (Some(l), Some(port)) = (sni_listener, ports.sni) {
+        let entries: Vec<index::Entry> = scenarios.iter().map(|(s, _)| s.entry()).collect();
+        let site = Arc::new(index::site(&entries, port));
+        tasks.spawn(accept_loop(l, Route::BySni(Arc::new(by_name), site), opts, rx));
     }
     Ok(Running { ports, shutdown: tx, tasks })
 }
@@ -270,7 +276,19 @@ fn local_port(l: &TcpListener) -> Result<u16> {
 
 enum Route {
     One(Arc<Scenario>),
-    BySni(Arc<BTreeMap<String, Arc<Scenario>>>),
+    /// The router, with the pages it serves for browsers.
+    BySni(Arc<BTreeMap<String, Arc<Scenario>>>, Arc<index::Site>),
+}
+
+impl Scenario {
+    fn entry(&self) -> index::Entry {
+        index::Entry {
+            name: self.name.clone(),
+            rule: self.rule,
+            summary: self.summary.clone(),
+            lesson: self.lesson.clone(),
+        }
+    }
 }
 
 async fn accept_loop(listener: TcpListener, route: Route, opts: Arc<ServeOptions>, mut stop: watch::Receiver<bool>) {
@@ -330,7 +348,11 @@ async fn handle(tcp: TcpStream, peer: SocketAddr, route: Arc<Route>, opts: Arc<S
             let Some(s) = scenario else { return };
             let params = Negotiated::of(tls.get_ref().1);
             log(&opts, &format!("scenario={name} server={} peer={peer} {} outcome=ok", s.server, params.log_fields()));
-            serve_http(tls, peer, &s, &params, &opts).await;
+            let site = match route.as_ref() {
+                Route::BySni(_, site) => Some(site.clone()),
+                Route::One(_) => None,
+            };
+            serve_http(tls, peer, &s, &params, &opts, site.as_deref()).await;
         }
     }
 }
@@ -354,7 +376,7 @@ async fn handshake(
     let scenario = match route {
         Route::One(s) => Some(s.clone()),
         // `expired.localhost` → expired; no SNI or an unknown name → valid.
-        Route::BySni(map) => {
+        Route::BySni(map, _) => {
             let wanted = sni.as_deref().and_then(|n| n.strip_suffix(".localhost")).unwrap_or("valid");
             map.get(wanted).or_else(|| map.get("valid")).or_else(|| map.values().next()).cloned()
         }
@@ -440,7 +462,14 @@ fn subject_of(der: &CertificateDer<'_>) -> String {
     x509_parser::parse_x509_certificate(der).map_or_else(|_| "(unparsable)".into(), |(_, c)| c.subject().to_string())
 }
 
-async fn serve_http(tls: Tls, peer: SocketAddr, s: &Scenario, params: &Negotiated, opts: &ServeOptions) {
+async fn serve_http(
+    tls: Tls,
+    peer: SocketAddr,
+    s: &Scenario,
+    params: &Negotiated,
+    opts: &ServeOptions,
+    site: Option<&index::Site>,
+) {
     let (rd, mut wr) = tokio::io::split(tls);
     let mut rd = BufReader::new(rd);
     let mut count = 0u64;
@@ -474,9 +503,7 @@ async fn serve_http(tls: Tls, peer: SocketAddr, s: &Scenario, params: &Negotiate
         };
         count += 1;
         let keep = head.keep_alive();
-        let json = head.header("accept").is_some_and(|a| a.contains("application/json"));
-        let body = page(s, params, count, peer, json);
-        let ctype = if json { "application/json" } else { "text/plain; charset=utf-8" };
+        let (ctype, body) = answer(&head, s, params, count, peer, site);
         match tokio::time::timeout(limit, respond(&mut wr, "200 OK", ctype, &body, keep)).await {
             Ok(Ok(())) if keep => {}
             Ok(Ok(())) => break,
@@ -490,6 +517,51 @@ async fn serve_http(tls: Tls, peer: SocketAddr, s: &Scenario, params: &Negotiate
     let _ = tokio::time::timeout(limit, wr.shutdown()).await;
 }
 
+/// The body for one request: the router's index and dashboard, the dashboard's script, an HTML
+/// page for browsers, JSON for programs that ask, else text.
+fn answer(
+    head: &http::Head,
+    s: &Scenario,
+    params: &Negotiated,
+    count: u64,
+    peer: SocketAddr,
+    site: Option<&index::Site>,
+) -> (&'static str, String) {
+    let path = head.start.split(' ').nth(1).unwrap_or("/");
+    let path = path.split('?').next().unwrap_or(path);
+    let accept = head.header("accept").unwrap_or("");
+    if path == index::PROBE_PATH {
+        return ("text/javascript; charset=utf-8", index::probe_script(&s.name));
+    }
+    if let Some(site) = site.filter(|_| s.name == index::HOME_SCENARIO && accept.contains("text/html")) {
+        match path {
+            "/" => return ("text/html; charset=utf-8", site.index.clone()),
+            index::DASHBOARD_PATH => return ("text/html; charset=utf-8", site.dashboard.clone()),
+            _ => {}
+        }
+    }
+    if accept.contains("application/json") {
+        return ("application/json", page(s, params, count, peer, true));
+    }
+    if accept.contains("text/html") {
+        let tls = vec![
+            ("server", s.server.clone()),
+            (
+                "tls",
+                format!(
+                    "{} {} {} ({} handshake)",
+                    params.version, params.cipher_suite, params.key_exchange_group, params.handshake
+                ),
+            ),
+            ("sni", params.sni.clone().unwrap_or_else(|| "(none)".into())),
+            ("client certificate", params.client_certificate.clone().unwrap_or_else(|| "(none)".into())),
+            ("request", format!("#{count} on this connection from {peer}")),
+        ];
+        return ("text/html; charset=utf-8", index::scenario_page(&s.entry(), &tls, site.map(|x| x.home.as_str())));
+    }
+    ("text/plain; charset=utf-8", page(s, params, count, peer, false))
+}
+
 async fn respond<W: tokio::io::AsyncWrite + Unpin>(
     wr: &mut W,
     status: &str,
@@ -498,7 +570,7 @@ async fn respond<W: tokio::io::AsyncWrite + Unpin>(
     keep: bool,
 ) -> std::io::Result<()> {
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: {}\r\nServer: pki-lab\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: {}\r\nServer: pki-lab\r\nCache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n\r\n",
         body.len(),
         if keep { "keep-alive" } else { "close" }
     );
@@ -600,6 +672,7 @@ pub async fn start_config(
         server: opts.server_id.clone().unwrap_or_else(|| format!("pki-lab (pid {})", std::process::id())),
         rule,
         summary: summary.to_string(),
+        lesson: None,
         config,
     });
     let listener = bind(addr.ip(), addr.port(), &format!("scenario {name}")).await?;

@@ -571,7 +571,8 @@ fn parsers_survive_seeded_mutations_of_real_inputs_for_a_bounded_time() {
         runs += 1;
         let lab_in = mutate(&lab_seeds[rng.below(lab_seeds.len())], &mut rng);
         if let Ok(text) = std::str::from_utf8(&lab_in)
-            && let Err(e) = pki_lab::lab::validate::parse(text, "fuzz.yaml", &["the-five-steps"], pki_lab::cli::parse_step)
+            && let Err(e) =
+                pki_lab::lab::validate::parse(text, "fuzz.yaml", &["the-five-steps"], pki_lab::cli::parse_step)
         {
             let shown = e.to_string();
             assert!(shown.len() < 21_000, "{} bytes for:\n{text}", shown.len());

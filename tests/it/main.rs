@@ -4,9 +4,11 @@
 
 mod common;
 
+mod audit;
 mod catalogue;
 mod cli;
 mod clients;
+mod dashboard;
 mod engine;
 mod env;
 mod hardening;
