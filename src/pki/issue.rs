@@ -161,7 +161,7 @@ enum LeafKey {
 impl LeafKey {
     fn generate(key_type: KeyType) -> Result<LeafKey> {
         if key_type == KeyType::Rsa1024 {
-            let (pkcs8, spki) = crate::pki::legacy::generate_rsa1024()?;
+            let (pkcs8, spki) = crate::pki::keys::rsa1024()?;
             let spki = rcgen::SubjectPublicKeyInfo::from_der(&spki).map_err(Error::rcgen("reading an RSA-1024 key"))?;
             return Ok(LeafKey::Weak { pkcs8, spki });
         }
