@@ -37,7 +37,7 @@ measure() {
   before=$(ticks "$pid")
   out=$(wrk -t2 -c"$conns" -d"${secs}s" "https://localhost:$port/")
   after=$(ticks "$pid")
-  rows+=("$name|$(echo "$out" | awk '/requests in/ {print $1}')|$(echo "$out" | awk '/requests in/ {print $4}' | tr -d ,)|$(echo "$out" | awk '/Requests\/sec/ {print $2}')|$((after - before))")
+  rows+=("$name|$(echo "$out" | awk '/requests in/ {print $1}')|$(echo "$out" | awk '/requests in/ {print $5}' | tr -d ,)|$(echo "$out" | awk '/Requests\/sec/ {print $2}')|$((after - before))")
 }
 
 measure "direct to the backend" - "$be_port"

@@ -31,7 +31,7 @@ echo "idle: $nscen scenario listeners + the SNI router, VmRSS $((idle / 1024)).$
 
 # Holds the connections until told to stop (a line on stdin), reports when all are up.
 mkfifo "$work/ctl"
-python3 - "$port" "$conns" <"$work/ctl" >"$work/held" 2>&1 <<'PY' &
+cat >"$work/hold.py" <<'PY'
 import asyncio, resource, ssl, sys
 port, n = int(sys.argv[1]), int(sys.argv[2])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -53,14 +53,16 @@ async def main():
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
 asyncio.run(main())
 PY
+python3 "$work/hold.py" "$port" "$conns" <"$work/ctl" >"$work/held" 2>&1 &
 holder=$!
 exec 3>"$work/ctl"
 for _ in $(seq 600); do grep -q held "$work/held" 2>/dev/null && break; sleep 0.5; done
 cat "$work/held"
 sleep 2
 full=$(rss $pk)
+open=$(ls /proc/$pk/fd | wc -l)
 control=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/lab/ca.pem" "https://localhost:$port/" || echo failed)
-echo "holding: VmRSS $((full / 1024)) MiB; $(( (full - idle) * 1024 / conns )) bytes per idle TLS connection; control connection: HTTP $control"
+echo "holding: VmRSS $((full / 1024)) MiB; $(( (full - idle) * 1024 / conns )) bytes per idle TLS connection; $open file descriptors open in serve; control connection: HTTP $control"
 echo >&3; exec 3>&-; wait $holder || true
 
 # Every scenario under load at once.

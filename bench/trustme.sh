@@ -32,7 +32,7 @@ for _ in range(int(sys.argv[1])):
 print(statistics.median(times) * 1000)
 PY
 )
-ver=$(python3 -c 'import importlib.metadata as m;print(f"trustme {m.version(\"trustme\")}, cryptography {m.version(\"cryptography\")}")')
+ver=$(python3 -c 'import importlib.metadata as m;print("trustme %s, cryptography %s" % (m.version("trustme"), m.version("cryptography")))')
 printf '| path | median |\n|---|---:|\n'
 printf '| pki-lab TestCa::new + issue + server/client configs | %.2f ms |\n' "$ours"
 printf '| %s: CA + issue_cert + configure_cert/configure_trust | %.2f ms |\n' "$ver" "$theirs"
