@@ -125,6 +125,10 @@ pub fn init_locked(
     }
 
     let renewing = exists && opts.renew && !opts.force;
+    if !renewing {
+        // The RSA keys are init's critical path: start them before anything else.
+        crate::pki::keys::start_ahead(slow_keys(catalogue, opts.ca.key_type));
+    }
     let (lab, key_type, permitted) = if renewing {
         let old = load_manifest(dir)?;
         (LabCa::load(&dir.join("ca"))?, old.key_type, old.ca.permitted)
@@ -253,6 +257,25 @@ fn write_lab(
         .map_err(|e| Error::Parse { context: "manifest.json".into(), message: e.to_string() })?;
     fsutil::write_new(&out.join("manifest.json"), format!("{json}\n").as_bytes(), PUBLIC)?;
     Ok(manifest)
+}
+
+/// The key types [`issue::issue`] will generate for the catalogue, slow (RSA) ones only:
+/// started ahead by [`crate::pki::keys::start_ahead`].
+fn slow_keys(catalogue: &Catalogue, default: KeyType) -> Vec<KeyType> {
+    let mut types = Vec::new();
+    for t in catalogue.templates() {
+        types.extend(t.cas.iter().map(|c| c.key.unwrap_or(default)));
+        let leaf = t.leaf.key.unwrap_or(default);
+        types.push(leaf);
+        if t.serve.key == crate::catalogue::template::KeyPolicy::Mismatched {
+            types.push(leaf);
+        }
+        if t.client_cert.is_some() {
+            types.push(default);
+        }
+    }
+    types.retain(|k| k.is_slow());
+    types
 }
 
 /// Issues every template; each runs on its own thread so that slow (RSA) keys overlap.

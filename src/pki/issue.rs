@@ -206,7 +206,9 @@ enum LeafKey {
 impl LeafKey {
     fn generate(key_type: KeyType) -> Result<LeafKey> {
         if key_type == KeyType::Rsa1024 {
-            return LeafKey::legacy_rsa(1024);
+            let (pkcs8, spki) = crate::pki::keys::rsa1024()?;
+            let spki = rcgen::SubjectPublicKeyInfo::from_der(&spki).map_err(Error::rcgen("reading an RSA-1024 key"))?;
+            return Ok(LeafKey::Weak { pkcs8, spki });
         }
         key_type.generate().map(LeafKey::Pair)
     }

@@ -298,7 +298,7 @@ impl Shared {
                 eprintln!("{} gateway: {peer} -> {} ({})", now(), self.pool.backends[i].id, self.mode.as_str());
             }
             // Bytes both ways until both sides close, or nothing moves for the idle timeout.
-            if let Err(e) = tunnel(&mut client, &mut backend, self.idle).await
+            if let Err(e) = tunnel_tcp(&mut client, &mut backend, self.idle).await
                 && e.kind() == std::io::ErrorKind::TimedOut
                 && self.pool.log
             {
@@ -461,11 +461,35 @@ where
     A: AsyncRead + AsyncWrite + Unpin,
     B: AsyncRead + AsyncWrite + Unpin,
 {
+    let (ar, aw) = tokio::io::split(a);
+    let (br, bw) = tokio::io::split(b);
+    tunnel_halves(ar, aw, br, bw, idle).await
+}
+
+/// [`tunnel`] for two TCP sockets (passthrough): their borrowed halves need no lock between
+/// reader and writer, which `tokio::io::split` takes on every poll.
+pub async fn tunnel_tcp(a: &mut TcpStream, b: &mut TcpStream, idle: Duration) -> std::io::Result<()> {
+    let (ar, aw) = a.split();
+    let (br, bw) = b.split();
+    tunnel_halves(ar, aw, br, bw, idle).await
+}
+
+async fn tunnel_halves<AR, AW, BR, BW>(
+    mut ar: AR,
+    mut aw: AW,
+    mut br: BR,
+    mut bw: BW,
+    idle: Duration,
+) -> std::io::Result<()>
+where
+    AR: AsyncRead + Unpin,
+    AW: AsyncWrite + Unpin,
+    BR: AsyncRead + Unpin,
+    BW: AsyncWrite + Unpin,
+{
     let base = tokio::time::Instant::now();
     // Milliseconds since `base` of the last byte moved.
     let last = AtomicU64::new(0);
-    let (mut ar, mut aw) = tokio::io::split(a);
-    let (mut br, mut bw) = tokio::io::split(b);
     let copy = async {
         tokio::try_join!(pump(&mut ar, &mut bw, &last, base), pump(&mut br, &mut aw, &last, base)).map(|_| ())
     };
@@ -530,6 +554,34 @@ mod tests {
             let ideal = 1.0 / n as f64;
             assert!((share - ideal).abs() <= 0.05, "n={n}: moved {share:.3}, ideal {ideal:.3}");
         }
+    }
+
+    /// The passthrough tunnel over real loopback sockets: bytes both ways, the client's
+    /// half-close reaches the server, and the tunnel ends once both sides have closed.
+    #[tokio::test]
+    async fn a_tcp_tunnel_passes_bytes_and_half_closes() {
+        let front = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let back = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let (front_addr, back_addr) = (front.local_addr().expect("addr"), back.local_addr().expect("addr"));
+        let t = tokio::spawn(async move {
+            let (mut a, _) = front.accept().await.expect("accept");
+            let mut b = TcpStream::connect(back_addr).await.expect("connect");
+            tunnel_tcp(&mut a, &mut b, Duration::from_secs(5)).await
+        });
+        let mut client = TcpStream::connect(front_addr).await.expect("connect");
+        let (mut server, _) = back.accept().await.expect("accept");
+        let big = vec![7u8; 256 * 1024];
+        client.write_all(&big).await.expect("write");
+        client.shutdown().await.expect("shutdown");
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.expect("read");
+        assert_eq!(got, big, "every byte, then the client's end of stream");
+        server.write_all(b"pong").await.expect("write");
+        server.shutdown().await.expect("shutdown");
+        let mut back_bytes = Vec::new();
+        client.read_to_end(&mut back_bytes).await.expect("read");
+        assert_eq!(back_bytes, b"pong");
+        t.await.expect("join").expect("both sides closed: the tunnel ends without error");
     }
 
     #[tokio::test]
