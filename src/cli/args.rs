@@ -385,6 +385,11 @@ pub struct VerifyArgs {
     #[arg(long = "crl", value_name = "FILE")]
     pub crls: Vec<PathBuf>,
 
+    /// The most intermediates a path may have, self-issued ones not counted (chain.max-depth)
+    /// [default: 6, as webpki]
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+
     /// Exit 1 unless exactly these rules fail (comma-separated ids), or nothing does (`pass`)
     #[arg(long, value_name = "RULE[,RULE]|pass", value_delimiter = ',')]
     pub expect: Vec<Expected>,

@@ -20,6 +20,7 @@ impl VerifyArgs {
             crls: self.crls.clone(),
             host: self.host.clone(),
             profile: self.profile,
+            max_depth: self.max_depth,
         }
     }
 

@@ -296,6 +296,13 @@ pub fn shapes(program: Program) -> Vec<String> {
             for p in ["cert", "host", "at", "failed", "failed[]", "rustls"] {
                 out.push(p.to_string());
             }
+            // Every path path building tried (`report::VerifyReport::paths`).
+            for p in ["paths", "paths[]", "paths[].certs", "paths[].certs[]", "paths[].end", "paths[].failed"] {
+                out.push(p.to_string());
+            }
+            for p in ["paths[].failed[]", "paths[].chosen", "path_budget"] {
+                out.push(p.to_string());
+            }
             rules("verification", &mut out);
         }
         Program::Inspect => {

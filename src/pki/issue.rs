@@ -11,10 +11,12 @@ use time::{Duration, OffsetDateTime};
 
 use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::{
-    CaSpec, ChainPolicy, Eku, IssuerRef, KeyPolicy, LeafSpec, RelTime, SignatureHash, Template, Validity,
+    CaSpec, ChainPolicy, Eku, Extension, IssuerRef, KeyPolicy, KeyUsage, LeafSpec, RelTime, SignatureHash, Template,
+    Validity,
 };
 use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaCert, LabCa};
+use crate::pki::defects;
 use crate::pki::keys::KeyType;
 use crate::pki::names::Name;
 
@@ -88,7 +90,10 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
     }
 
     let key_type = template.leaf.key.unwrap_or(default_key);
-    let leaf_key = LeafKey::generate(key_type)?;
+    let leaf_key = match template.leaf.rsa_bits {
+        Some(bits) => LeafKey::legacy_rsa(bits)?,
+        None => LeafKey::generate(key_type)?,
+    };
     let mut params = leaf_params(template, key_type, now)?;
     let serial = params.serial_number.clone().unwrap_or_else(ca::random_serial);
     params.serial_number = Some(serial.clone());
@@ -109,6 +114,14 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
     }
     .map_err(Error::rcgen(ctx("signing the leaf")))?;
     let mut leaf_der = leaf.der().to_vec();
+    if !template.leaf.defects.is_empty() {
+        leaf_der = match (signer, &leaf_key) {
+            (Some(ca), _) => defects::apply(&leaf_der, &template.leaf.defects, ca.issuer.key()),
+            (None, LeafKey::Pair(k)) => defects::apply(&leaf_der, &template.leaf.defects, k),
+            (None, LeafKey::Weak { .. }) => Err(Error::Input(ctx("an rsa1024 leaf cannot sign itself"))),
+        }
+        .map_err(|e| in_scenario(e, &template.name))?;
+    }
     if template.leaf.signature_hash == Some(SignatureHash::Sha1) {
         let ca = signer.ok_or_else(|| Error::Input(ctx("a SHA-1 signature needs an issuer")))?;
         leaf_der = crate::pki::legacy::resign_sha1(&leaf_der, ca.issuer.key().serialized_der())?;
@@ -122,10 +135,24 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
 
     let mut path = vec![CertificateDer::from(leaf_der)];
     path.extend(above);
-    let served = match template.serve.chain {
+    let mut served = match template.serve.chain {
         ChainPolicy::Full => path.clone(),
         ChainPolicy::LeafOnly => path[..1].to_vec(),
+        ChainPolicy::DuplicateCa => {
+            let mut sent = path.clone();
+            let first_ca =
+                path.get(1).ok_or_else(|| Error::Input(ctx("serve.chain duplicate-ca needs a CA below the root")))?;
+            sent.insert(2, first_ca.clone());
+            sent
+        }
     };
+
+    if template.serve.expired_cross_sign {
+        if anchor != Anchor::Root {
+            return Err(Error::Input(ctx("serve.expired-cross-sign needs a chain that ends at the lab root")));
+        }
+        served.push(expired_cross_sign(lab, now).map_err(|e| in_scenario(e, &template.name))?);
+    }
 
     let (served_key_pem, leaf_key_pem) = match template.serve.key {
         KeyPolicy::Own => (leaf_key.pem(), None),
@@ -152,6 +179,24 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
     })
 }
 
+/// The lab root's name and key, certified by the rogue root and expired a day ago.
+fn expired_cross_sign(lab: &LabCa, now: OffsetDateTime) -> Result<CertificateDer<'static>> {
+    let validity = Validity { not_before: RelTime::seconds(-400 * 86400), not_after: RelTime::seconds(-86400) };
+    // The same subject as the root's own certificate (ca_params writes it the same way).
+    let mut p = ca::ca_params(&format!("pki-lab Root CA {}", lab.tag()), None, &validity, now);
+    p.use_authority_key_identifier_extension = true;
+    let cert = p.signed_by(lab.root.issuer.key(), &lab.rogue.issuer).map_err(Error::rcgen("cross-signing the root"))?;
+    Ok(cert.der().clone())
+}
+
+/// An error of a scenario's template input, named with the scenario.
+fn in_scenario(e: Error, scenario: &str) -> Error {
+    match e {
+        Error::Input(m) => Error::Invalid { file: format!("templates/{scenario}.yaml"), message: m },
+        other => other,
+    }
+}
+
 /// A leaf's key: made by aws-lc-rs through rcgen, or (RSA-1024) by [`crate::pki::legacy`].
 enum LeafKey {
     Pair(rcgen::KeyPair),
@@ -161,11 +206,17 @@ enum LeafKey {
 impl LeafKey {
     fn generate(key_type: KeyType) -> Result<LeafKey> {
         if key_type == KeyType::Rsa1024 {
-            let (pkcs8, spki) = crate::pki::legacy::generate_rsa1024()?;
-            let spki = rcgen::SubjectPublicKeyInfo::from_der(&spki).map_err(Error::rcgen("reading an RSA-1024 key"))?;
-            return Ok(LeafKey::Weak { pkcs8, spki });
+            return LeafKey::legacy_rsa(1024);
         }
         key_type.generate().map(LeafKey::Pair)
+    }
+
+    /// An RSA key aws-lc-rs will not make (1024 bits, 2049 bits).
+    fn legacy_rsa(bits: usize) -> Result<LeafKey> {
+        let (pkcs8, spki) = crate::pki::legacy::generate_rsa(bits)?;
+        let spki =
+            rcgen::SubjectPublicKeyInfo::from_der(&spki).map_err(Error::rcgen(format!("reading an RSA-{bits} key")))?;
+        Ok(LeafKey::Weak { pkcs8, spki })
     }
 
     fn pem(&self) -> String {
@@ -185,8 +236,18 @@ fn leaf_params(template: &Template, key_type: KeyType, now: OffsetDateTime) -> R
         })?;
         p.subject_alt_names.push(name.san()?);
     }
+    for dns in &template.leaf.dns_names {
+        let ia5 = rcgen::string::Ia5String::try_from(dns.as_str()).map_err(|e| Error::Invalid {
+            file: format!("templates/{}.yaml", template.name),
+            message: format!("leaf.dns-names: `{dns}`: {e}"),
+        })?;
+        p.subject_alt_names.push(SanType::DnsName(ia5));
+    }
     p.distinguished_name = DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, template.leaf_cn());
+    // An empty `cn` leaves the subject empty.
+    if !template.leaf.cn.is_empty() {
+        p.distinguished_name.push(DnType::CommonName, template.leaf_cn());
+    }
     p.serial_number = Some(ca::random_serial());
     p.not_before = template.leaf.validity.not_before.at(now);
     p.not_after = template.leaf.validity.not_after.at(now);
@@ -195,6 +256,9 @@ fn leaf_params(template: &Template, key_type: KeyType, now: OffsetDateTime) -> R
     if key_type.is_slow() {
         // RSA leaves traditionally also allow key encipherment (TLS 1.2 RSA key transport).
         p.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+    }
+    if let Some(usages) = &template.leaf.key_usage {
+        p.key_usages = usages.iter().map(|u| key_usage(*u)).collect();
     }
     p.extended_key_usages = template.leaf.eku.iter().map(|e| eku(*e)).collect();
     if let Some(oid) = &template.leaf.critical_extension {
@@ -222,12 +286,23 @@ fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, tag: &str, now
         // keyCertSign without CA:TRUE is usage.keycertsign-not-ca's own defect, not this one's.
         p.key_usages.retain(|k| *k != KeyUsagePurpose::KeyCertSign);
     }
-    if !spec.permitted.is_empty() {
-        p.name_constraints = Some(ca::name_constraints(&spec.permitted)?);
+    let mut permitted = spec.permitted.clone();
+    for i in permitted.len()..spec.permitted_count.unwrap_or(0) {
+        permitted.push(format!("pad-{i}.invalid"));
     }
+    if !permitted.is_empty() || !spec.excluded.is_empty() {
+        let mut nc = ca::name_constraints(&permitted)?;
+        nc.excluded_subtrees = ca::name_constraints(&spec.excluded)?.permitted_subtrees;
+        p.name_constraints = Some(nc);
+    }
+    if let Some(usages) = &spec.key_usage {
+        p.key_usages = usages.iter().map(|u| key_usage(*u)).collect();
+    }
+    p.extended_key_usages = spec.eku.iter().map(|e| eku(*e)).collect();
     p.use_authority_key_identifier_extension = true;
     let cert = p.signed_by(&key, &parent.issuer).map_err(Error::rcgen(format!("signing CA `{}`", spec.name)))?;
-    CaCert::new(cert.der().clone(), key)
+    let der = defects::apply(cert.der(), &spec.defects, parent.issuer.key())?;
+    CaCert::new(CertificateDer::from(der), key)
 }
 
 fn client_cert(
@@ -293,6 +368,17 @@ fn eku(e: Eku) -> ExtendedKeyUsagePurpose {
         Eku::ClientAuth => ExtendedKeyUsagePurpose::ClientAuth,
         Eku::CodeSigning => ExtendedKeyUsagePurpose::CodeSigning,
         Eku::EmailProtection => ExtendedKeyUsagePurpose::EmailProtection,
+        Eku::Any => ExtendedKeyUsagePurpose::Any,
+    }
+}
+
+fn key_usage(u: KeyUsage) -> KeyUsagePurpose {
+    match u {
+        KeyUsage::DigitalSignature => KeyUsagePurpose::DigitalSignature,
+        KeyUsage::KeyEncipherment => KeyUsagePurpose::KeyEncipherment,
+        KeyUsage::KeyAgreement => KeyUsagePurpose::KeyAgreement,
+        KeyUsage::KeyCertSign => KeyUsagePurpose::KeyCertSign,
+        KeyUsage::CrlSign => KeyUsagePurpose::CrlSign,
     }
 }
 
@@ -321,6 +407,16 @@ pub fn tailor(like: &Template, req: &Request, now: OffsetDateTime) -> Result<Tem
     if req.names.is_empty() {
         return Err(Error::Input("give at least one name to issue for (e.g. `pki-lab issue app.test`)".into()));
     }
+    let fixed_san =
+        like.leaf.defects.iter().any(|d| {
+            matches!(d, crate::catalogue::template::Defect::Replace { extension: Extension::SubjectAltName, .. })
+        });
+    if fixed_san {
+        return Err(Error::Input(format!(
+            "--like {}: its subjectAltName is written as fixed bytes, so it cannot carry other names",
+            like.name
+        )));
+    }
     let mut p = like.clone();
     match like.breaks {
         Some(RuleId::NameNoSan) => {
@@ -338,7 +434,12 @@ pub fn tailor(like: &Template, req: &Request, now: OffsetDateTime) -> Result<Tem
             let defaults = LeafSpec::default().sans;
             let extra = like.leaf.sans.iter().filter(|s| !defaults.contains(s) && !s.contains("{name}")).cloned();
             p.leaf.sans = req.names.iter().map(|n| n.to_string()).chain(extra).collect();
-            p.leaf.cn = common_name(&req.names);
+            // Keep a defect that is the subject: an empty one, or a CN that is not a copy.
+            p.leaf.cn = match like.breaks {
+                _ if like.leaf.cn.is_empty() => String::new(),
+                Some(RuleId::NameCnNotInSan) => common_name(&req.names).to_ascii_uppercase(),
+                _ => common_name(&req.names),
+            };
         }
     }
     if req.client && !p.leaf.eku.contains(&Eku::ClientAuth) {
@@ -440,4 +541,26 @@ pub fn sign_csr(
     }
     let cert = req.signed_by(&ca.issuer).map_err(Error::rcgen("signing the CSR"))?;
     Ok(Signed { cert: cert.der().clone(), names, serial, not_before: validity.0, not_after: validity.1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::template::Catalogue;
+
+    fn tailored(like: &str, names: &[&str]) -> Result<Template> {
+        let cat = Catalogue::builtin().expect("catalogue");
+        let names = names.iter().map(|n| Name::parse(n).expect("name")).collect();
+        tailor(cat.get(like).expect("template"), &Request { names, ..Default::default() }, OffsetDateTime::now_utc())
+    }
+
+    #[test]
+    fn tailoring_keeps_a_defect_that_is_the_subject() {
+        assert_eq!(tailored("cn-not-in-san", &["app.test"]).expect("tailors").leaf_cn(), "APP.TEST");
+        assert_eq!(tailored("san-noncritical-no-subject", &["app.test"]).expect("tailors").leaf.cn, "");
+        // Control: an ordinary scenario takes the first name as its CN.
+        assert_eq!(tailored("expired", &["app.test"]).expect("tailors").leaf_cn(), "app.test");
+        let err = tailored("constraint-registered-id", &["app.test"]).expect_err("fixed SAN").to_string();
+        assert!(err.contains("written as fixed bytes"), "{err}");
+    }
 }

@@ -26,10 +26,24 @@ fn err(what: &str, e: impl std::fmt::Display) -> Error {
 
 /// A new RSA-1024 key: (PKCS#8 DER of the private key, SubjectPublicKeyInfo DER).
 pub fn generate_rsa1024() -> Result<(Vec<u8>, Vec<u8>)> {
-    let key = RsaPrivateKey::new(&mut OsRng, 1024).map_err(|e| err("generating an RSA-1024 key", e))?;
-    let pkcs8 = key.to_pkcs8_der().map_err(|e| err("encoding an RSA-1024 key", e))?.as_bytes().to_vec();
-    let spki = key.to_public_key().to_public_key_der().map_err(|e| err("encoding an RSA-1024 key", e))?.into_vec();
+    generate_rsa(1024)
+}
+
+/// A new RSA key of exactly `bits` bits, odd sizes included (the rsa-modulus scenario's 2049).
+pub fn generate_rsa(bits: usize) -> Result<(Vec<u8>, Vec<u8>)> {
+    let what = format!("an RSA-{bits} key");
+    let key = RsaPrivateKey::new(&mut OsRng, bits).map_err(|e| err(&format!("generating {what}"), e))?;
+    let pkcs8 = key.to_pkcs8_der().map_err(|e| err(&format!("encoding {what}"), e))?.as_bytes().to_vec();
+    let spki = key.to_public_key().to_public_key_der().map_err(|e| err(&format!("encoding {what}"), e))?.into_vec();
     Ok((pkcs8, spki))
+}
+
+/// An RSASSA-PSS signature (SHA-256, MGF1-SHA-256) of `message` with `salt` octets of salt,
+/// by the RSA key `pkcs8`: aws-lc-rs signs PSS only with the salt as long as the hash.
+pub fn sign_rsa_pss(pkcs8: &[u8], salt: usize, message: &[u8]) -> Result<Vec<u8>> {
+    let key =
+        RsaPrivateKey::from_pkcs8_der(pkcs8).map_err(|e| err("an RSA-PSS signature needs an RSA issuer key", e))?;
+    Ok(BlindedSigningKey::<rsa::sha2::Sha256>::new_with_salt_len(key, salt).sign_with_rng(&mut OsRng, message).to_vec())
 }
 
 /// Re-signs a certificate that rcgen signed with sha256WithRSAEncryption so that it carries a
@@ -145,8 +159,9 @@ pub fn load_signing_key(
     let raw = der.secret_der().to_vec();
     match provider.key_provider.load_private_key(der) {
         Ok(k) => Ok(k),
+        // Under 2048 bits, or a modulus that is not whole octets (2049 bits), which aws-lc-rs refuses.
         Err(e) => match WeakRsaKey::from_pkcs8(&raw) {
-            Some(k) if k.key.size() < 256 => Ok(Arc::new(k)),
+            Some(k) if k.key.size() < 256 || !k.key.n().bits().is_multiple_of(8) => Ok(Arc::new(k)),
             _ => Err(e),
         },
     }

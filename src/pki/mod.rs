@@ -5,6 +5,7 @@
 //! Hands to [`crate::labdir`] the issued chains, keys and CRLs, in memory.
 
 pub mod ca;
+pub mod defects;
 pub mod issue;
 pub mod keys;
 pub mod legacy;

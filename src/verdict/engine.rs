@@ -2,10 +2,12 @@
 //!
 //! A TLS library stops at the first failure and names it tersely: rustls reports an untrusted
 //! root, a self-signed leaf and a missing intermediate all as `UnknownIssuer`. [`evaluate`]
-//! instead builds the best path it can from the presented chain (leaf first), explains gaps with
-//! CAs the client knows but does not trust ([`Trust::known`]), and then decides every rule of
-//! [`rules::RULES`] separately: pass, fail or not applicable, each with evidence a person can
-//! read. An expired certificate for the wrong host fails both rules.
+//! instead builds every path it can from the presented chain (leaf first; cross-signs and rival
+//! issuers are each tried, RFC 4158), explains gaps with CAs the client knows but does not trust
+//! ([`Trust::known`]), and decides every rule of [`rules::RULES`] separately on each: pass, fail
+//! or not applicable, each with evidence a person can read. The first path that fails no rule is
+//! kept, else the one that fails fewest; [`evaluate_with`] also returns the record of every path
+//! tried. An expired certificate for the wrong host fails both rules.
 //!
 //! Decisions follow webpki (the verifier inside rustls) where clients agree; where they differ
 //! the evidence says so (a missing extendedKeyUsage, a name only in the CN). Signatures are
@@ -117,6 +119,8 @@ pub struct Evaluation {
     /// Each candidate path in the order it was tried (RFC 4158): the chosen one is the first
     /// that fails no rule, else the one that fails fewest (a trusted end first).
     pub paths: Vec<PathTried>,
+    /// Set when path building stopped at its budget with candidates left untried.
+    pub budget_note: Option<String>,
 }
 
 /// One candidate path from the leaf up, and why it was kept or dropped.
@@ -162,7 +166,7 @@ pub fn evaluate_with(
                     evidence: format!("cannot evaluate: {why}"),
                 })
                 .collect();
-            return Evaluation { results, paths: Vec::new() };
+            return Evaluation { results, paths: Vec::new(), budget_note: None };
         }
     };
     let crls = Crls::parse(&trust.crls);
@@ -170,7 +174,9 @@ pub fn evaluate_with(
     let mut paths = Vec::new();
     // (rank, results, index into paths) of the best path so far.
     let mut best: Option<((bool, usize), Vec<RuleResult>, usize)> = None;
-    for chain in Chain::candidates(&pool) {
+    let (candidates, exhausted) = Chain::candidates(&pool);
+    let budget_note = exhausted.then(|| format!("path building stopped at its budget ({})", Chain::budget()));
+    for chain in candidates {
         let results = decide(&chain, presented, host, &pool, &crls, now, policy);
         let failed = failed(&results);
         let rejecting = policy.profile.rejecting(&failed);
@@ -187,10 +193,10 @@ pub fn evaluate_with(
     match best {
         Some((_, results, i)) => {
             paths[i].chosen = true;
-            Evaluation { results, paths }
+            Evaluation { results, paths, budget_note }
         }
         // `candidates` always yields at least the leaf on its own.
-        None => Evaluation { results: Vec::new(), paths },
+        None => Evaluation { results: Vec::new(), paths, budget_note },
     }
 }
 

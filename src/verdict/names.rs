@@ -471,13 +471,19 @@ pub(super) fn wildcard_public_suffix(chain: &Chain<'_, '_>) -> (Status, String) 
 }
 
 /// An IP address in any text a resolver might accept: standard forms (any case, leading zeros,
-/// uncompressed), and IPv4 as one hex number (`0xC0A80101`, an inet_aton form).
+/// uncompressed), IPv4 as one hex number (`0xC0A80101`, an inet_aton form) or with zero-padded
+/// parts.
 fn lenient_ip(text: &str) -> Option<IpAddr> {
     if let Ok(ip) = text.parse::<IpAddr>() {
         return Some(ip);
     }
-    let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X"))?;
-    u32::from_str_radix(hex, 16).ok().map(|n| IpAddr::from(std::net::Ipv4Addr::from(n)))
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        return u32::from_str_radix(hex, 16).ok().map(|n| IpAddr::from(std::net::Ipv4Addr::from(n)));
+    }
+    // Dotted quads with leading zeros (`192.168.001.001`), which Ipv4Addr refuses.
+    let parts: Vec<u8> =
+        text.split('.').map(|p| p.parse::<u8>().ok().filter(|_| !p.is_empty())).collect::<Option<_>>()?;
+    <[u8; 4]>::try_from(parts).ok().map(IpAddr::from)
 }
 
 /// BR §7.1.4.3: a CN that names one of the leaf's subjectAltName values must be its
@@ -523,7 +529,7 @@ pub(super) fn cn_not_in_san(chain: &Chain<'_, '_>) -> (Status, String) {
         let ascii = idna::domain_to_ascii(v).ok();
         let denoted = names.iter().find(|n| match n {
             San::Ip(ip) => as_ip == Some(*ip),
-            San::Dns(d) => ascii.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(d)),
+            San::Dns(d) => ascii.as_deref().is_some_and(|a| a.strip_suffix('.').unwrap_or(a).eq_ignore_ascii_case(d)),
             San::Other(_) => false,
         });
         // A CN in a form no subjectAltName value takes can never be the copy BR §7.1.4.3 asks.
@@ -638,5 +644,41 @@ mod tests {
         assert!(dns_name_matches("LocalHost", "localhost."));
         assert!(!dns_name_matches("localhost.", "localhost"));
         assert!(!dns_name_matches("wrong-host.test", "localhost"));
+    }
+
+    #[test]
+    fn dns_syntax_is_rfc1034_preferred_syntax_with_a_labels() {
+        assert_eq!(dns_syntax("www.example.com"), None);
+        assert_eq!(dns_syntax("*.example.com"), None, "the wildcard label is the wildcard rules' business");
+        assert_eq!(dns_syntax("xn--bcher-kva.example"), None);
+        assert!(dns_syntax("_acme.example.com").is_some_and(|w| w.contains("underscore")));
+        assert!(dns_syntax("bücher.example").is_some_and(|w| w.contains("A-label")));
+        assert!(dns_syntax("xn--zzzzzzzzzzzzzzzzzzzzzzzz.example").is_some_and(|w| w.contains("not a valid A-label")));
+        assert!(dns_syntax("-a.example").is_some_and(|w| w.contains("hyphen")));
+        assert!(dns_syntax("a..example").is_some_and(|w| w.contains("empty label")));
+        assert!(dns_syntax("example.com.").is_some_and(|w| w.contains("dot")));
+        assert!(dns_syntax("").is_some());
+    }
+
+    #[test]
+    fn public_suffixes_are_icann_entries_and_single_labels_not_private_ones() {
+        assert!(public_suffix("com"));
+        assert!(public_suffix("co.uk"));
+        assert!(public_suffix("localhost"), "an unlisted TLD falls under the list's implicit * rule");
+        assert!(!public_suffix("example.com"));
+        assert!(!public_suffix("example.co.uk"));
+        assert!(!public_suffix("github.io"), "a private entry: its owner may hold a wildcard for it");
+    }
+
+    #[test]
+    fn lenient_ip_reads_forms_a_cn_may_take() {
+        assert_eq!(lenient_ip("0xC0A80101"), "192.168.1.1".parse().ok());
+        assert_eq!(lenient_ip("2001:0DB8:0000::0001"), "2001:db8::1".parse().ok());
+        assert_eq!(lenient_ip("example.com"), None);
+        assert_eq!(lenient_ip("12345"), None, "a bare number is not taken for an address");
+        assert_eq!(lenient_ip("192.168.001.001"), "192.168.1.1".parse().ok());
+        assert_eq!(lenient_ip("1.2.3"), None);
+        let v6: IpAddr = "2001:db8:0:0:1:0:0:1".parse().expect("ip");
+        assert_eq!(v6.to_string(), "2001:db8::1:0:0:1", "Display writes RFC 5952 text");
     }
 }

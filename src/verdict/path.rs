@@ -121,6 +121,8 @@ struct Search<'p, 'a> {
     pool: &'p Pool<'a>,
     sigs: std::collections::HashMap<(usize, usize), Sig>,
     out: Vec<Chain<'p, 'a>>,
+    /// The budget ran out: some candidates were never tried.
+    exhausted: bool,
 }
 
 impl<'p, 'a> Search<'p, 'a> {
@@ -129,6 +131,7 @@ impl<'p, 'a> Search<'p, 'a> {
             return Some(s.clone());
         }
         if self.sigs.len() >= MAX_SIGNATURE_CHECKS {
+            self.exhausted = true;
             return None;
         }
         let s = verify_cert(&self.pool.certs[child].x, &self.pool.certs[issuer].x);
@@ -142,6 +145,7 @@ impl<'p, 'a> Search<'p, 'a> {
 
     fn walk(&mut self, nodes: &mut Vec<usize>, links: &mut Vec<Sig>) {
         if self.out.len() >= MAX_PATHS {
+            self.exhausted = true;
             return;
         }
         let pool = self.pool;
@@ -214,14 +218,19 @@ impl<'p, 'a> Chain<'p, 'a> {
     /// (backtracking), within a budget of paths and signature checks. A path stops at a trusted
     /// or self-signed certificate. When no candidate's key verifies, the best name match is
     /// taken anyway so that a bad signature shows as `signature.invalid`, not as a broken path.
-    /// Never empty.
-    pub(super) fn candidates(pool: &'p Pool<'a>) -> Vec<Chain<'p, 'a>> {
-        let mut search = Search { pool, sigs: std::collections::HashMap::new(), out: Vec::new() };
+    /// Never empty; the flag says the search stopped at its budget.
+    pub(super) fn candidates(pool: &'p Pool<'a>) -> (Vec<Chain<'p, 'a>>, bool) {
+        let mut search = Search { pool, sigs: std::collections::HashMap::new(), out: Vec::new(), exhausted: false };
         search.walk(&mut vec![0], &mut Vec::new());
         if search.out.is_empty() {
             search.finish(&[0], &[], End::IssuerMissing);
         }
-        search.out
+        (search.out, search.exhausted)
+    }
+
+    /// What the budget of [`Chain::candidates`] is, in words.
+    pub(super) fn budget() -> String {
+        format!("{MAX_PATHS} paths, {MAX_SIGNATURE_CHECKS} signature checks")
     }
 
     pub(super) fn len(&self) -> usize {

@@ -27,6 +27,8 @@ pub struct VerifyRequest {
     pub host: String,
     /// Which failures fail the verdict.
     pub profile: Profile,
+    /// The most intermediates a path may have (`--max-depth`); `None`: webpki's 6.
+    pub max_depth: Option<usize>,
 }
 
 /// What `pki-lab verify --json` prints.
@@ -44,6 +46,9 @@ pub struct VerifyReport {
     pub rustls: String,
     /// Every path path building tried, in order; one is `chosen` (RFC 4158).
     pub paths: Vec<PathTried>,
+    /// Set when path building stopped at its budget with candidates left untried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_budget: Option<String>,
 }
 
 impl VerifyReport {
@@ -63,6 +68,9 @@ impl VerifyReport {
                 let mark = if p.chosen { "chosen" } else { "dropped" };
                 t.push_str(&format!("  #{} {mark}: {} ({}); {why}\n", n + 1, p.certs.join(" <- "), p.end));
             }
+        }
+        if let Some(note) = &self.path_budget {
+            t.push_str(&format!("{note}\n"));
         }
         let verdict = if self.rejected.is_empty() {
             "PASS".to_string()
@@ -104,7 +112,7 @@ pub fn parse_at(at: Option<&str>, now: OffsetDateTime) -> Result<OffsetDateTime>
 /// `req.ca`) and its other CAs to explain failures.
 pub fn verify(lab: Option<&Path>, req: &VerifyRequest, at: OffsetDateTime) -> Result<VerifyReport> {
     let (presented, trust) = engine::verify_files(&req.cert, req.chain.as_deref(), req.ca.as_deref(), &req.crls, lab)?;
-    let policy = Policy { profile: req.profile, ..Policy::default() };
+    let policy = Policy { profile: req.profile, max_depth: req.max_depth };
     verify_ders(&req.cert.display().to_string(), &presented, &trust, &req.host, &policy, at)
 }
 
@@ -133,5 +141,6 @@ pub fn verify_ders(
         verification: evaluation.results,
         rustls,
         paths: evaluation.paths,
+        path_budget: evaluation.budget_note,
     })
 }

@@ -386,9 +386,8 @@ pub(super) fn name_constraints_unsupported(chain: &Chain<'_, '_>) -> (Status, St
             c.permitted.iter().chain(c.excluded).filter_map(|t| unsupported_form(&t.base)).collect();
         forms.dedup();
         for form in forms {
-            let hit = governed(chain, c.j).find_map(|i| {
-                names_of(chain.x(i)).iter().any(|n| matches!(n, Name::Other(f) if *f == form)).then_some(i)
-            });
+            let hit = governed(chain, c.j)
+                .find(|&i| names_of(chain.x(i)).iter().any(|n| matches!(n, Name::Other(f) if *f == form)));
             match hit {
                 Some(i) => fails.push(format!(
                     "{} constrains {form} names, which pki-lab cannot check, and {} has one (§4.2.1.10: reject)",
@@ -429,4 +428,43 @@ pub(super) fn name_constraints_budget(chain: &Chain<'_, '_>) -> (Status, String)
         return (Status::Fail, format!("{n} comparisons ({detail}) exceed the budget of {MAX_COMPARISONS}"));
     }
     (Status::Pass, format!("{n} comparison{} ({detail}), within the budget of {MAX_COMPARISONS}", plural(n)))
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_subtrees_are_a_mailbox_a_host_or_the_hosts_below_a_domain() {
+        assert!(email_in_subtree("a@example.com", "a@example.com"));
+        assert!(!email_in_subtree("b@example.com", "a@example.com"));
+        assert!(email_in_subtree("b@example.com", "example.com"));
+        assert!(!email_in_subtree("b@mail.example.com", "example.com"));
+        assert!(email_in_subtree("b@mail.example.com", ".example.com"));
+        assert!(!email_in_subtree("b@example.com", ".example.com"));
+        assert!(!email_in_subtree("not-an-address", "example.com"));
+    }
+
+    #[test]
+    fn uri_subtrees_compare_the_host() {
+        assert!(uri_in_subtree("https://example.com/x", "example.com"));
+        assert!(uri_in_subtree("https://user@EXAMPLE.com:8443/", "example.com"));
+        assert!(!uri_in_subtree("https://www.example.com/", "example.com"));
+        assert!(uri_in_subtree("https://www.example.com/", ".example.com"));
+        assert!(!uri_in_subtree("urn:isbn:123", "example.com"), "no host: outside every URI subtree");
+        assert!(uri_in_subtree("https://[::1]:443/", "::1"));
+    }
+
+    #[test]
+    fn minimum_and_maximum_are_read_from_the_der() {
+        // permittedSubtrees [0] { GeneralSubtree { dNSName "a", maximum [1] 2 } }
+        let with_max = [0x30, 0x0a, 0xa0, 0x08, 0x30, 0x06, 0x82, 0x01, b'a', 0x81, 0x01, 0x02];
+        assert_eq!(min_max_problems(&with_max), ["a subtree has a maximum"]);
+        let with_min = [0x30, 0x0a, 0xa0, 0x08, 0x30, 0x06, 0x82, 0x01, b'a', 0x80, 0x01, 0x01];
+        assert_eq!(min_max_problems(&with_min), ["a subtree has a minimum other than 0"]);
+        let plain = [0x30, 0x07, 0xa0, 0x05, 0x30, 0x03, 0x82, 0x01, b'a'];
+        assert!(min_max_problems(&plain).is_empty());
+    }
 }

@@ -54,7 +54,7 @@ fn every_scenario_gets_exactly_its_claimed_verdict_from_openssl_and_rustls() {
     let m = manifest(&dir);
     let mut mismatches = BTreeMap::new();
     let scenarios = m["scenarios"].as_array().expect("scenarios");
-    assert!(scenarios.len() >= 26, "catalogue has {} scenarios", scenarios.len());
+    assert!(scenarios.len() >= 60, "catalogue has {} scenarios", scenarios.len());
     for s in scenarios {
         let name = s["name"].as_str().expect("name").to_string();
         let (code, text) = openssl_verify_code(&dir, s);
@@ -132,6 +132,115 @@ fn served_chains_are_what_the_profiles_say() {
     assert_eq!(count("self-signed"), 1);
     assert_eq!(count("path-length"), 3);
     assert_eq!(count("untrusted-root"), 2);
+    assert_eq!(count("duplicate-certificate"), 3);
+    assert_eq!(count("cross-signed-expired"), 3);
+}
+
+/// `openssl x509 -text` of a scenario's leaf, or of its `n`th served certificate.
+fn x509_text(dir: &Path, scenario: &str, n: usize) -> String {
+    let chain = std::fs::read_to_string(dir.join(format!("scenarios/{scenario}/chain.pem"))).expect("chain");
+    let pem = chain.split_inclusive("-----END CERTIFICATE-----\n").nth(n).expect("certificate").to_string();
+    let mut child = Command::new("openssl")
+        .args(["x509", "-noout", "-text"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    use std::io::Write;
+    child.stdin.take().expect("stdin").write_all(pem.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("openssl");
+    assert!(out.status.success(), "{scenario}[{n}]");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
+fn defects_are_in_the_certificates_as_openssl_reads_them() {
+    let (_tmp, dir) = new_lab(&[]);
+    let valid = x509_text(&dir, "valid", 0);
+    let valid_ca = x509_text(&dir, "valid", 1);
+    // Each pair: what the defect makes OpenSSL print, and the control (`valid`) that lacks it.
+    let leaf = [
+        ("serial-zero", "Serial Number: 0 (0x0)"),
+        ("serial-negative", "Serial Number: -"),
+        ("version-1-extensions", "Version: 1 (0x0)"),
+        ("aki-critical", "X509v3 Authority Key Identifier: critical"),
+        ("eku-critical", "X509v3 Extended Key Usage: critical"),
+        ("san-critical", "X509v3 Subject Alternative Name: critical"),
+        ("key-encipherment-ecdsa", "Digital Signature, Key Encipherment"),
+        ("keycertsign-not-ca", "Digital Signature, Certificate Sign"),
+        ("any-eku", "Any Extended Key Usage"),
+        ("rsa-2049", "Public-Key: (2049 bit)"),
+        ("cn-not-in-san", "Subject: CN = LOCALHOST"),
+        ("san-underscore", "DNS:under_score.localhost"),
+        ("wildcard-partial", "DNS:f*.localhost"),
+        ("name-constraints-uri", "URI:https://app.example/"),
+    ];
+    for (scenario, shows) in leaf {
+        let text = x509_text(&dir, scenario, 0);
+        assert!(text.contains(shows), "{scenario} lacks `{shows}`:\n{text}");
+        assert!(!valid.contains(shows), "the control shows `{shows}` too");
+    }
+    assert!(valid.contains("Version: 3 (0x2)"));
+    assert_eq!(x509_text(&dir, "duplicate-extension", 0).matches("X509v3 Extended Key Usage").count(), 2);
+    assert_eq!(valid.matches("X509v3 Extended Key Usage").count(), 1);
+    assert!(!x509_text(&dir, "aki-missing", 0).contains("Authority Key Identifier"));
+    assert!(valid.contains("Authority Key Identifier"));
+    assert!(!x509_text(&dir, "eku-missing", 0).contains("Extended Key Usage"));
+    let empty_subject = x509_text(&dir, "san-noncritical-no-subject", 0);
+    assert!(empty_subject.contains("Subject: \n") || empty_subject.contains("Subject:\n"), "{empty_subject}");
+    assert!(!empty_subject.contains("Subject Alternative Name: critical"));
+
+    // The issuing CA's own defects.
+    let ca = [
+        ("ski-critical", "X509v3 Subject Key Identifier: critical"),
+        ("critical-extension-ca", "1.3.6.1.4.1.55738.1.2: critical"),
+        ("ca-eku-client-only", "TLS Web Client Authentication"),
+        ("name-constraints-excluded", "Excluded:"),
+    ];
+    for (scenario, shows) in ca {
+        let text = x509_text(&dir, scenario, 1);
+        assert!(text.contains(shows), "{scenario}'s CA lacks `{shows}`:\n{text}");
+        assert!(!valid_ca.contains(shows), "the control CA shows `{shows}` too");
+    }
+    assert!(valid_ca.contains("X509v3 Basic Constraints: critical"));
+    assert!(!x509_text(&dir, "ca-bc-not-critical", 1).contains("X509v3 Basic Constraints: critical"));
+    assert!(valid_ca.contains("Subject Key Identifier"));
+    assert!(!x509_text(&dir, "ski-missing", 1).contains("Subject Key Identifier"));
+    assert!(valid_ca.contains("Certificate Sign"));
+    assert!(!x509_text(&dir, "ca-without-keycertsign", 1).contains("Certificate Sign"));
+}
+
+/// The DER of a scenario's leaf, from its cert.pem.
+fn leaf_der(dir: &Path, scenario: &str) -> Vec<u8> {
+    let pem = std::fs::read_to_string(dir.join(format!("scenarios/{scenario}/cert.pem"))).expect("cert");
+    parse_certs(&pem, scenario).expect("parses").remove(0).to_vec()
+}
+
+#[test]
+fn time_and_signature_algorithm_defects_are_in_the_der() {
+    let (_tmp, dir) = new_lab(&[]);
+    use x509_parser::prelude::FromDer;
+    let parse = |s: &str| {
+        let der = leaf_der(&dir, s);
+        let (_, x) = x509_parser::certificate::X509Certificate::from_der(&der).expect("parses");
+        let v = x.validity();
+        (
+            v.not_before.is_utctime(),
+            v.not_after.is_utctime(),
+            x.signature_algorithm.algorithm == x.tbs_certificate.signature.algorithm,
+        )
+    };
+    assert_eq!(parse("generalized-time"), (false, false, true));
+    assert_eq!(parse("sig-algorithm-mismatch"), (true, true, false));
+    assert_eq!(parse("valid"), (true, true, true));
+    let serial_len = |s: &str| {
+        let der = leaf_der(&dir, s);
+        let (_, x) = x509_parser::certificate::X509Certificate::from_der(&der).expect("parses");
+        x.raw_serial().len()
+    };
+    assert_eq!(serial_len("serial-too-long"), 21);
+    assert!(serial_len("valid") <= 20);
 }
 
 #[test]

@@ -121,6 +121,14 @@ fn verify_evaluates_files_offline_at_a_chosen_time() {
     let (code, v) = verify("revoked", &["--crl", &s("crls.pem")]);
     assert_eq!(code, Some(1));
     assert_eq!(v["failed"], serde_json::json!(["revocation.revoked"]));
+
+    // --max-depth: the valid chain has one intermediate; none allowed fails chain.max-depth.
+    let (code, v) = verify("valid", &["--max-depth", "0"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["failed"], serde_json::json!(["chain.max-depth"]));
+    assert_eq!(v["paths"][0]["end"], "trusted");
+    let (code, _) = verify("valid", &["--max-depth", "1"]);
+    assert_eq!(code, Some(0));
 }
 
 #[test]

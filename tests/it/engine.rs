@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use pki_lab::catalogue::rules::{RULES, Step};
+use pki_lab::catalogue::rules::{Kind, RULES};
 use pki_lab::catalogue::template::Catalogue;
 use pki_lab::labdir::{self, InitOptions};
 use pki_lab::pki::ca::{CaOptions, LabCa};
@@ -65,7 +65,7 @@ fn assert_catalogue_verdicts(key_type: KeyType) {
         assert_eq!(ids, RULES.iter().map(|r| r.id).collect::<Vec<_>>(), "one result per rule, in order");
         // Rules only a live handshake shows (key mismatch, client certificates) break nothing here.
         let want: Vec<_> = match s.rule {
-            Some(rule) if s.step == Some(Step::Verification) && rule.group() != "client" => {
+            Some(rule) if rule.kind() == Kind::Offline => {
                 broken_checked += 1;
                 vec![rule]
             }
@@ -524,5 +524,134 @@ mod built {
         assert_eq!(engine::failed(&r), Vec::<RuleId>::new(), "{}", engine::render_text(&r));
         let nc = r.iter().find(|x| x.rule == RuleId::ChainNameConstraints).expect("nc rule");
         assert!(nc.evidence.starts_with("17 names below root CN=Constrained Root lie within"), "{}", nc.evidence);
+    }
+
+    /// A leaf with `sans` and `cn`, signed by a fresh root, and the trust in that root.
+    fn leaf_under_root(
+        sans: Vec<rcgen::SanType>,
+        cn: &str,
+        now: OffsetDateTime,
+    ) -> (Vec<CertificateDer<'static>>, Trust) {
+        let (root, issuer) = root("Names Root", now);
+        let mut p = leaf(vec!["placeholder.test".into()], now);
+        p.subject_alt_names = sans;
+        p.distinguished_name = DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        let key = KeyPair::generate().expect("key");
+        let leaf = p.signed_by(&key, &issuer).expect("sign").der().clone();
+        (vec![leaf], Trust { roots: vec![root], ..Default::default() })
+    }
+
+    #[test]
+    fn each_malformed_name_fails_its_own_rule_beside_a_control() {
+        use rcgen::SanType;
+        let now = OffsetDateTime::now_utc();
+        let dns = |d: &str| SanType::DnsName(d.try_into().expect("ia5"));
+        let ip = |a: &str| SanType::IpAddress(a.parse().expect("ip"));
+        let cases: Vec<(Vec<SanType>, &str, &str, Vec<RuleId>)> = vec![
+            (vec![dns("*.example.com")], "*.example.com", "www.example.com", vec![]),
+            (
+                vec![dns("w*.example.com")],
+                "w*.example.com",
+                "www.example.com",
+                vec![RuleId::NameMismatch, RuleId::NameWildcardPosition],
+            ),
+            (vec![dns("*.co.uk")], "*.co.uk", "example.co.uk", vec![RuleId::NameWildcardPublicSuffix]),
+            (vec![dns("_acme.example.com")], "_acme.example.com", "_acme.example.com", vec![RuleId::NameSanSyntax]),
+            (vec![dns("127.0.0.1")], "127.0.0.1", "127.0.0.1", vec![RuleId::NameMismatch, RuleId::NameIpInDns]),
+            (vec![ip("127.0.0.1")], "127.0.0.1", "127.0.0.1", vec![]),
+            (vec![ip("127.0.0.1")], "0x7f000001", "127.0.0.1", vec![RuleId::NameCnNotInSan]),
+            (vec![ip("2001:db8::1")], "2001:DB8::1", "2001:db8::1", vec![RuleId::NameCnNotInSan]),
+            (vec![dns("example.com")], "Example.com", "example.com", vec![RuleId::NameCnNotInSan]),
+            (vec![dns("example.com")], "example.com.", "example.com", vec![RuleId::NameCnNotInSan]),
+            // A CN that names nothing of the SAN is reported, not failed (clients ignore it).
+            (vec![dns("example.com")], "example.org", "example.com", vec![]),
+        ];
+        for (sans, cn, host, want) in cases {
+            let (chain, trust) = leaf_under_root(sans, cn, now);
+            let r = engine::evaluate(&chain, host, &trust, now);
+            assert_eq!(engine::failed(&r), want, "CN={cn} for {host}:\n{}", engine::render_text(&r));
+        }
+        let (chain, trust) = leaf_under_root(vec![dns("example.com")], "example.org", now);
+        let r = engine::evaluate(&chain, "example.com", &trust, now);
+        let e = &r.iter().find(|x| x.rule == RuleId::NameCnNotInSan).expect("rule").evidence;
+        assert!(
+            e.starts_with("CN=example.org names none of the leaf's subjectAltName values (DNS:example.com)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn max_depth_counts_intermediates_and_duplicates_are_their_own_rule() {
+        let now = OffsetDateTime::now_utc();
+        let (root_der, root_issuer) = root("Depth Root", now);
+        let key = KeyPair::generate().expect("key");
+        let inter = ca("Depth CA", now).signed_by(&key, &root_issuer).expect("sign").der().clone();
+        let issuer = Issuer::new(ca("Depth CA", now), key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["deep.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+        let trust = Trust { roots: vec![root_der], ..Default::default() };
+        let chain = vec![leaf.clone(), inter.clone()];
+        let at_most = |n| Policy { max_depth: Some(n), ..Policy::default() };
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &at_most(0));
+        assert_eq!(engine::failed(&e.results), [RuleId::ChainMaxDepth], "{}", engine::render_text(&e.results));
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &at_most(1));
+        assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
+        let r = engine::evaluate(&[leaf, inter.clone(), inter], "deep.test", &trust, now);
+        assert_eq!(engine::failed(&r), [RuleId::ChainDuplicateCertificate], "{}", engine::render_text(&r));
+        let e = &r.iter().find(|x| x.rule == RuleId::ChainDuplicateCertificate).expect("rule").evidence;
+        assert_eq!(e, "the server sent the same certificate twice: CN=Depth CA as #2 and again as #3");
+    }
+
+    #[test]
+    fn a_trusted_root_that_cannot_sign_certificates_fails_the_anchor_rule_alone() {
+        let now = OffsetDateTime::now_utc();
+        let key = KeyPair::generate().expect("key");
+        let mut params = ca("Signing-less Root", now);
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let root_der = params.self_signed(&key).expect("self-sign").der().clone();
+        let issuer = Issuer::new(params, key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["anchor.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+        let trust = Trust { roots: vec![root_der], ..Default::default() };
+        let r = engine::evaluate(std::slice::from_ref(&leaf), "anchor.test", &trust, now);
+        assert_eq!(engine::failed(&r), [RuleId::TrustAnchorNotCa], "{}", engine::render_text(&r));
+        let e = &r.iter().find(|x| x.rule == RuleId::TrustAnchorNotCa).expect("rule").evidence;
+        assert!(
+            e.starts_with("trusted root CN=Signing-less Root is not a well-formed CA: keyUsage without keyCertSign"),
+            "{e}"
+        );
+        // One fault, one rule: 120 days on the leaf's dates and the root's fail too, each its own.
+        let r = engine::evaluate(&[leaf], "anchor.test", &trust, now + Duration::days(120));
+        assert_eq!(engine::failed(&r), [RuleId::ValidityExpired, RuleId::TrustAnchorExpired, RuleId::TrustAnchorNotCa]);
+    }
+
+    #[test]
+    fn path_building_stops_at_its_budget_and_says_so() {
+        let now = OffsetDateTime::now_utc();
+        let (root_der, root_issuer) = root("Budget Root", now);
+        let key = KeyPair::generate().expect("key");
+        let inter = ca("Crowded CA", now).signed_by(&key, &root_issuer).expect("sign").der().clone();
+        let issuer = Issuer::new(ca("Crowded CA", now), key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["crowd.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+        let trust = Trust { roots: vec![root_der], ..Default::default() };
+        // 120 impostors with the issuer's name and other keys, sent before the real one.
+        let mut sent = vec![leaf.clone()];
+        for _ in 0..120 {
+            let k = KeyPair::generate().expect("key");
+            sent.push(ca("Crowded CA", now).signed_by(&k, &root_issuer).expect("sign").der().clone());
+        }
+        sent.push(inter.clone());
+        let r = report::verify_ders("leaf", &sent, &trust, "crowd.test", &Policy::default(), now).expect("verify");
+        assert_eq!(
+            r.path_budget.as_deref(),
+            Some("path building stopped at its budget (16 paths, 100 signature checks)")
+        );
+        assert!(r.text().contains("path building stopped at its budget"), "{}", r.text());
+        // The control: the real issuer alone is found at once.
+        let r =
+            report::verify_ders("leaf", &[leaf, inter], &trust, "crowd.test", &Policy::default(), now).expect("verify");
+        assert_eq!((r.failed.len(), r.path_budget), (0, None));
     }
 }
