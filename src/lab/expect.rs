@@ -293,7 +293,7 @@ pub fn shapes(program: Program) -> Vec<String> {
             rules("verification", &mut out);
         }
         Program::Verify => {
-            for p in ["cert", "host", "at", "failed", "failed[]", "rustls"] {
+            for p in ["cert", "host", "at", "failed", "failed[]", "profile", "rejected", "rejected[]", "rustls"] {
                 out.push(p.to_string());
             }
             // Every path path building tried (`report::VerifyReport::paths`).
