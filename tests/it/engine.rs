@@ -404,7 +404,6 @@ mod built {
         let mut p = named(cn, now, Vec::new());
         p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        p.use_authority_key_identifier_extension = false;
         p
     }
 
