@@ -400,7 +400,7 @@ fn run_step<R: BufRead, W: Write>(
     loop {
         match c.ask("[Enter] run it, h hint, s skip, q quit> ")?.as_deref().map(str::trim) {
             None | Some("q") => return Ok(Ended::Quit),
-            Some("s") => return Ok(Ended::Skipped(hints)),
+            Some("s") => return skipped(step, None, hints, session, c),
             Some("h") => hint(step, &mut hints, session, c),
             Some("") => {
                 let o = grade::run_check(session, check, &BTreeMap::new());
@@ -435,7 +435,7 @@ fn question<R: BufRead, W: Write>(
         let Some(given) = c.ask(prompt)? else { return Ok(Ended::Quit) };
         match given.trim() {
             "q" => return Ok(Ended::Quit),
-            "s" => return Ok(Ended::Skipped(hints)),
+            "s" => return skipped(step, Some(&q.shown_answer()), hints, session, c),
             "h" => hint(step, &mut hints, session, c),
             "" => {}
             g if q.is_correct(g) => {
@@ -463,7 +463,7 @@ fn task_step<R: BufRead, W: Write>(
         if task.inputs.is_empty() {
             match c.ask("[Enter] when done to check, h hint, s skip, q quit> ")?.as_deref().map(str::trim) {
                 None | Some("q") => return Ok(Ended::Quit),
-                Some("s") => return Ok(Ended::Skipped(hints)),
+                Some("s") => return skipped(step, None, hints, session, c),
                 Some("h") => {
                     hint(step, &mut hints, session, c);
                     continue;
@@ -482,7 +482,7 @@ fn task_step<R: BufRead, W: Write>(
                 let Some(given) = c.ask(&prompt)? else { return Ok(Ended::Quit) };
                 match given.trim() {
                     "q" => return Ok(Ended::Quit),
-                    "s" => return Ok(Ended::Skipped(hints)),
+                    "s" => return skipped(step, None, hints, session, c),
                     "h" => hint(step, &mut hints, session, c),
                     "" if default.is_some() => {
                         values.insert(input.name.clone(), default.clone().unwrap_or_default());
@@ -514,7 +514,7 @@ fn task_step<R: BufRead, W: Write>(
         while !again {
             match c.ask("[Enter] try again, h hint, s skip, q quit> ")?.as_deref().map(str::trim) {
                 None | Some("q") => return Ok(Ended::Quit),
-                Some("s") => return Ok(Ended::Skipped(hints)),
+                Some("s") => return skipped(step, None, hints, session, c),
                 Some("h") => hint(step, &mut hints, session, c),
                 _ => again = true,
             }
@@ -535,6 +535,22 @@ fn hint<R: BufRead, W: Write>(step: &Step, shown: &mut usize, session: &Session,
         *shown += 1;
         c.say(&c.paint.yellow(&format!("hint {}/{}: {}", shown, step.hints.len(), indent(&text, "  ").trim_start())));
     }
+}
+
+/// A skip still teaches: the answer when there is one, and the step's explanation.
+fn skipped<R: BufRead, W: Write>(
+    step: &Step,
+    answer: Option<&str>,
+    hints: usize,
+    session: &Session,
+    c: &mut Console<R, W>,
+) -> Result<Ended> {
+    match answer {
+        Some(a) => c.say(&format!("skipped; the answer is: {a}")),
+        None => c.say("skipped; what it shows:"),
+    }
+    explanation(step, session, c);
+    Ok(Ended::Skipped(hints))
 }
 
 fn explanation<R: BufRead, W: Write>(step: &Step, session: &Session, c: &mut Console<R, W>) {

@@ -260,6 +260,14 @@ impl Question {
         std::iter::once(&self.answer).chain(&self.accept).any(|a| normalize(a) == given)
     }
 
+    /// The right answer as the learner saw it: its labelled choice (`b) 2`), or the answer.
+    pub fn shown_answer(&self) -> String {
+        match self.choices.iter().position(|c| normalize(c) == normalize(&self.answer)) {
+            Some(i) => self.labelled_choices().swap_remove(i),
+            None => self.answer.clone(),
+        }
+    }
+
     /// `a) …` labels for the choices.
     pub fn labelled_choices(&self) -> Vec<String> {
         self.choices

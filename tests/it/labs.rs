@@ -298,6 +298,8 @@ fn lab_run_through_a_pipe_takes_hints_skips_quits_and_resumes() {
     let o = lab_run("s\nc\na\nb\n");
     let out = stdout(&o);
     assert!(out.contains("resuming at step 4 of 7 (3 done before)"), "{out}");
+    // A skip still shows the answer and the explanation.
+    assert!(out.contains("(h hint, s skip, q quit)> s\nskipped; the answer is: 2\n  The server sends"), "{out}");
     assert!(!out.contains("step 3/7"), "{out}");
     assert!(out.contains("lab `the-five-steps` complete: 6 of 7 steps done, skipped: how-many-certificates."), "{out}");
     assert!(out.contains("next: `pki-lab lab run reading-a-certificate`"), "{out}");
