@@ -445,13 +445,28 @@ fn needs_root(e: Error, path: &Path) -> Error {
     }
 }
 
+/// The Debian package that provides a program the trust stores need.
+fn debian_package(prog: &str) -> Option<&'static str> {
+    match Path::new(prog).file_name()?.to_str()? {
+        "certutil" => Some("libnss3-tools"),
+        "keytool" => Some("openjdk-17-jre-headless"),
+        "update-ca-certificates" => Some("ca-certificates"),
+        _ => None,
+    }
+}
+
 /// Runs a program; `(success, stdout+stderr)`. A missing program is an error that says so.
 fn run(argv: &[String]) -> Result<(bool, String)> {
     let (prog, args) = argv.split_first().ok_or_else(|| Error::Internal("empty command".into()))?;
     let out = Command::new(prog).args(args).output().map_err(|e| Error::Command {
         command: display_argv(argv),
         message: if e.kind() == std::io::ErrorKind::NotFound {
-            format!("`{prog}` not found on PATH")
+            match debian_package(prog) {
+                Some(pkg) => {
+                    format!("`{prog}` not found on PATH\n  hint: install it (Debian: `apt-get install {pkg}`)")
+                }
+                None => format!("`{prog}` not found on PATH"),
+            }
         } else {
             e.to_string()
         },
@@ -492,6 +507,16 @@ pub fn default_name(root: &CertificateDer<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_store_tool_names_its_debian_package() {
+        let e = run(&["/nonexistent/keytool".to_string()]).expect_err("no such program");
+        let text = e.to_string();
+        assert!(
+            text.contains("not found on PATH") && text.contains("apt-get install openjdk-17-jre-headless"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn quoting_leaves_plain_words_and_quotes_the_rest() {
