@@ -1,7 +1,7 @@
 //! Keys, signature algorithms and signature checks: the helpers are [`crate::pki::x509`]'s,
 //! shared with `inspect`; what is the rules' own is here.
 
-pub(super) use crate::pki::x509::{Key, alg_name, key_of, oid_name, verify_cert, verify_signed, weak_hash};
+pub(super) use crate::pki::x509::{Key, alg_name, key_of, verify_cert, verify_signed, weak_hash};
 
 /// Extensions a client understands: a critical one outside this list must make it refuse the
 /// certificate. The brief's list (RFC 5280's path-validation extensions) plus the key

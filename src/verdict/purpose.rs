@@ -34,18 +34,8 @@ pub(super) fn purpose_eku(chain: &Chain<'_, '_>) -> (Status, String) {
             ),
         );
     }
-    let mut present: Vec<String> = [
-        (eku.client_auth, "clientAuth"),
-        (eku.code_signing, "codeSigning"),
-        (eku.email_protection, "emailProtection"),
-        (eku.time_stamping, "timeStamping"),
-        (eku.ocsp_signing, "OCSPSigning"),
-    ]
-    .iter()
-    .filter(|(on, _)| *on)
-    .map(|(_, n)| n.to_string())
-    .collect();
-    present.extend(eku.other.iter().map(oid_name));
+    // serverAuth and anyExtendedKeyUsage are absent here: what is left is what the leaf allows.
+    let present = crate::pki::x509::eku_names(eku);
     if present.is_empty() {
         return (Status::Fail, format!("leaf {leaf} has an empty extendedKeyUsage: no purpose is allowed"));
     }
