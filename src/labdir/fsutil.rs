@@ -22,8 +22,8 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(Error::io("setting permissions on", path))
 }
 
-/// Replaces or creates `path` atomically: a temporary file in the same directory, then rename.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+/// `bytes` written and synced to a temporary file beside `path`, ready to be renamed onto it.
+fn staged(path: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".pki-lab-")
@@ -32,6 +32,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         .map_err(Error::io("creating a temporary file in", dir))?;
     tmp.write_all(bytes).map_err(Error::io("writing", tmp.path().to_path_buf()))?;
     tmp.as_file().sync_all().map_err(Error::io("syncing", path))?;
+    Ok(tmp)
+}
+
+/// Replaces or creates `path` atomically: a temporary file in the same directory, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let tmp = staged(path, bytes, mode)?;
     tmp.persist(path).map_err(|e| Error::Io { action: "renaming into", path: path.to_path_buf(), source: e.error })?;
     Ok(())
 }
@@ -41,14 +47,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 /// whether this call created it; if not, what the other wrote is left as it is, so that two
 /// processes creating one file at once both end up reading the same bytes.
 pub fn create_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<bool> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pki-lab-")
-        .permissions(fs::Permissions::from_mode(mode))
-        .tempfile_in(dir)
-        .map_err(Error::io("creating a temporary file in", dir))?;
-    tmp.write_all(bytes).map_err(Error::io("writing", tmp.path().to_path_buf()))?;
-    tmp.as_file().sync_all().map_err(Error::io("syncing", path))?;
+    let tmp = staged(path, bytes, mode)?;
     match tmp.persist_noclobber(path) {
         Ok(_) => Ok(true),
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
