@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::rules::RuleId;
+use crate::catalogue::rules::{Profile, RuleId};
 use crate::error::{Error, Result};
 use crate::labdir::manifest::{Manifest, ScenarioEntry};
 use crate::serve::{self, ServeOptions};
@@ -25,106 +25,46 @@ pub const SCHEMA: &str = "pki-lab/audit/v1";
 /// The control every other result is read against.
 pub const REFERENCE_CONTROL: &str = "valid";
 
-/// Which refusals a client must make for `audit` to exit 0.
+/// Which refusals a client must make for `audit` to exit 0: the measured consensus of real
+/// clients, or one of `verify`'s profiles (the same rules that make `verify --profile` fail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
-    /// Every broken scenario refused.
-    Strict,
-    /// The rules no verifying client may skip; not the lessons where common clients differ by
-    /// design (CN fallback, CA certificate as leaf, SHA-1, small RSA keys, revocation).
+    /// The scenarios every measured client refuses (the manifest's `clients` columns): what no
+    /// common client skips. A scenario nobody measured is not required.
     #[default]
     Baseline,
+    /// The `must` rules (RFC 5280, RFC 9525), as `verify --profile rfc5280`.
+    Rfc5280,
+    /// The `must` and `baseline` rules, as `verify --profile webpki`.
+    Webpki,
+    /// Every broken scenario refused, as `verify --profile strict`.
+    Strict,
 }
 
 impl Policy {
-    /// Whether this policy requires a client to refuse a scenario that breaks `rule`.
-    pub fn requires(self, rule: RuleId) -> bool {
+    /// Whether this policy requires a client to refuse scenario `s` (which breaks a rule).
+    pub fn requires(self, s: &ScenarioEntry) -> bool {
+        let Some(rule) = s.rule else { return false };
+        match self.profile() {
+            Some(profile) => profile.counts(rule),
+            None => !s.clients.is_empty() && s.clients.values().all(|o| !o.accepted),
+        }
+    }
+
+    /// The `verify` profile this policy follows; `None` for the measured baseline.
+    pub fn profile(self) -> Option<Profile> {
         match self {
-            Policy::Strict => true,
-            Policy::Baseline => baseline(rule),
+            Policy::Baseline => None,
+            Policy::Rfc5280 => Some(Profile::Rfc5280),
+            Policy::Webpki => Some(Profile::Webpki),
+            Policy::Strict => Some(Profile::Strict),
         }
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Policy::Strict => "strict",
-            Policy::Baseline => "baseline",
-        }
-    }
-}
-
-/// The baseline: no catch-all arm, so a new rule must be placed here.
-fn baseline(rule: RuleId) -> bool {
-    match rule {
-        RuleId::ValidityExpired
-        | RuleId::ValidityNotYetValid
-        | RuleId::NameMismatch
-        | RuleId::TrustUnknownRoot
-        | RuleId::TrustSelfSigned
-        | RuleId::ChainIncomplete
-        | RuleId::ChainIssuerNotCa
-        | RuleId::ChainPathLength
-        | RuleId::ChainNameConstraints
-        | RuleId::PurposeEku
-        | RuleId::SignatureInvalid
-        | RuleId::ExtensionUnknownCritical
-        | RuleId::HandshakeKeyMismatch
-        | RuleId::ClientCertRequired
-        | RuleId::ClientCertUntrusted => true,
-        // Lessons: OpenSSL-based clients fall back to the CN and take a CA as leaf; SHA-1 and
-        // RSA-1024 under a private root, and revocation without a CRL, vary by client.
-        RuleId::NameNoSan
-        | RuleId::ChainLeafIsCa
-        | RuleId::SignatureWeakAlgorithm
-        | RuleId::KeyTooWeak
-        | RuleId::RevocationRevoked => false,
-        // The rules of RFC 5280's and the BR's finer points: clients differ on each (see the
-        // measured columns), so only the strict policy requires them.
-        RuleId::ValidityInverted
-        | RuleId::ValidityOver398Days
-        | RuleId::ValidityOver825Days
-        | RuleId::NameSanEmpty
-        | RuleId::NameSanCritical
-        | RuleId::NameSanSyntax
-        | RuleId::NameIpInDns
-        | RuleId::NameWildcardPosition
-        | RuleId::NameWildcardPublicSuffix
-        | RuleId::NameCnNotInSan
-        | RuleId::TrustAnchorExpired
-        | RuleId::TrustAnchorNotCa
-        | RuleId::ChainDuplicateCertificate
-        | RuleId::ChainMaxDepth
-        | RuleId::ChainNameConstraintsMalformed
-        | RuleId::ChainNameConstraintsUnsupported
-        | RuleId::ChainNameConstraintsBudget
-        | RuleId::KeyIdAkiMissing
-        | RuleId::KeyIdAkiMalformed
-        | RuleId::KeyIdSkiMissing
-        | RuleId::KeyIdSkiCritical
-        | RuleId::UsageBasicConstraintsCritical
-        | RuleId::UsageKeyCertSignNotCa
-        | RuleId::UsageCaWithoutKeyCertSign
-        | RuleId::UsageLeafKeyUsage
-        | RuleId::PurposeAnyEku
-        | RuleId::PurposeEkuMissing
-        | RuleId::PurposeEkuCritical
-        | RuleId::PurposeCaEku
-        | RuleId::SignatureAlgorithmMismatch
-        | RuleId::SignatureRsaPssParams
-        | RuleId::KeyAlgorithm
-        | RuleId::KeyRsaModulus
-        | RuleId::EncodingSerial
-        | RuleId::EncodingTime
-        | RuleId::EncodingVersion
-        | RuleId::EncodingDuplicateExtension
-        | RuleId::EncodingAia
-        | RuleId::RevocationCrlSignature
-        | RuleId::RevocationCrlSign
-        | RuleId::RevocationCrlNumber
-        | RuleId::RevocationCrlStale
-        | RuleId::RevocationCrlScope => false,
+        self.profile().map_or("baseline", Profile::as_str)
     }
 }
 
@@ -237,7 +177,7 @@ impl Report {
                     score.controls_accepted += usize::from(ok);
                     (Strict::Accept, if ok { Finding::Ok } else { Finding::OtherFailure }, false)
                 }
-                Some(rule) => {
+                Some(_) => {
                     score.broken += 1;
                     let finding = match o.outcome {
                         Outcome::Accepted => Finding::AcceptsDefect,
@@ -249,7 +189,7 @@ impl Report {
                         Finding::AcceptsDefect => score.accepts_defect += 1,
                         _ => score.other_failure += 1,
                     }
-                    let required = policy.requires(rule);
+                    let required = policy.requires(&s);
                     score.required += usize::from(required);
                     if required && finding == Finding::AcceptsDefect {
                         score.required_accepted += 1;
@@ -489,6 +429,13 @@ mod tests {
         assert_eq!((r.violations.len(), r.exit_code()), (0, 0));
         let strict = Report::new("c", Policy::Strict, run(Outcome::Accepted));
         assert_eq!((strict.violations.clone(), strict.exit_code()), (vec!["cn-only".to_string()], 1));
+        // The verify profiles: rfc5280 takes the `must` rules only, webpki adds the Baseline
+        // Requirements (leaf-is-ca); the measured baseline is what every client refused.
+        let (expired, leaf_is_ca) = (pick("expired"), pick("leaf-is-ca"));
+        assert!(Policy::Rfc5280.requires(&expired) && !Policy::Rfc5280.requires(&leaf_is_ca));
+        assert!(Policy::Webpki.requires(&leaf_is_ca) && Policy::Strict.requires(&leaf_is_ca));
+        assert!(Policy::Baseline.requires(&expired) && !Policy::Baseline.requires(&leaf_is_ca));
+        assert!(!Policy::Strict.requires(&pick("valid")));
         // Without the control, a refusal says nothing.
         let blind = Report::new("c", Policy::Baseline, run(Outcome::Refused));
         assert_eq!(blind.results[1].finding, Finding::OtherFailure);

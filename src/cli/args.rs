@@ -631,9 +631,9 @@ pub struct AuditArgs {
     #[arg(long = "scenario", value_name = "NAME")]
     pub scenarios: Vec<String>,
 
-    /// Which refusals are required for exit 0: strict (every broken scenario) or baseline (all but
-    /// five lessons where common clients differ by design: the CN fallback, a CA certificate as
-    /// leaf, SHA-1, an RSA-1024 key, revocation)
+    /// Which refusals are required for exit 0: baseline (the scenarios every measured client
+    /// refuses, from the manifest), or a `verify --profile`: rfc5280 (the `must` rules), webpki
+    /// (`must` and `baseline`), strict (every broken scenario)
     #[arg(long, value_enum, default_value_t = crate::audit::Policy::Baseline)]
     pub policy: crate::audit::Policy,
 

@@ -44,8 +44,10 @@ public class Probe {
         Throwable inner = e;
         while (inner.getCause() != null) inner = inner.getCause();
         String msg = String.valueOf(e.getMessage());
-        if (e instanceof SSLHandshakeException && msg.startsWith("Received fatal alert: ")) {
-            return "alert(" + msg.substring("Received fatal alert: ".length()) + ")";
+        // 17.0.21 prefixes the alert name: "(unknown_ca) Received fatal alert: unknown_ca".
+        int at = msg.indexOf("Received fatal alert: ");
+        if (e instanceof SSLHandshakeException && at >= 0) {
+            return "alert(" + msg.substring(at + "Received fatal alert: ".length()).trim() + ")";
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CertPathValidatorException) {

@@ -65,7 +65,14 @@ pub fn run(t: &Target, work_dir: &Path) -> Result<ClientOutcome> {
     let ran = ran?;
     let dom = &ran.stdout;
     // The error page carries `"errorCode":"net::ERR_CERT_DATE_INVALID"` (or without `net::`).
-    let error = dom.split("\"errorCode\":\"").nth(1).and_then(|r| r.split('"').next()).filter(|c| !c.is_empty());
+    // Chromium 156.0.8078.114 and later print no error page with --dump-dom, only
+    // `Page load failed: net::ERR_…` on stderr.
+    let error = dom
+        .split("\"errorCode\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .or_else(|| ran.stderr.split("Page load failed: ").nth(1).and_then(|r| r.split_whitespace().next()))
+        .filter(|c| !c.is_empty());
     let net_log: Vec<&str> =
         ran.stderr.lines().filter(|l| l.contains("net_error") || l.contains("ssl_client")).collect();
     Ok(match error {

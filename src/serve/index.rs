@@ -15,6 +15,8 @@ pub struct Entry {
     pub summary: String,
     /// Breaks no rule, yet some clients refuse it: why.
     pub lesson: Option<String>,
+    /// What Chromium did with it, measured (`templates/clients.json`).
+    pub chromium: Option<crate::clients::ClientOutcome>,
 }
 
 impl Entry {
@@ -22,7 +24,7 @@ impl Entry {
     pub fn browser_shows(&self) -> String {
         match &self.lesson {
             Some(lesson) => format!("the page: it breaks no rule, but {lesson}"),
-            None => browser_shows(self.rule).to_string(),
+            None => browser_shows(self.rule),
         }
     }
 
@@ -71,76 +73,26 @@ pub fn url(name: &str, port: u16) -> String {
     format!("https://{name}.localhost:{port}/")
 }
 
-/// What a correct (strict) browser shows for a scenario breaking `rule`.
-pub fn browser_shows(rule: Option<RuleId>) -> &'static str {
+/// What a correct (strict) browser shows for a scenario breaking `rule`: derived from where the
+/// rule is decided and its one-line check, so a new rule needs no entry here.
+pub fn browser_shows(rule: Option<RuleId>) -> String {
     let Some(rule) = rule else {
-        return "the page, with no warning";
+        return "the page, with no warning".into();
     };
-    match rule {
-        RuleId::ValidityExpired
-        | RuleId::ValidityNotYetValid
-        | RuleId::ValidityInverted
-        | RuleId::ValidityOver398Days
-        | RuleId::ValidityOver825Days
-        | RuleId::TrustAnchorExpired => "a certificate warning: the certificate is outside its validity dates",
-        RuleId::NameMismatch
-        | RuleId::NameNoSan
-        | RuleId::NameSanEmpty
-        | RuleId::NameSanCritical
-        | RuleId::NameSanSyntax
-        | RuleId::NameIpInDns
-        | RuleId::NameWildcardPosition
-        | RuleId::NameWildcardPublicSuffix
-        | RuleId::NameCnNotInSan => "a certificate warning: the certificate is not for this name",
-        RuleId::TrustUnknownRoot | RuleId::TrustSelfSigned | RuleId::ChainIncomplete => {
-            "a certificate warning: the certificate's issuer is not trusted"
-        }
-        RuleId::ChainIssuerNotCa
-        | RuleId::ChainLeafIsCa
-        | RuleId::ChainPathLength
-        | RuleId::ChainNameConstraints
-        | RuleId::PurposeEku
-        | RuleId::SignatureInvalid
-        | RuleId::SignatureWeakAlgorithm
-        | RuleId::KeyTooWeak
-        | RuleId::ExtensionUnknownCritical
-        | RuleId::TrustAnchorNotCa
-        | RuleId::ChainDuplicateCertificate
-        | RuleId::ChainMaxDepth
-        | RuleId::ChainNameConstraintsMalformed
-        | RuleId::ChainNameConstraintsUnsupported
-        | RuleId::ChainNameConstraintsBudget
-        | RuleId::KeyIdAkiMissing
-        | RuleId::KeyIdAkiMalformed
-        | RuleId::KeyIdSkiMissing
-        | RuleId::KeyIdSkiCritical
-        | RuleId::UsageBasicConstraintsCritical
-        | RuleId::UsageKeyCertSignNotCa
-        | RuleId::UsageCaWithoutKeyCertSign
-        | RuleId::UsageLeafKeyUsage
-        | RuleId::PurposeAnyEku
-        | RuleId::PurposeEkuMissing
-        | RuleId::PurposeEkuCritical
-        | RuleId::PurposeCaEku
-        | RuleId::SignatureAlgorithmMismatch
-        | RuleId::SignatureRsaPssParams
-        | RuleId::KeyAlgorithm
-        | RuleId::KeyRsaModulus
-        | RuleId::EncodingSerial
-        | RuleId::EncodingTime
-        | RuleId::EncodingVersion
-        | RuleId::EncodingDuplicateExtension
-        | RuleId::EncodingAia => "a certificate warning: the certificate is invalid",
-        RuleId::RevocationRevoked => "a certificate warning: the certificate has been revoked",
-        RuleId::RevocationCrlSignature
-        | RuleId::RevocationCrlSign
-        | RuleId::RevocationCrlNumber
-        | RuleId::RevocationCrlStale
-        | RuleId::RevocationCrlScope => "a certificate warning: revocation could not be checked (a faulty CRL)",
-        RuleId::HandshakeKeyMismatch => "a connection error, with no way past it: the handshake signature is wrong",
-        RuleId::ClientCertRequired | RuleId::ClientCertUntrusted => {
-            "a connection error from the server: it wants a client certificate it trusts"
-        }
+    let check = rule.rule().check;
+    match (rule.step(), rule.kind()) {
+        (Step::KeyExchange, _) => format!("a connection error, with no way past it, since this does not hold: {check}"),
+        (_, Kind::Live) => format!("a connection error from the server, since this does not hold: {check}"),
+        _ => format!("a certificate warning, since this does not hold: {check}"),
+    }
+}
+
+/// What Chromium did, from the manifest's measured column.
+fn chromium_did(e: &Entry) -> String {
+    match &e.chromium {
+        None => "not measured".into(),
+        Some(o) if o.accepted => "showed the page".into(),
+        Some(o) => format!("refused ({})", o.code),
     }
 }
 
@@ -186,13 +138,14 @@ fn index(entries: &[Entry], port: u16) -> String {
     let mut rows = String::new();
     for e in entries {
         rows.push_str(&format!(
-            "<tr><td><a href=\"{u}\">{n}</a></td><td>{step}</td><td>{rule}</td><td>{summary}</td><td>{shows}</td></tr>\n",
+            "<tr><td><a href=\"{u}\">{n}</a></td><td>{step}</td><td>{rule}</td><td>{summary}</td><td>{shows}</td><td>{chromium}</td></tr>\n",
             u = escape(&url(&e.name, port)),
             n = escape(&e.name),
             step = escape(step_text(e.rule)),
             rule = escape(&e.rule_text()),
             summary = escape(&e.summary),
             shows = escape(&e.browser_shows()),
+            chromium = escape(&chromium_did(e)),
         ));
     }
     page(
@@ -200,7 +153,7 @@ fn index(entries: &[Entry], port: u16) -> String {
         &format!(
             "<h1>pki-lab scenarios</h1>\n<p>Each link is a server that breaks exactly one rule a TLS client checks (the controls break none). \
 Trust the lab root (<code>pki-lab trust install</code>) first. <a href=\"{d}\">The dashboard</a> makes this browser load every scenario and shows what it accepts.</p>\n\
-<table><thead><tr><th>scenario</th><th>step</th><th>rule</th><th>what it is</th><th>a correct browser shows</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n",
+<table><thead><tr><th>scenario</th><th>step</th><th>rule</th><th>what it is</th><th>a correct browser shows</th><th>Chromium, measured</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n",
             d = escape(DASHBOARD_PATH)
         ),
     )
@@ -281,12 +234,17 @@ mod tests {
 
     fn entries() -> Vec<Entry> {
         vec![
-            Entry { name: "valid".into(), rule: None, summary: "a control".into(), lesson: None },
+            Entry { name: "valid".into(), rule: None, summary: "a control".into(), lesson: None, chromium: None },
             Entry {
                 name: "expired".into(),
                 rule: Some(RuleId::ValidityExpired),
                 summary: "<b>old</b> & \"gone\"".into(),
                 lesson: None,
+                chromium: Some(crate::clients::ClientOutcome {
+                    accepted: false,
+                    code: "net::ERR_CERT_DATE_INVALID".into(),
+                    text: String::new(),
+                }),
             },
         ]
     }
@@ -297,7 +255,16 @@ mod tests {
         assert!(s.index.contains("<a href=\"https://expired.localhost:8443/\">expired</a>"), "{}", s.index);
         assert!(s.index.contains("&lt;b&gt;old&lt;/b&gt; &amp; &quot;gone&quot;"), "{}", s.index);
         assert!(!s.index.contains("<b>old"));
-        assert!(s.index.contains(browser_shows(Some(RuleId::ValidityExpired))));
+        assert!(s.index.contains(&escape(&browser_shows(Some(RuleId::ValidityExpired)))));
+        assert!(s.index.contains("<td>refused (net::ERR_CERT_DATE_INVALID)</td>"), "{}", s.index);
+        assert!(s.index.contains("<td>not measured</td>"), "{}", s.index);
+        // Derived from the rule: a certificate warning naming the check, a connection error for
+        // the handshake's own signature.
+        assert!(browser_shows(Some(RuleId::ValidityExpired)).starts_with("a certificate warning"));
+        assert!(
+            browser_shows(Some(RuleId::HandshakeKeyMismatch)).starts_with("a connection error, with no way past it")
+        );
+        assert!(browser_shows(Some(RuleId::ClientCertRequired)).starts_with("a connection error from the server"));
         // Nothing loaded from elsewhere.
         for page in [&s.index, &s.dashboard] {
             assert!(!page.contains("http://"), "{page}");
@@ -325,7 +292,7 @@ mod tests {
         let e = &entries()[1];
         let p = scenario_page(e, &[("version", "TLSv1_3".into())], Some("https://localhost:1/"));
         assert!(p.contains(RuleId::ValidityExpired.as_str()), "{p}");
-        assert!(p.contains(browser_shows(e.rule)), "{p}");
+        assert!(p.contains(&escape(&browser_shows(e.rule))), "{p}");
         assert_eq!(probe_script("a\"b"), "/* pki-lab scenario */ void \"a\\\"b\";\n");
     }
 }

@@ -102,6 +102,8 @@ struct Scenario {
     summary: String,
     /// Why some clients refuse a scenario that breaks no rule (the index and pages say it).
     lesson: Option<String>,
+    /// What Chromium did with it, measured (the manifest's `chromium` column), for the index.
+    chromium: Option<crate::clients::ClientOutcome>,
     config: Arc<ServerConfig>,
 }
 
@@ -232,6 +234,7 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
             rule: entry.rule,
             summary: entry.summary.clone(),
             lesson: entry.lesson.clone(),
+            chromium: entry.clients.get(&crate::clients::ClientId::Chromium).cloned(),
             config: server_config(lab, entry, &opts.session)?,
         });
         let port = if opts.port_base == 0 { 0 } else { port_for(opts.port_base, *i, &entry.name)? };
@@ -304,6 +307,7 @@ impl Scenario {
             rule: self.rule,
             summary: self.summary.clone(),
             lesson: self.lesson.clone(),
+            chromium: self.chromium.clone(),
         }
     }
 }
@@ -690,6 +694,7 @@ pub async fn start_config(
         rule,
         summary: summary.to_string(),
         lesson: None,
+        chromium: None,
         config,
     });
     let listener = bind(addr.ip(), addr.port(), &format!("scenario {name}")).await?;
