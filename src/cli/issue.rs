@@ -124,9 +124,13 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
                 let crl = issue::crl(ca, std::slice::from_ref(&made.serial), now)?;
                 made_files.push(("crl.pem", crl.into_bytes(), PUBLIC));
             }
+            if let Some((crl, _)) = &made.own_crl {
+                made_files.push(("crl.pem", crl.clone().into_bytes(), PUBLIC));
+            }
             let anchor = match made.anchor {
                 Anchor::Root => Some(lab.root.pem.clone()),
                 Anchor::RogueRoot => Some(lab.rogue.pem.clone()),
+                Anchor::Scenario => made.own_anchor.as_ref().map(|a| ca::pem_cert(a)),
                 Anchor::None => None,
             };
             if args.p12 {
