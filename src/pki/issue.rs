@@ -634,6 +634,49 @@ mod tests {
         tailor(cat.get(like).expect("template"), &Request { names, ..Default::default() }, OffsetDateTime::now_utc())
     }
 
+    /// The scenario's own CRL as x509-parser reads it: (has cRLNumber, cRLNumber critical,
+    /// signature verifies with its issuer's key).
+    fn own_crl(name: &str) -> (bool, bool, bool) {
+        let cat = Catalogue::builtin().expect("catalogue");
+        let lab = LabCa::create(&ca::CaOptions::default(), OffsetDateTime::now_utc()).expect("lab");
+        let made =
+            issue(cat.get(name).expect("template"), &lab, KeyType::P256, OffsetDateTime::now_utc()).expect("issues");
+        let (pem, issuer) = made.own_crl.expect("own CRL");
+        let der = rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes()).expect("PEM");
+        let der: rustls::pki_types::CertificateRevocationListDer<'static> = der;
+        let (_, crl) = x509_parser::parse_x509_crl(&der).expect("parses");
+        let (_, ca) = x509_parser::parse_x509_certificate(&issuer).expect("issuer parses");
+        let number = crl.extensions().iter().find(|e| e.oid.to_id_string() == "2.5.29.20");
+        let verifies = crl.verify_signature(ca.public_key()).is_ok();
+        (number.is_some(), number.is_some_and(|e| e.critical), verifies)
+    }
+
+    #[test]
+    fn a_scenarios_own_crl_carries_exactly_its_defect() {
+        assert_eq!(own_crl("crl-stale"), (true, false, true), "the control: well formed, only old");
+        assert_eq!(own_crl("crl-number-missing"), (false, false, true));
+        assert_eq!(own_crl("crl-bad-signature"), (true, false, false));
+        assert_eq!(own_crl("crl-without-crl-sign"), (true, false, true));
+    }
+
+    #[test]
+    fn a_scenarios_own_anchor_replaces_the_lab_root() {
+        let cat = Catalogue::builtin().expect("catalogue");
+        let now = OffsetDateTime::now_utc();
+        let lab = LabCa::create(&ca::CaOptions::default(), now).expect("lab");
+        let made = issue(cat.get("anchor-expired").expect("template"), &lab, KeyType::P256, now).expect("issues");
+        assert_eq!(made.anchor, Anchor::Scenario);
+        let anchor = made.own_anchor.expect("own anchor");
+        let (_, root) = x509_parser::parse_x509_certificate(&anchor).expect("parses");
+        assert!(root.validity().not_after.timestamp() < now.unix_timestamp(), "expired");
+        assert!(root.name_constraints().expect("parses").is_none(), "never name-constrained");
+        let (_, leaf) = x509_parser::parse_x509_certificate(&made.path[0]).expect("leaf");
+        assert_eq!(leaf.issuer(), root.subject());
+        // Control: a scenario without `anchor:` ends at the lab root.
+        let valid = issue(cat.get("valid").expect("template"), &lab, KeyType::P256, now).expect("issues");
+        assert!(valid.anchor == Anchor::Root && valid.own_anchor.is_none() && valid.own_crl.is_none());
+    }
+
     #[test]
     fn tailoring_keeps_a_defect_that_is_the_subject() {
         assert_eq!(tailored("cn-not-in-san", &["app.test"]).expect("tailors").leaf_cn(), "APP.TEST");
