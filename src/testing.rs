@@ -186,6 +186,7 @@ impl TestCa {
         let anchor = match made.anchor {
             Anchor::Root => Some(self.lab.root.der.clone()),
             Anchor::RogueRoot => Some(self.lab.rogue.der.clone()),
+            Anchor::Scenario => made.own_anchor.clone(),
             Anchor::None => None,
         };
         Ok(TestCert {

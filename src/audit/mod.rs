@@ -354,9 +354,9 @@ fn endpoint(lab: &Path, manifest: &Manifest, s: &ScenarioEntry, ports: &serve::P
         url: format!("https://{}:{port}/", manifest.host),
         host: manifest.host.clone(),
         port,
-        ca: lab.join(&manifest.ca.root),
-        // As the manifest's curl column does: both CRLs, where the scenario has one.
-        crl: s.files.crl.as_ref().map(|_| lab.join(&manifest.ca.crls)),
+        ca: lab.join(s.trusted_root(&manifest.ca)),
+        // As the manifest's curl column does: every CRL in one file, where the scenario has one.
+        crl: s.files.crl.as_ref().map(|_| lab.join(s.files.crls.as_deref().unwrap_or(&manifest.ca.crls))),
         client_cert: file(&s.files.client_cert),
         client_key: file(&s.files.client_key),
     })

@@ -39,6 +39,14 @@ pub struct Template {
     /// A client certificate to issue alongside (for mutual-TLS scenarios).
     #[serde(default)]
     pub client_cert: Option<ClientCertSpec>,
+    /// A root made for this scenario alone, trusted in place of the lab's `ca.pem` when the
+    /// scenario is verified (`scenarios/<name>/anchor.pem`); needs `issuer: root`.
+    #[serde(default)]
+    pub anchor: Option<AnchorSpec>,
+    /// A CRL made for this scenario alone by the leaf's issuer, one of `cas:`
+    /// (`scenarios/<name>/crl.pem`), checked beside the lab's CRLs.
+    #[serde(default)]
+    pub crl: Option<CrlSpec>,
     /// Not a control, though it breaks no rule: a correct scenario some clients refuse, and why
     /// (`ed25519-leaf`: no browser speaks Ed25519 in TLS).
     #[serde(default)]
@@ -98,6 +106,70 @@ pub struct CaSpec {
     /// Edits of the signed certificate rcgen cannot make (see [`Defect`]).
     #[serde(default)]
     pub defects: Vec<Defect>,
+}
+
+/// The scenario's own trust anchor: a self-signed root with the lab's key type and no name
+/// constraints (the lab root's `--permit` does not apply to it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AnchorSpec {
+    #[serde(default = "Validity::ca")]
+    pub validity: Validity,
+    /// keyUsage bits; absent means keyCertSign, cRLSign and digitalSignature.
+    #[serde(default)]
+    pub key_usage: Option<Vec<KeyUsage>>,
+    /// Edits of the signed root (re-signed with its own key), as for `cas:`.
+    #[serde(default)]
+    pub defects: Vec<Defect>,
+}
+
+/// The scenario's own CRL, issued by the leaf's issuer. It lists nothing: its defect is the
+/// list itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CrlSpec {
+    #[serde(default = "CrlSpec::default_this_update")]
+    pub this_update: RelTime,
+    #[serde(default = "CrlSpec::default_next_update")]
+    pub next_update: RelTime,
+    /// An issuingDistributionPoint that limits what the CRL covers.
+    #[serde(default)]
+    pub scope: Option<CrlScope>,
+    #[serde(default)]
+    pub defects: Vec<CrlDefect>,
+}
+
+impl CrlSpec {
+    fn default_this_update() -> RelTime {
+        RelTime::seconds(-3600)
+    }
+    fn default_next_update() -> RelTime {
+        RelTime::seconds(30 * 86400)
+    }
+}
+
+/// What an issuingDistributionPoint says the CRL holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrlScope {
+    /// onlyContainsCACerts: it does not cover an end-entity certificate.
+    CaCertsOnly,
+    /// onlyContainsUserCerts: it does not cover a CA certificate.
+    UserCertsOnly,
+}
+
+/// Edits of a signed CRL rcgen will not make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrlDefect {
+    /// A bit of the signature flipped after signing.
+    TamperSignature,
+    /// The cRLNumber extension left out (re-signed).
+    NoCrlNumber,
+    /// The cRLNumber extension marked critical (re-signed).
+    CrlNumberCritical,
+    /// Signed although the issuer's keyUsage lacks cRLSign (rcgen refuses; the key signs anyway).
+    IgnoreCrlSign,
 }
 
 /// The end-entity certificate.
@@ -436,7 +508,8 @@ pub struct ClientCertSpec {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Expect {
-    /// `openssl verify` code (0 = OK) with `-auth_level 2 -verify_hostname localhost -purpose sslserver`.
+    /// `openssl verify` code (0 = OK) with `-auth_level 2 -verify_hostname localhost -purpose sslserver`
+    /// (`-CAfile` the scenario's `anchor` file or ca.pem; `-crl_check -CRLfile` its `crl` file).
     pub openssl_verify: i32,
     /// rustls `WebPkiServerVerifier` outcome: `ok`, a `CertificateError` variant name, or
     /// `Other(<webpki::Error variant>)`.
@@ -446,9 +519,10 @@ pub struct Expect {
     #[serde(default)]
     pub rustls_handshake: Option<String>,
     /// Exit code (0 ok, 35 handshake, 56 receive, 60 verification) of
-    /// `curl --cacert ca.pem https://localhost:PORT/` against `pki-lab serve`, adding
-    /// `--crlfile crls.pem` for scenarios with a `crl` file and `--cert/--key` of the scenario's
-    /// client certificate where the probe presents one.
+    /// `curl --cacert ca.pem https://localhost:PORT/` against `pki-lab serve` (the scenario's
+    /// `anchor` file in place of ca.pem where it has one), adding `--crlfile` of its `crls` file
+    /// for scenarios with a `crl` file and `--cert/--key` of the scenario's client certificate
+    /// where the probe presents one.
     pub curl: i32,
     /// Python `ssl`: `ok` or its error text. In a lab's manifest, taken from the measured
     /// `python-ssl` column; a value in a template is ignored (it used to be written by hand).
@@ -485,6 +559,23 @@ impl Template {
         }
         if self.issuer == IssuerRef::SelfSigned && !self.cas.is_empty() {
             return Err(invalid("issuer `self` cannot have `cas:` below it".into()));
+        }
+        if self.anchor.is_some() && self.issuer != IssuerRef::Root {
+            return Err(invalid("`anchor:` stands in for the lab root: it needs `issuer: root`".into()));
+        }
+        if self.anchor.is_some() && (self.leaf.revoked || self.client_cert.is_some()) {
+            return Err(invalid(
+                "`anchor:` cannot be combined with leaf.revoked or client-cert (they need the lab root)".into(),
+            ));
+        }
+        if self.crl.is_some() && self.cas.is_empty() {
+            return Err(invalid(
+                "`crl:` is issued by the leaf's issuer, which must be one of `cas:` (the lab CAs publish their own CRLs)"
+                    .into(),
+            ));
+        }
+        if self.crl.is_some() && self.leaf.revoked {
+            return Err(invalid("`crl:` lists nothing; leaf.revoked uses the lab's CRLs".into()));
         }
         if self.leaf.rsa_bits.is_some() && self.leaf.key != Some(KeyType::Rsa2048) {
             return Err(invalid("leaf.rsa-bits needs `key: rsa2048`".into()));
@@ -629,5 +720,30 @@ mod tests {
         let text = "name: x\nsummary: s\nexpect: {openssl-verify: 0, rustls-verify: ok, curl: 0}\nbraeks: a\n";
         let err = Template::from_yaml(text, "x.yaml").expect_err("unknown field").to_string();
         assert!(err.contains("x.yaml:4:1") || err.contains("line 4 column 1"), "{err}");
+    }
+
+    #[test]
+    fn anchor_and_crl_fields_are_checked() {
+        let head = "name: x\nsummary: s\nbreaks: trust.anchor-expired\nexpect: {openssl-verify: 10, rustls-verify: ok, curl: 60}\n";
+        let ok = format!("{head}issuer: root\nanchor: {{validity: {{not-before: -2y, not-after: -1d}}}}\n");
+        let t = Template::from_yaml(&ok, "x.yaml").expect("an anchor under issuer root parses");
+        assert_eq!(t.anchor.expect("anchor").validity.not_after, RelTime::seconds(-86400));
+        let err = Template::from_yaml(&format!("{head}anchor: {{}}\n"), "x.yaml").expect_err("needs root").to_string();
+        assert!(err.contains("`anchor:` stands in for the lab root: it needs `issuer: root`"), "{err}");
+        let err = Template::from_yaml(&format!("{head}issuer: root\nanchor: {{valdity: {{}}}}\n"), "x.yaml")
+            .expect_err("unknown field")
+            .to_string();
+        assert!(err.contains("valdity"), "{err}");
+        let err = Template::from_yaml(&format!("{head}crl: {{defects: [no-crl-number]}}\n"), "x.yaml")
+            .expect_err("needs cas")
+            .to_string();
+        assert!(err.contains("`crl:` is issued by the leaf's issuer, which must be one of `cas:`"), "{err}");
+        let ok = format!("{head}issuer: root\ncas: [{{name: C}}]\ncrl: {{next-update: -1d, scope: ca-certs-only}}\n");
+        let t = Template::from_yaml(&ok, "x.yaml").expect("a crl below a scenario CA parses");
+        assert_eq!(t.crl.expect("crl").scope, Some(CrlScope::CaCertsOnly));
+        let err = Template::from_yaml(&format!("{head}cas: [{{name: C}}]\ncrl: {{defects: [bad]}}\n"), "x.yaml")
+            .expect_err("unknown defect")
+            .to_string();
+        assert!(err.contains("bad"), "{err}");
     }
 }

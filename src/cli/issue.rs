@@ -84,8 +84,11 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
     if args.p12 {
         files.push("cert.p12");
     }
-    if like.as_ref().is_some_and(|p| p.leaf.revoked) {
+    if like.as_ref().is_some_and(|p| p.leaf.revoked || p.crl.is_some()) {
         files.push("crl.pem");
+    }
+    if like.as_ref().is_some_and(|p| p.anchor.is_some()) {
+        files.push("anchor.pem");
     }
     if !args.force {
         let existing: Vec<String> =
@@ -124,9 +127,16 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
                 let crl = issue::crl(ca, std::slice::from_ref(&made.serial), now)?;
                 made_files.push(("crl.pem", crl.into_bytes(), PUBLIC));
             }
+            if let Some((crl, _)) = &made.own_crl {
+                made_files.push(("crl.pem", crl.clone().into_bytes(), PUBLIC));
+            }
+            if let Some(own) = &made.own_anchor {
+                made_files.push(("anchor.pem", ca::pem_cert(own).into_bytes(), PUBLIC));
+            }
             let anchor = match made.anchor {
                 Anchor::Root => Some(lab.root.pem.clone()),
                 Anchor::RogueRoot => Some(lab.rogue.pem.clone()),
+                Anchor::Scenario => made.own_anchor.as_ref().map(|a| ca::pem_cert(a)),
                 Anchor::None => None,
             };
             if args.p12 {
@@ -277,11 +287,23 @@ fn print_issue_receipt(
     if let Some(from) = password_from {
         eprintln!("  {:<9} {}  (password {from})", "p12", out.join("cert.p12").display());
     }
-    show("crl.pem", "(a CRL listing this certificate as revoked)");
-    let ca = lab.join("ca.pem");
+    let own_crl = like.is_some_and(|t| t.crl.is_some());
+    show(
+        "crl.pem",
+        if own_crl { "(its issuer's own CRL, with the defect)" } else { "(a CRL listing this certificate as revoked)" },
+    );
+    show("anchor.pem", "(its own root: trust it instead of the lab's)");
+    // `trust install` and `env` name the lab root; a scenario's own root is trusted by hand.
+    let trust = if files.contains(&"anchor.pem") {
+        format!("{} (a root of its own; give it to the client as its CA file)", out.join("anchor.pem").display())
+    } else {
+        format!(
+            "{} (`pki-lab trust install`, or `eval \"$(pki-lab env)\"` in this shell)",
+            lab.join("ca.pem").display()
+        )
+    };
     eprintln!(
-        "next: trust {} (`pki-lab trust install`, or `eval \"$(pki-lab env)\"` in this shell), then serve {} with {}",
-        ca.display(),
+        "next: trust {trust}, then serve {} with {}",
         out.join("chain.pem").display(),
         if files.contains(&"key.pem") { out.join("key.pem").display().to_string() } else { "your key".into() }
     );

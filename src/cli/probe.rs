@@ -92,9 +92,17 @@ pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<
                 .map_err(|e| Error::Network(format!("cannot resolve {}: {e}", t.connect_host)))?
                 .next()
                 .ok_or_else(|| Error::Network(format!("{} has no address", t.connect_host)))?;
-            // Scenario targets check revocation against the lab's CRLs unless --crl is given.
-            let crls = if !user_crls.is_empty() || t.scenario.is_none() { user_crls.clone() } else { lab_crls.clone() };
-            let trust = engine::Trust { crls, ..base.clone() };
+            // Scenario targets check revocation against the lab's CRLs (and their own) unless
+            // --crl is given, and trust their own root where they have one unless --ca is.
+            let crls = match &t.scenario {
+                Some(s) if user_crls.is_empty() && s.has_own_crl() => engine::scenario_crls(dir, s)?,
+                Some(_) if user_crls.is_empty() => lab_crls.clone(),
+                _ => user_crls.clone(),
+            };
+            let mut trust = engine::Trust { crls, ..base.clone() };
+            if let (None, Some(anchor)) = (&args.ca, t.scenario.as_ref().and_then(|s| s.files.anchor.as_ref())) {
+                trust = trust.trusting(engine::read_roots(&dir.join(anchor))?);
+            }
             let client = match (&user_identity, &t.scenario) {
                 (Some(id), _) => Some(id.clone()),
                 (None, Some(s)) => crate::probe::scenario_identity(dir, s)?,

@@ -176,8 +176,8 @@ pub struct Target {
 
 impl Target {
     /// A scenario of a lab served on `port` of 127.0.0.1, given what a careful client gets: the
-    /// lab root, both CRLs where the scenario has one, its client certificate where the template
-    /// presents it.
+    /// lab root (or the scenario's own, `files.anchor`), both lab CRLs where the scenario has a
+    /// CRL (its own first, where it has one), its client certificate where the template presents it.
     pub fn for_scenario(lab: &Path, manifest: &Manifest, entry: &ScenarioEntry, port: u16) -> Target {
         let crls = match &entry.files.crl {
             Some(crl) => {
@@ -191,14 +191,15 @@ impl Target {
             }
             None => vec![],
         };
-        let crl_issuers = if crls.is_empty() { vec![] } else { vec![lab.join(&manifest.ca.intermediate)] };
+        let mut crl_issuers = if crls.is_empty() { vec![] } else { vec![lab.join(&manifest.ca.intermediate)] };
+        crl_issuers.extend(entry.files.crl_issuer.as_ref().map(|c| lab.join(c)));
         let present = entry.serve.probe_client_cert;
         let client_cert = entry.files.client_chain.as_ref().or(entry.files.client_cert.as_ref());
         Target {
             url: format!("https://{}:{port}/", manifest.host),
             host: manifest.host.clone(),
             port,
-            ca: lab.join(&manifest.ca.root),
+            ca: lab.join(entry.trusted_root(&manifest.ca)),
             crls,
             crl_issuers,
             client_cert: client_cert.filter(|_| present).map(|p| lab.join(p)),

@@ -219,11 +219,17 @@ impl Session {
             name: name.clone(),
             suggestion: crate::error::suggest(&name, self.manifest.scenarios.iter().map(|s| s.name.as_str())),
         })?;
-        let mut trust = match &args.ca {
-            Some(ca) => self.trust.clone().trusting(engine::read_roots(ca)?),
-            None => self.trust.clone(),
+        // As `pki-lab probe`: the scenario's own root and CRL where it has them.
+        let mut trust = match (&args.ca, &entry.files.anchor) {
+            (Some(ca), _) => self.trust.clone().trusting(engine::read_roots(ca)?),
+            (None, Some(anchor)) => self.trust.clone().trusting(engine::read_roots(&self.dir.join(anchor))?),
+            (None, None) => self.trust.clone(),
         };
-        trust.crls = if args.crls.is_empty() { self.crls.clone() } else { crate::probe::load_crls(&args.crls)? };
+        trust.crls = match (args.crls.is_empty(), entry.has_own_crl()) {
+            (false, _) => crate::probe::load_crls(&args.crls)?,
+            (true, true) => engine::scenario_crls(&self.dir, entry)?,
+            (true, false) => self.crls.clone(),
+        };
         let client = match &args.client_cert {
             Some(d) => Some(crate::probe::load_identity(d)?),
             None => crate::probe::scenario_identity(&self.dir, entry)?,

@@ -57,7 +57,8 @@ pub struct ScenarioEntry {
     pub rule: Option<RuleId>,
     /// The handshake step where it breaks; `null` for controls.
     pub step: Option<Step>,
-    /// Which root the chain ends at: `root`, `rogue-root` or `none` (self-signed).
+    /// Which root the chain ends at: `root`, `rogue-root`, `none` (self-signed) or `scenario`
+    /// (its own, `files.anchor`).
     pub anchor: Anchor,
     pub key_type: KeyType,
     pub serial: String,
@@ -77,6 +78,16 @@ pub struct ScenarioEntry {
 }
 
 impl ScenarioEntry {
+    /// The root a client is told to trust for this scenario: its own anchor, else the lab's.
+    pub fn trusted_root<'a>(&'a self, ca: &'a CaInfo) -> &'a str {
+        self.files.anchor.as_deref().unwrap_or(&ca.root)
+    }
+
+    /// Whether the scenario's CRL is its own (`crl:`) rather than one the lab publishes.
+    pub fn has_own_crl(&self) -> bool {
+        self.files.crl_issuer.is_some()
+    }
+
     /// Every client must accept a control: it breaks no rule and is no lesson.
     pub fn is_control(&self) -> bool {
         self.rule.is_none() && self.lesson.is_none()
@@ -108,8 +119,22 @@ pub struct Files {
     pub fullchain: String,
     /// The certificate's own key, when the server signs with another (key-mismatch).
     pub leaf_key: Option<String>,
-    /// The CRL that lists this leaf (revoked).
+    /// The CRL to check this leaf against: the lab CRL that lists it (`revoked`), or the
+    /// scenario's own (`scenarios/<name>/crl.pem`, from its template's `crl:`).
     pub crl: Option<String>,
+    /// Every CRL to check the whole chain against, in one file (`curl --crlfile`): the lab's
+    /// `crls.pem`, or `scenarios/<name>/crls.pem` (its own CRL, then the lab's) for a scenario
+    /// with a CRL of its own; absent when `crl` is.
+    #[serde(default)]
+    pub crls: Option<String>,
+    /// The CA that issued the scenario's own CRL (`scenarios/<name>/crl-issuer.pem`), for
+    /// clients that check a CRL against their CA file (gnutls-cli).
+    #[serde(default)]
+    pub crl_issuer: Option<String>,
+    /// The scenario's own root (`scenarios/<name>/anchor.pem`), trusted in place of `ca.root`
+    /// whenever this scenario is verified (`anchor` is `scenario`).
+    #[serde(default)]
+    pub anchor: Option<String>,
     pub client_cert: Option<String>,
     pub client_key: Option<String>,
     pub client_chain: Option<String>,

@@ -7,6 +7,8 @@
 //! <lab>/manifest.json                every scenario, its files and expected outcomes
 //! <lab>/ca/{root,intermediate,rogue-root}.{pem,key}
 //! <lab>/scenarios/<name>/{cert,key,chain,fullchain}.pem [leaf-key.pem] [client/…]
+//!                        [anchor.pem]                 its own root, trusted in place of ca.pem
+//!                        [crl.pem crls.pem crl-issuer.pem]  its own CRL (alone, then with the lab's), its issuer
 //! ```
 //!
 //! A lab is built complete in a staging directory beside the target and then renamed into
@@ -210,6 +212,12 @@ fn write_lab(
             IssuerRef::Root => root_crl.to_string(),
             _ => inter_crl.to_string(),
         });
+        let crls = match (&files.crls, &crl) {
+            (Some(own), _) => Some(own.clone()),
+            (None, Some(_)) => Some("crls.pem".to_string()),
+            (None, None) => None,
+        };
+        let crl = files.crl.clone().or(crl);
         entries.push(ScenarioEntry {
             name: item.name.clone(),
             summary: template.summary.clone(),
@@ -228,7 +236,7 @@ fn write_lab(
                 client_auth: template.serve.client_auth,
                 probe_client_cert: template.client_cert.as_ref().is_some_and(|c| c.present),
             },
-            files: Files { crl, ..files },
+            files: Files { crl, crls, ..files },
             expect: measured.expect(&item.name, &template.expect),
             lesson: template.lesson.clone(),
             clients,
@@ -305,7 +313,10 @@ fn write_scenario(dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
     match item.anchor {
         Anchor::Root => full.push_str(&lab.root.pem),
         Anchor::RogueRoot => full.push_str(&lab.rogue.pem),
-        Anchor::None => {}
+        Anchor::Scenario | Anchor::None => {}
+    }
+    if let Some(own) = &item.own_anchor {
+        full.push_str(&ca::pem_cert(own));
     }
     fsutil::write_new(&dir.join("fullchain.pem"), full.as_bytes(), PUBLIC)?;
 
@@ -316,6 +327,9 @@ fn write_scenario(dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
         fullchain: rel("fullchain.pem"),
         leaf_key: None,
         crl: None,
+        crls: None,
+        crl_issuer: None,
+        anchor: None,
         client_cert: None,
         client_key: None,
         client_chain: None,
@@ -323,6 +337,20 @@ fn write_scenario(dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
     if let Some(k) = &item.leaf_key_pem {
         fsutil::write_new(&dir.join("leaf-key.pem"), k.as_bytes(), SECRET)?;
         files.leaf_key = Some(rel("leaf-key.pem"));
+    }
+    if let Some(own) = &item.own_anchor {
+        fsutil::write_new(&dir.join("anchor.pem"), ca::pem_cert(own).as_bytes(), PUBLIC)?;
+        files.anchor = Some(rel("anchor.pem"));
+    }
+    if let Some((crl, issuer)) = &item.own_crl {
+        fsutil::write_new(&dir.join("crl.pem"), crl.as_bytes(), PUBLIC)?;
+        fsutil::write_new(&dir.join("crl-issuer.pem"), ca::pem_cert(issuer).as_bytes(), PUBLIC)?;
+        // Its own CRL first, then the lab's (written before the scenarios).
+        let lab_crls = fsutil::read_to_string(&dir.join("../../crls.pem"))?;
+        fsutil::write_new(&dir.join("crls.pem"), format!("{crl}{lab_crls}").as_bytes(), PUBLIC)?;
+        files.crl = Some(rel("crl.pem"));
+        files.crls = Some(rel("crls.pem"));
+        files.crl_issuer = Some(rel("crl-issuer.pem"));
     }
     if let Some(c) = &item.client {
         let cdir = dir.join("client");

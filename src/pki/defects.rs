@@ -7,7 +7,7 @@
 
 use rcgen::{KeyPair, SigningKey};
 
-use crate::catalogue::template::{Defect, Extension};
+use crate::catalogue::template::{CrlDefect, Defect, Extension};
 use crate::error::{Error, Result};
 
 fn malformed(what: &str) -> Error {
@@ -152,6 +152,63 @@ pub fn apply(der: &[u8], defects: &[Defect], signer: &KeyPair) -> Result<Vec<u8>
     body.extend(alg.encode());
     body.extend(Tlv::new(BIT_STRING, bits).encode());
     Ok(Tlv::new(SEQUENCE, body).encode())
+}
+
+/// Applies `defects` to the CRL `der`: cRLNumber edits are re-signed with `signer` (the
+/// issuer's key), then a tampered signature has its last bit flipped. `IgnoreCrlSign` is made
+/// at signing time ([`crate::pki::issue`]), not here.
+pub fn apply_crl(der: &[u8], defects: &[CrlDefect], signer: &KeyPair) -> Result<Vec<u8>> {
+    let (crl, _) = parse_one(der)?;
+    let [tbs, alg, _sig] = <[Tlv; 3]>::try_from(crl.children()?).map_err(|_| malformed("not a CRL"))?;
+    let crl_number = Tlv::new(OID, oid_content("2.5.29.20")?);
+    let edit = |exts: &mut Vec<Tlv>, critical: Option<bool>| -> Result<()> {
+        let i = exts
+            .iter()
+            .position(|e| e.children().is_ok_and(|c| c.first() == Some(&crl_number)))
+            .ok_or_else(|| malformed("the CRL has no cRLNumber"))?;
+        match critical {
+            None => {
+                exts.remove(i);
+                Ok(())
+            }
+            Some(c) => set_critical(&mut exts[i], c),
+        }
+    };
+    let mut out = der.to_vec();
+    let edits: Vec<Option<bool>> = defects
+        .iter()
+        .filter_map(|d| match d {
+            CrlDefect::NoCrlNumber => Some(None),
+            CrlDefect::CrlNumberCritical => Some(Some(true)),
+            CrlDefect::TamperSignature | CrlDefect::IgnoreCrlSign => None,
+        })
+        .collect();
+    if !edits.is_empty() {
+        let mut fields = tbs.children()?;
+        // crlExtensions is [0] EXPLICIT in tbsCertList (the version there is a bare INTEGER).
+        let i = position(&fields, "crlExtensions", |t| t.tag == VERSION)?;
+        let [list] = <[Tlv; 1]>::try_from(fields[i].children()?).map_err(|_| malformed("crlExtensions [0]"))?;
+        let mut exts = list.children()?;
+        for e in edits {
+            edit(&mut exts, e)?;
+        }
+        fields[i] = Tlv::from_children(VERSION, &[Tlv::from_children(SEQUENCE, &exts)]);
+        let tbs = Tlv::from_children(SEQUENCE, &fields).encode();
+        let signature = signer.sign(&tbs).map_err(Error::rcgen("re-signing an edited CRL"))?;
+        let mut bits = vec![0u8];
+        bits.extend(signature);
+        let mut body = tbs;
+        body.extend(alg.encode());
+        body.extend(Tlv::new(BIT_STRING, bits).encode());
+        out = Tlv::new(SEQUENCE, body).encode();
+    }
+    if defects.contains(&CrlDefect::TamperSignature) {
+        // The signature BIT STRING ends the CRL; its last byte is signature material.
+        if let Some(last) = out.last_mut() {
+            *last ^= 0x01;
+        }
+    }
+    Ok(out)
 }
 
 /// Index of the first field with `tag` (the serial, the validity, …) or an error.

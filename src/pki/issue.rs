@@ -11,8 +11,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::catalogue::rules::RuleId;
 use crate::catalogue::template::{
-    CaSpec, ChainPolicy, Eku, Extension, IssuerRef, KeyPolicy, KeyUsage, LeafSpec, RelTime, SignatureHash, Template,
-    Validity,
+    AnchorSpec, CaSpec, ChainPolicy, CrlDefect, CrlScope, CrlSpec, Eku, Extension, IssuerRef, KeyPolicy, KeyUsage,
+    LeafSpec, RelTime, SignatureHash, Template, Validity,
 };
 use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaCert, LabCa};
@@ -30,6 +30,9 @@ pub enum Anchor {
     RogueRoot,
     /// No root: the leaf is self-signed.
     None,
+    /// A root made for this scenario alone (`anchor:`), trusted in place of the lab root when
+    /// the scenario is verified: `files.anchor`.
+    Scenario,
 }
 
 /// Everything issued for one scenario.
@@ -50,6 +53,10 @@ pub struct Issued {
     /// The lab CA whose CRL lists this leaf, if it is revoked.
     pub revoked_by: Option<IssuerRef>,
     pub client: Option<ClientCert>,
+    /// The scenario's own root (`anchor:`), when `anchor` is [`Anchor::Scenario`].
+    pub own_anchor: Option<CertificateDer<'static>>,
+    /// The scenario's own CRL (`crl:`), PEM, and the CA that issued it.
+    pub own_crl: Option<(String, CertificateDer<'static>)>,
 }
 
 /// A client certificate for mutual-TLS scenarios.
@@ -71,9 +78,17 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
         });
     }
 
+    let own_anchor = match &template.anchor {
+        Some(spec) => Some(scenario_anchor(spec, &template.name, default_key, &lab.tag(), now)?),
+        None => None,
+    };
+
     // The CAs made for this scenario, top-down; each signs the next.
     let (top, mut above, anchor): (Option<&CaCert>, Vec<CertificateDer<'static>>, Anchor) = match template.issuer {
-        IssuerRef::Root => (Some(&lab.root), vec![], Anchor::Root),
+        IssuerRef::Root => match &own_anchor {
+            Some(own) => (Some(own), vec![], Anchor::Scenario),
+            None => (Some(&lab.root), vec![], Anchor::Root),
+        },
         IssuerRef::Intermediate => (Some(&lab.intermediate), vec![lab.intermediate.der.clone()], Anchor::Root),
         IssuerRef::RogueRoot => (Some(&lab.rogue), vec![], Anchor::RogueRoot),
         IssuerRef::SelfSigned => (None, vec![], Anchor::None),
@@ -164,6 +179,17 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
         None => None,
     };
 
+    let own_crl = match (&template.crl, own_cas.last(), template.cas.last()) {
+        (Some(spec), Some(ca), Some(ca_spec)) => {
+            let name = format!("{} {}", ca_spec.name, lab.tag());
+            let pem = scenario_crl(spec, ca, name.trim_end(), &template.name, now)
+                .map_err(|e| in_scenario(e, &template.name))?;
+            Some((pem, ca.der.clone()))
+        }
+        (Some(_), _, _) => return Err(Error::Input(ctx("`crl:` needs a CA of `cas:` as the leaf's issuer"))),
+        (None, _, _) => None,
+    };
+
     Ok(Issued {
         name: template.name.clone(),
         path,
@@ -176,7 +202,59 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
         not_after: params.not_after,
         revoked_by: template.leaf.revoked.then_some(template.issuer),
         client,
+        own_anchor: own_anchor.map(|a| a.der),
+        own_crl,
     })
+}
+
+/// The scenario's own root: self-signed with the lab's key type, never name-constrained.
+fn scenario_anchor(
+    spec: &AnchorSpec,
+    scenario: &str,
+    key_type: KeyType,
+    tag: &str,
+    now: OffsetDateTime,
+) -> Result<CaCert> {
+    let key = key_type.generate()?;
+    let name = format!("pki-lab {scenario} Root CA {tag}");
+    let mut p = ca::ca_params(name.trim_end(), None, &spec.validity, now);
+    if let Some(usages) = &spec.key_usage {
+        p.key_usages = usages.iter().map(|u| key_usage(*u)).collect();
+    }
+    let cert = p.self_signed(&key).map_err(Error::rcgen(format!("scenario {scenario}: signing its anchor")))?;
+    let der = defects::apply(cert.der(), &spec.defects, &key).map_err(|e| in_scenario(e, scenario))?;
+    CaCert::new(CertificateDer::from(der), key)
+}
+
+/// The scenario's own CRL, signed by `ca` (named `ca_name`), listing nothing, with the
+/// template's dates, scope and defects.
+fn scenario_crl(spec: &CrlSpec, ca: &CaCert, ca_name: &str, scenario: &str, now: OffsetDateTime) -> Result<String> {
+    let params = CertificateRevocationListParams {
+        this_update: spec.this_update.at(now),
+        next_update: spec.next_update.at(now),
+        crl_number: SerialNumber::from(u64::try_from(now.unix_timestamp()).unwrap_or(1)),
+        issuing_distribution_point: spec.scope.map(|scope| rcgen::CrlIssuingDistributionPoint {
+            distribution_point: rcgen::CrlDistributionPoint { uris: vec![format!("http://127.0.0.1/{scenario}.crl")] },
+            scope: Some(match scope {
+                CrlScope::CaCertsOnly => rcgen::CrlScope::CaCertsOnly,
+                CrlScope::UserCertsOnly => rcgen::CrlScope::UserCertsOnly,
+            }),
+        }),
+        revoked_certs: vec![],
+        key_identifier_method: KeyIdMethod::Sha256,
+    };
+    let what = format!("scenario {scenario}: signing its CRL");
+    let signed = if spec.defects.contains(&CrlDefect::IgnoreCrlSign) {
+        // rcgen refuses an issuer whose keyUsage lacks cRLSign: the same name and key, no usages.
+        let mut p = ca::ca_params(ca_name, None, &Validity::ca(), now);
+        p.key_usages.clear();
+        params.signed_by(&rcgen::Issuer::new(p, ca.issuer.key()))
+    } else {
+        params.signed_by(&ca.issuer)
+    }
+    .map_err(Error::rcgen(what))?;
+    let der = defects::apply_crl(signed.der(), &spec.defects, ca.issuer.key())?;
+    Ok(ca::pem_block("X509 CRL", &der))
 }
 
 /// The lab root's name and key, certified by the rogue root and expired a day ago.
@@ -554,6 +632,49 @@ mod tests {
         let cat = Catalogue::builtin().expect("catalogue");
         let names = names.iter().map(|n| Name::parse(n).expect("name")).collect();
         tailor(cat.get(like).expect("template"), &Request { names, ..Default::default() }, OffsetDateTime::now_utc())
+    }
+
+    /// The scenario's own CRL as x509-parser reads it: (has cRLNumber, cRLNumber critical,
+    /// signature verifies with its issuer's key).
+    fn own_crl(name: &str) -> (bool, bool, bool) {
+        let cat = Catalogue::builtin().expect("catalogue");
+        let lab = LabCa::create(&ca::CaOptions::default(), OffsetDateTime::now_utc()).expect("lab");
+        let made =
+            issue(cat.get(name).expect("template"), &lab, KeyType::P256, OffsetDateTime::now_utc()).expect("issues");
+        let (pem, issuer) = made.own_crl.expect("own CRL");
+        let der = rustls::pki_types::pem::PemObject::from_pem_slice(pem.as_bytes()).expect("PEM");
+        let der: rustls::pki_types::CertificateRevocationListDer<'static> = der;
+        let (_, crl) = x509_parser::parse_x509_crl(&der).expect("parses");
+        let (_, ca) = x509_parser::parse_x509_certificate(&issuer).expect("issuer parses");
+        let number = crl.extensions().iter().find(|e| e.oid.to_id_string() == "2.5.29.20");
+        let verifies = crl.verify_signature(ca.public_key()).is_ok();
+        (number.is_some(), number.is_some_and(|e| e.critical), verifies)
+    }
+
+    #[test]
+    fn a_scenarios_own_crl_carries_exactly_its_defect() {
+        assert_eq!(own_crl("crl-stale"), (true, false, true), "the control: well formed, only old");
+        assert_eq!(own_crl("crl-number-missing"), (false, false, true));
+        assert_eq!(own_crl("crl-bad-signature"), (true, false, false));
+        assert_eq!(own_crl("crl-without-crl-sign"), (true, false, true));
+    }
+
+    #[test]
+    fn a_scenarios_own_anchor_replaces_the_lab_root() {
+        let cat = Catalogue::builtin().expect("catalogue");
+        let now = OffsetDateTime::now_utc();
+        let lab = LabCa::create(&ca::CaOptions::default(), now).expect("lab");
+        let made = issue(cat.get("anchor-expired").expect("template"), &lab, KeyType::P256, now).expect("issues");
+        assert_eq!(made.anchor, Anchor::Scenario);
+        let anchor = made.own_anchor.expect("own anchor");
+        let (_, root) = x509_parser::parse_x509_certificate(&anchor).expect("parses");
+        assert!(root.validity().not_after.timestamp() < now.unix_timestamp(), "expired");
+        assert!(root.name_constraints().expect("parses").is_none(), "never name-constrained");
+        let (_, leaf) = x509_parser::parse_x509_certificate(&made.path[0]).expect("leaf");
+        assert_eq!(leaf.issuer(), root.subject());
+        // Control: a scenario without `anchor:` ends at the lab root.
+        let valid = issue(cat.get("valid").expect("template"), &lab, KeyType::P256, now).expect("issues");
+        assert!(valid.anchor == Anchor::Root && valid.own_anchor.is_none() && valid.own_crl.is_none());
     }
 
     #[test]

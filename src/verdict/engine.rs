@@ -30,7 +30,9 @@ use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub use super::files::{lab_crls, lab_trust, read_certs, read_crls, read_roots, verify_files};
+pub use super::files::{
+    lab_crls, lab_trust, read_certs, read_crls, read_roots, scenario_crls, scenario_of, scenario_trust, verify_files,
+};
 pub use super::names::{dns_in_subtree, dns_may_reach_subtree, dns_name_matches, ip_in_subtree};
 use super::{
     constraints::*, encoding::*, keyid::*, names::*, path::*, purpose::*, revocation::*, signature::*, subtrees::*,

@@ -7,6 +7,7 @@ use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
 
 use super::engine::*;
 use crate::error::{Error, Result};
+use crate::labdir::manifest::ScenarioEntry;
 use crate::pki::pem::parse_error;
 pub use crate::pki::pem::{read_certs, read_crls};
 
@@ -60,10 +61,44 @@ pub fn lab_crls(lab_dir: &Path) -> Result<Vec<CertificateRevocationListDer<'stat
     Ok(crls)
 }
 
+/// What verifying one scenario of a lab trusts: the lab's trust with the scenario's own root
+/// (`files.anchor`) in place of the lab root, and [`scenario_crls`].
+pub fn scenario_trust(lab_dir: &Path, entry: &ScenarioEntry) -> Result<Trust> {
+    let mut trust = lab_trust(lab_dir)?;
+    if let Some(anchor) = &entry.files.anchor {
+        trust = trust.trusting(read_roots(&lab_dir.join(anchor))?);
+    }
+    trust.crls = scenario_crls(lab_dir, entry)?;
+    Ok(trust)
+}
+
+/// The CRLs a scenario is checked against: the lab's, plus its own (`crl:`) where it has one.
+pub fn scenario_crls(lab_dir: &Path, entry: &ScenarioEntry) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+    let mut crls = lab_crls(lab_dir)?;
+    if let (true, Some(own)) = (entry.has_own_crl(), &entry.files.crl) {
+        for crl in read_crls(&lab_dir.join(own))? {
+            if !crls.contains(&crl) {
+                crls.push(crl);
+            }
+        }
+    }
+    Ok(crls)
+}
+
+/// The scenario of the lab whose directory holds `file` (`scenarios/<name>/cert.pem`), if any.
+pub fn scenario_of(lab_dir: &Path, file: &Path) -> Option<ScenarioEntry> {
+    let dir = std::fs::canonicalize(file).ok()?.parent()?.to_path_buf();
+    let scenarios = std::fs::canonicalize(lab_dir.join("scenarios")).ok()?;
+    let name = dir.strip_prefix(&scenarios).ok()?.to_str()?.to_string();
+    crate::labdir::load_manifest(lab_dir).ok()?.scenarios.into_iter().find(|s| s.name == name)
+}
+
 /// The library half of `pki-lab verify`: the presented chain (`cert`, then the certificates of
 /// `chain` not already in it) and the trust to check it against: the lab's (`lab_dir`), with
 /// `ca` replacing its roots if given (the lab root then becomes known but untrusted), plus the
-/// CRLs of `crls`. Files may be PEM (several blocks) or a single DER object.
+/// CRLs of `crls`. Without `ca`, a scenario's leaf with a root of its own (`files.anchor`) is
+/// checked against that root, as every client is told to. Files may be PEM (several blocks)
+/// or a single DER object.
 pub fn verify_files(
     cert: &Path,
     chain: Option<&Path>,
@@ -92,6 +127,10 @@ pub fn verify_files(
     };
     if let Some(ca) = ca {
         trust = trust.trusting(read_roots(ca)?);
+    } else if let Some(dir) = lab_dir
+        && let Some(anchor) = scenario_of(dir, cert).and_then(|s| s.files.anchor)
+    {
+        trust = trust.trusting(read_roots(&dir.join(anchor))?);
     }
     if trust.roots.is_empty() {
         return Err(Error::Input(

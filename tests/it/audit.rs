@@ -100,19 +100,22 @@ fn plain_curl_passes_the_baseline_and_fails_strict_on_what_it_accepts() {
     let revoked = row(&report, "revoked");
     assert_eq!((&revoked["finding"], &revoked["required"]), (&"accepts-defect".into(), &false.into()));
     assert!(names(&revoked["lenient_elsewhere"]).contains(&"go".to_string()), "{revoked}");
-    // What curl refuses, by the measured column (taken with the CRL), less `revoked`.
+    // What curl refuses, by the measured column (taken with the CRL), less what only the CRL
+    // makes it refuse (`revoked`, the `crl-*` scenarios).
     let m = manifest(&dir);
     let broken: Vec<&serde_json::Value> =
         m["scenarios"].as_array().expect("scenarios").iter().filter(|s| !s["rule"].is_null()).collect();
-    let refused = broken.iter().filter(|s| s["expect"]["curl"] != 0).count();
-    assert_eq!(report["score"]["enforced"], refused - 1);
+    let needs_crl = |s: &&&serde_json::Value| s["files"]["crl"].is_string();
+    let refused = broken.iter().filter(|s| s["expect"]["curl"] != 0 && !needs_crl(s)).count();
+    assert!(broken.iter().filter(needs_crl).count() >= 6, "revoked and the crl-* scenarios");
+    assert_eq!(report["score"]["enforced"], refused);
     assert_eq!(report["score"]["controls_accepted"], report["score"]["controls"]);
 
     let (code, strict) = audit(&dir, &["--policy", "strict"], &cmd);
     assert_eq!(code, 1);
     let mut want: Vec<String> = broken
         .iter()
-        .filter(|s| s["expect"]["curl"] == 0 || s["name"] == "revoked")
+        .filter(|s| s["expect"]["curl"] == 0 || s["files"]["crl"].is_string())
         .map(|s| s["name"].as_str().expect("name").to_string())
         .collect();
     want.sort();

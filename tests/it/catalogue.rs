@@ -16,7 +16,9 @@ fn openssl_verify_code(dir: &Path, s: &serde_json::Value) -> (i32, String) {
     let mut cmd = Command::new("openssl");
     // -auth_level 2: the security level Debian's OpenSSL applies to TLS (what s_client and curl
     // see), which refuses RSA-1024 keys and SHA-1 signatures.
-    cmd.current_dir(dir).args(["verify", "-auth_level", "2", "-CAfile", "ca.pem", "-untrusted"]);
+    // A scenario with a root of its own is verified against it, as every client is told to.
+    let ca = s["files"]["anchor"].as_str().unwrap_or("ca.pem");
+    cmd.current_dir(dir).args(["verify", "-auth_level", "2", "-CAfile", ca, "-untrusted"]);
     cmd.arg(s["files"]["chain"].as_str().expect("chain"));
     cmd.args(["-verify_hostname", "localhost", "-purpose", "sslserver"]);
     if let Some(crl) = s["files"]["crl"].as_str() {
@@ -35,7 +37,8 @@ fn openssl_verify_code(dir: &Path, s: &serde_json::Value) -> (i32, String) {
 fn rustls_code(dir: &Path, s: &serde_json::Value) -> String {
     let read = |p: &str| std::fs::read_to_string(dir.join(p)).expect(p);
     let chain = parse_certs(&read(s["files"]["chain"].as_str().expect("chain")), "chain").expect("chain parses");
-    let roots = parse_certs(&read("ca.pem"), "ca.pem").expect("root parses");
+    let ca = s["files"]["anchor"].as_str().unwrap_or("ca.pem");
+    let roots = parse_certs(&read(ca), ca).expect("root parses");
     let crls: Vec<CertificateRevocationListDer<'static>> = match s["files"]["crl"].as_str() {
         // With CRLs rustls checks the whole chain, so it needs the root's CRL too.
         Some(crl) => [crl, "root.crl.pem"]

@@ -16,15 +16,7 @@ fn scenarios_lists_the_catalogue_with_valid_first_and_json_parses() {
     let without_scenario = [
         ("key.algorithm", "a P-192 or DSA leaf cannot sign the handshake, so `serve` could not offer it"),
         ("signature.rsa-pss-params", "the 20-octet-salt PSS leaf also fails signature.invalid in the engine"),
-        ("trust.anchor-expired", "needs a trust anchor of its own; the lab has one ca.pem for every scenario"),
-        ("trust.anchor-not-ca", "needs a trust anchor of its own; the lab has one ca.pem for every scenario"),
         ("chain.max-depth", "seven intermediates also fail trust.unknown-root: path building stops at 8 certificates"),
-        ("name.ip-in-dns", "the lab root is name-constrained: an address as dNSName also fails chain.name-constraints"),
-        ("revocation.crl-signature", "needs a CRL of its own; the lab publishes two CRLs for every scenario"),
-        ("revocation.crl-sign", "needs a CRL of its own; the lab publishes two CRLs for every scenario"),
-        ("revocation.crl-number", "needs a CRL of its own; the lab publishes two CRLs for every scenario"),
-        ("revocation.crl-stale", "needs a CRL of its own; the lab publishes two CRLs for every scenario"),
-        ("revocation.crl-scope", "needs a CRL of its own; the lab publishes two CRLs for every scenario"),
     ];
     for rule in pki_lab::catalogue::rules::RULES.iter().filter(|r| r.id.group() != "client") {
         let shown = text.contains(&format!("  {}  ", rule.id)) || text.contains(&format!("  {} ", rule.id));
@@ -179,7 +171,8 @@ fn verify_on_the_files_agrees_with_the_manifest_for_every_scenario() {
                 "--chain",
                 dir.join(s["files"]["chain"].as_str().expect("chain")).to_str().expect("utf-8"),
                 "--crl",
-                dir.join("crls.pem").to_str().expect("utf-8"),
+                // A scenario's own CRL with the lab's (its own root it gets without asking).
+                dir.join(s["files"]["crls"].as_str().unwrap_or("crls.pem")).to_str().expect("utf-8"),
                 "--host",
                 "localhost",
                 "--json",
@@ -198,6 +191,48 @@ fn verify_on_the_files_agrees_with_the_manifest_for_every_scenario() {
         assert_eq!(o.status.code(), Some(if want.is_empty() { 0 } else { 1 }), "{name}");
     }
     assert!(differ.is_empty(), "{differ:#?}");
+}
+
+#[test]
+fn a_scenario_with_its_own_root_or_crl_is_verified_against_it_and_fails_without_it_otherwise() {
+    let (_tmp, dir) = new_lab(&[]);
+    let path = |p: &str| dir.join(p).to_str().expect("utf-8").to_string();
+    let verify = |scenario: &str, extra: &[String]| {
+        let mut args: Vec<String> = ["verify", "--host", "localhost", "--json", "--cert"].map(String::from).to_vec();
+        args.push(path(&format!("scenarios/{scenario}/chain.pem")));
+        args.extend_from_slice(extra);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run(&dir, &argv);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["failed"].as_array().expect("failed").iter().map(|f| f.as_str().expect("id").to_string()).collect::<Vec<_>>()
+    };
+    // Without --ca the scenario's own root is trusted; with the lab's the path ends at an
+    // untrusted root instead, and the anchor's own fields are no longer judged.
+    assert_eq!(verify("anchor-expired", &[]), ["trust.anchor-expired"]);
+    assert_eq!(verify("anchor-expired", &["--ca".into(), path("ca.pem")]), ["trust.unknown-root"]);
+    assert_eq!(verify("anchor-not-ca", &[]), ["trust.anchor-not-ca"]);
+    assert_eq!(verify("ip-in-dns", &[]), ["name.ip-in-dns"]);
+    // The stale CRL is the scenario's own: with the lab's CRLs alone it passes.
+    let own = |s: &str| vec!["--crl".to_string(), path(&format!("scenarios/{s}/crls.pem"))];
+    let lab = vec!["--crl".to_string(), path("crls.pem")];
+    for (scenario, rule) in [
+        ("crl-stale", "revocation.crl-stale"),
+        ("crl-bad-signature", "revocation.crl-signature"),
+        ("crl-without-crl-sign", "revocation.crl-sign"),
+        ("crl-number-missing", "revocation.crl-number"),
+        ("crl-ca-certs-only", "revocation.crl-scope"),
+    ] {
+        assert_eq!(verify(scenario, &own(scenario)), [rule], "{scenario}");
+        assert!(verify(scenario, &lab).is_empty(), "{scenario} passes with the lab's CRLs alone");
+    }
+    let m = manifest(&dir);
+    let s = scenario(&m, "crl-stale");
+    assert_eq!(s["files"]["crl"], "scenarios/crl-stale/crl.pem");
+    assert_eq!(s["files"]["crl_issuer"], "scenarios/crl-stale/crl-issuer.pem");
+    assert_eq!(scenario(&m, "anchor-expired")["anchor"], "scenario");
+    assert_eq!(scenario(&m, "anchor-expired")["files"]["anchor"], "scenarios/anchor-expired/anchor.pem");
+    assert_eq!(scenario(&m, "valid")["files"]["anchor"], serde_json::Value::Null);
+    assert_eq!(scenario(&m, "revoked")["files"]["crls"], "crls.pem");
 }
 
 #[test]

@@ -185,6 +185,34 @@ fn issued_like_expired_is_refused_by_openssl_with_10_and_curl_with_60() {
 }
 
 #[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
+fn issued_like_a_scenario_with_its_own_root_or_crl_writes_them_and_openssl_reads_the_defect() {
+    let (tmp, lab) = new_lab(&[]);
+    let out = tmp.path().join("anchored");
+    let o = issue(&lab, &["app.test", "--like", "anchor-expired", "--out", path(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let next = format!("next: trust {}/anchor.pem (a root of its own", out.display());
+    assert!(stderr(&o).contains(&next), "{}", stderr(&o));
+    let chain = |ca: &Path| {
+        let (chain, cert) = (out.join("chain.pem"), out.join("cert.pem"));
+        let o = openssl(&["verify", "-CAfile", path(ca), "-untrusted", path(&chain), path(&cert)]);
+        format!("{}{}", stdout(&o), stderr(&o))
+    };
+    // Its own root is expired; the lab root signed nothing on this path.
+    let text = chain(&out.join("anchor.pem"));
+    assert!(text.contains("error 10 at 1 depth lookup: certificate has expired"), "{text}");
+    let text = chain(&lab.join("ca.pem"));
+    assert!(text.contains("error 20 at 0 depth lookup"), "{text}");
+
+    let out = tmp.path().join("stale");
+    let o = issue(&lab, &["app.test", "--like", "crl-stale", "--out", path(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (code, text) = verify(&lab, &out, &["-crl_check", "-CRLfile", path(&out.join("crl.pem"))]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("error 12 at 0 depth lookup: CRL has expired"), "{text}");
+}
+
+#[test]
 fn a_name_outside_the_root_constraints_exits_2_and_writes_nothing() {
     let (tmp, lab) = new_lab(&[]);
     let before = snapshot(&lab);
