@@ -12,7 +12,7 @@ use crate::truststore::env::Shell;
 
 impl ValueEnum for KeyType {
     fn value_variants<'a>() -> &'a [Self] {
-        // Rsa1024 is left out on purpose: only the weak-key scenario makes such a key.
+        // Rsa1024 and Secp256k1 are left out on purpose: only one scenario each makes such a key.
         &[KeyType::P256, KeyType::P384, KeyType::Ed25519, KeyType::Rsa2048, KeyType::Rsa3072, KeyType::Rsa4096]
     }
 
@@ -24,7 +24,7 @@ impl ValueEnum for KeyType {
             KeyType::Rsa2048 => "RSA 2048 bits (slow to generate)",
             KeyType::Rsa3072 => "RSA 3072 bits (slower)",
             KeyType::Rsa4096 => "RSA 4096 bits (slowest: seconds on a small machine)",
-            KeyType::Rsa1024 => return None,
+            KeyType::Rsa1024 | KeyType::Secp256k1 => return None,
         };
         Some(PossibleValue::new(self.as_str()).help(help))
     }

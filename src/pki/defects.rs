@@ -211,6 +211,28 @@ pub fn apply_crl(der: &[u8], defects: &[CrlDefect], signer: &KeyPair) -> Result<
     Ok(out)
 }
 
+/// The certificate `der` with `spki` as its subjectPublicKeyInfo, re-signed with `signer` (the
+/// issuer's key): for a key rcgen cannot describe (secp256k1, [`crate::pki::legacy::Secp256k1Key`]).
+pub fn replace_spki(der: &[u8], spki: &[u8], signer: &KeyPair) -> Result<Vec<u8>> {
+    let (cert, _) = parse_one(der)?;
+    let [tbs, alg, _sig] = <[Tlv; 3]>::try_from(cert.children()?).map_err(|_| malformed("not a certificate"))?;
+    let mut fields = tbs.children()?;
+    // version?, serial, signature, issuer, validity, subject, subjectPublicKeyInfo
+    let i = if fields.first().is_some_and(|t| t.tag == VERSION) { 6 } else { 5 };
+    let (new, rest) = parse_one(spki)?;
+    if !rest.is_empty() || fields.get(i).is_none_or(|t| t.tag != SEQUENCE) {
+        return Err(malformed("no subjectPublicKeyInfo to replace"));
+    }
+    fields[i] = new;
+    let tbs = Tlv::from_children(SEQUENCE, &fields).encode();
+    let mut bits = vec![0u8];
+    bits.extend(signer.sign(&tbs).map_err(Error::rcgen("re-signing a certificate with a new key"))?);
+    let mut body = tbs;
+    body.extend(alg.encode());
+    body.extend(Tlv::new(BIT_STRING, bits).encode());
+    Ok(Tlv::new(SEQUENCE, body).encode())
+}
+
 /// Index of the first field with `tag` (the serial, the validity, …) or an error.
 fn position(fields: &[Tlv], what: &str, pred: impl Fn(&Tlv) -> bool) -> Result<usize> {
     fields.iter().position(pred).ok_or_else(|| malformed(&format!("no {what} in tbsCertificate")))

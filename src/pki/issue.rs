@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaCert, LabCa};
 use crate::pki::defects;
 use crate::pki::keys::KeyType;
+use crate::pki::legacy::Secp256k1Key;
 use crate::pki::names::Name;
 
 /// Which root a scenario's chain ends at.
@@ -94,8 +95,23 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
         IssuerRef::SelfSigned => (None, vec![], Anchor::None),
     };
     let mut own_cas: Vec<CaCert> = Vec::new();
+    // A secp256k1 CA (key.algorithm): it signs the leaf and nothing else.
+    let mut k1_issuer: Option<rcgen::Issuer<'static, Secp256k1Key>> = None;
     for spec in &template.cas {
+        if k1_issuer.is_some() {
+            return Err(in_scenario(
+                Error::Input("cas: a secp256k1 CA must be the last, the leaf's issuer".into()),
+                &template.name,
+            ));
+        }
         let parent = own_cas.last().or(top).ok_or_else(|| Error::Input(ctx("no issuer for cas")))?;
+        if spec.key == Some(KeyType::Secp256k1) {
+            let (der, issuer) =
+                secp256k1_ca(spec, parent, &lab.tag(), now).map_err(|e| in_scenario(e, &template.name))?;
+            above.insert(0, der);
+            k1_issuer = Some(issuer);
+            continue;
+        }
         let made = scenario_ca(spec, parent, default_key, &lab.tag(), now).map_err(|e| match e {
             Error::Rcgen { context, source } => Error::Rcgen { context: ctx(&context), source },
             other => other,
@@ -113,17 +129,23 @@ pub fn issue(template: &Template, lab: &LabCa, default_key: KeyType, now: Offset
     let serial = params.serial_number.clone().unwrap_or_else(ca::random_serial);
     params.serial_number = Some(serial.clone());
     let signer = own_cas.last().or(top);
-    let leaf = match (signer, &leaf_key) {
-        (Some(ca), LeafKey::Pair(k)) => {
+    let leaf = match (&k1_issuer, signer, &leaf_key) {
+        (Some(k1), _, key) => {
+            if !template.leaf.defects.is_empty() || template.leaf.signature_hash.is_some() {
+                return Err(in_scenario(
+                    Error::Input("a secp256k1 issuer cannot re-sign leaf.defects or leaf.signature-hash".into()),
+                    &template.name,
+                ));
+            }
             params.use_authority_key_identifier_extension = true;
-            params.signed_by(k, &ca.issuer)
+            key.signed_by(&params, k1)
         }
-        (Some(ca), LeafKey::Weak { spki, .. }) => {
+        (None, Some(ca), key) => {
             params.use_authority_key_identifier_extension = true;
-            params.signed_by(spki, &ca.issuer)
+            key.signed_by(&params, &ca.issuer)
         }
-        (None, LeafKey::Pair(k)) => params.self_signed(k),
-        (None, LeafKey::Weak { .. }) => {
+        (None, None, LeafKey::Pair(k)) => params.self_signed(k),
+        (None, None, LeafKey::Weak { .. }) => {
             return Err(Error::Input(ctx("an rsa1024 leaf cannot sign itself; give it an issuer")));
         }
     }
@@ -299,6 +321,18 @@ impl LeafKey {
         Ok(LeafKey::Weak { pkcs8, spki })
     }
 
+    /// The certificate `params` describe, for this key, signed by `issuer`.
+    fn signed_by(
+        &self,
+        params: &CertificateParams,
+        issuer: &rcgen::Issuer<'_, impl rcgen::SigningKey>,
+    ) -> std::result::Result<rcgen::Certificate, rcgen::Error> {
+        match self {
+            LeafKey::Pair(k) => params.signed_by(k, issuer),
+            LeafKey::Weak { spki, .. } => params.signed_by(spki, issuer),
+        }
+    }
+
     fn pem(&self) -> String {
         match self {
             LeafKey::Pair(k) => k.serialize_pem(),
@@ -383,6 +417,31 @@ fn scenario_ca(spec: &CaSpec, parent: &CaCert, key_type: KeyType, tag: &str, now
     let cert = p.signed_by(&key, &parent.issuer).map_err(Error::rcgen(format!("signing CA `{}`", spec.name)))?;
     let der = defects::apply(cert.der(), &spec.defects, parent.issuer.key())?;
     CaCert::new(CertificateDer::from(der), key)
+}
+
+/// A scenario CA with a secp256k1 key (key.algorithm), signed by `parent`: its certificate and
+/// the issuer that signs the leaf with it.
+fn secp256k1_ca(
+    spec: &CaSpec,
+    parent: &CaCert,
+    tag: &str,
+    now: OffsetDateTime,
+) -> Result<(CertificateDer<'static>, rcgen::Issuer<'static, Secp256k1Key>)> {
+    if !spec.defects.is_empty() || !spec.permitted.is_empty() || !spec.excluded.is_empty() || !spec.eku.is_empty() {
+        return Err(Error::Input("cas: a secp256k1 CA takes only name, path-len, validity and key-usage".into()));
+    }
+    let key = Secp256k1Key::generate()?;
+    let name = format!("{} {tag}", spec.name);
+    let mut p = ca::ca_params(name.trim_end(), spec.path_len, &spec.validity, now);
+    if let Some(usages) = &spec.key_usage {
+        p.key_usages = usages.iter().map(|u| key_usage(*u)).collect();
+    }
+    p.use_authority_key_identifier_extension = true;
+    let cert = p.signed_by(&key, &parent.issuer).map_err(Error::rcgen(format!("signing CA `{}`", spec.name)))?;
+    // rcgen wrote the P-256 curve OID beside the secp256k1 point: the key's own SPKI goes in.
+    let der = CertificateDer::from(defects::replace_spki(cert.der(), key.spki(), parent.issuer.key())?);
+    let issuer = rcgen::Issuer::from_ca_cert_der(&der, key).map_err(Error::rcgen("reading the secp256k1 CA"))?;
+    Ok((der, issuer))
 }
 
 fn client_cert(

@@ -29,6 +29,10 @@ pub enum KeyType {
     /// RSA 1024 bits: too weak on purpose, for the weak-key scenario's leaf only (made by
     /// [`crate::pki::legacy`], since aws-lc-rs refuses such keys); not a command-line value
     Rsa1024,
+    /// ECDSA on secp256k1: strong but off the allow-list (key.algorithm), for a scenario CA that
+    /// issues the leaf only ([`crate::pki::legacy::Secp256k1Key`], since rcgen cannot name the
+    /// curve); not a command-line value
+    Secp256k1,
 }
 
 impl KeyType {
@@ -41,6 +45,7 @@ impl KeyType {
             KeyType::Rsa3072 => "rsa3072",
             KeyType::Rsa4096 => "rsa4096",
             KeyType::Rsa1024 => "rsa1024",
+            KeyType::Secp256k1 => "secp256k1",
         }
     }
 
@@ -68,6 +73,11 @@ impl KeyType {
             KeyType::Rsa1024 => {
                 return Err(Error::Input(
                     "rsa1024 can only be a scenario leaf's key (leaf.key), not a CA's or --key-type".into(),
+                ));
+            }
+            KeyType::Secp256k1 => {
+                return Err(Error::Input(
+                    "secp256k1 can only be the key of the scenario CA that issues the leaf (the last of `cas:`)".into(),
                 ));
             }
         }

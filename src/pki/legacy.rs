@@ -104,6 +104,63 @@ fn content_len(d: &[u8]) -> Option<usize> {
     d.get(2..2 + n).map(|b| b.iter().fold(0usize, |acc, x| (acc << 8) | usize::from(*x)))
 }
 
+/// An ECDSA key on secp256k1, a curve aws-lc-rs signs with but rcgen cannot name: only for the
+/// CA of the `key.algorithm` scenario, a strong key that is off the allow-list. rcgen writes the
+/// P-256 curve OID into a certificate for it (its SubjectPublicKeyInfo is fixed by the
+/// algorithm), which [`crate::pki::defects::replace_spki`] puts right; the key identifiers and
+/// the signatures it makes (ecdsa-with-SHA256) are its own.
+pub struct Secp256k1Key {
+    pair: aws_lc_rs::signature::EcdsaKeyPair,
+    spki: Vec<u8>,
+}
+
+impl Secp256k1Key {
+    pub fn generate() -> Result<Secp256k1Key> {
+        use aws_lc_rs::signature::{ECDSA_P256K1_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256K1_SHA256_ASN1_SIGNING)
+            .map_err(|e| err("generating a secp256k1 key", e))?;
+        // SEQUENCE { SEQUENCE { id-ecPublicKey, secp256k1 }, BIT STRING (uncompressed point) }
+        const PREFIX: &[u8] = &[
+            0x30, 0x56, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04,
+            0x00, 0x0a, 0x03, 0x42, 0x00,
+        ];
+        let point = pair.public_key().as_ref();
+        if point.len() != 65 {
+            return Err(Error::Internal(format!("a secp256k1 public key of {} octets, not 65", point.len())));
+        }
+        let spki = [PREFIX, point].concat();
+        Ok(Secp256k1Key { pair, spki })
+    }
+
+    /// The SubjectPublicKeyInfo DER, with the secp256k1 curve OID.
+    pub fn spki(&self) -> &[u8] {
+        &self.spki
+    }
+}
+
+impl rcgen::PublicKeyData for Secp256k1Key {
+    fn subject_public_key_info(&self) -> Vec<u8> {
+        self.spki.clone()
+    }
+
+    fn der_bytes(&self) -> &[u8] {
+        use aws_lc_rs::signature::KeyPair;
+        self.pair.public_key().as_ref()
+    }
+
+    /// The signature algorithm it writes (ecdsa-with-SHA256); the curve in it is P-256's.
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for Secp256k1Key {
+    fn sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, rcgen::Error> {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        Ok(self.pair.sign(&rng, msg).map_err(|_| rcgen::Error::RingUnspecified)?.as_ref().to_vec())
+    }
+}
+
 /// A server key rustls's provider will not load (RSA under 2048 bits), signing the handshake
 /// with RSA-PSS (TLS 1.3) or PKCS#1 v1.5 (TLS 1.2) through the RustCrypto `rsa` crate.
 #[derive(Debug)]
@@ -190,8 +247,38 @@ pub fn verify_weak_rsa(
     }
 }
 
+/// Verifies an RSASSA-PSS signature with MGF1 over the message hash `hash` (a dotted SHA-2 OID)
+/// and `salt` octets of salt, as a certificate may state them; `pkcs1` is the RSAPublicKey DER
+/// (the SubjectPublicKeyInfo's BIT STRING). aws-lc-rs checks only a salt as long as the hash.
+pub fn verify_rsa_pss(
+    pkcs1: &[u8],
+    hash: &str,
+    salt: usize,
+    message: &[u8],
+    signature: &[u8],
+) -> std::result::Result<(), String> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    let key = RsaPublicKey::from_pkcs1_der(pkcs1).map_err(|e| format!("not an RSA key: {e}"))?;
+    let sig = PssSignature::try_from(signature).map_err(|_| "signature mismatch".to_string())?;
+    let checked = match hash {
+        crate::pki::x509::oid::SHA256 => {
+            PssVerifyingKey::<rsa::sha2::Sha256>::new_with_salt_len(key, salt).verify(message, &sig)
+        }
+        crate::pki::x509::oid::SHA384 => {
+            PssVerifyingKey::<rsa::sha2::Sha384>::new_with_salt_len(key, salt).verify(message, &sig)
+        }
+        crate::pki::x509::oid::SHA512 => {
+            PssVerifyingKey::<rsa::sha2::Sha512>::new_with_salt_len(key, salt).verify(message, &sig)
+        }
+        other => return Err(format!("unsupported RSASSA-PSS hash {other}")),
+    };
+    checked.map_err(|_| "signature mismatch".to_string())
+}
+
 #[cfg(test)]
 mod tests {
+    use x509_parser::prelude::FromDer;
+
     use super::*;
 
     #[test]
@@ -204,5 +291,31 @@ mod tests {
         let sig = signer.sign(b"hello").expect("signs");
         assert_eq!(verify_weak_rsa(&spki, SignatureScheme::RSA_PSS_SHA256, b"hello", &sig), Ok(()));
         assert!(verify_weak_rsa(&spki, SignatureScheme::RSA_PSS_SHA256, b"other", &sig).is_err());
+    }
+
+    #[test]
+    fn a_secp256k1_key_signs_what_aws_lc_verifies_with_its_spki() {
+        use rcgen::{PublicKeyData, SigningKey};
+        let key = Secp256k1Key::generate().expect("key");
+        let sig = key.sign(b"tbs").expect("signs");
+        let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(key.spki()).expect("spki parses");
+        assert_eq!(crate::pki::x509::ec_curve_oid(&spki).as_deref(), Some(crate::pki::x509::oid::SECP256K1));
+        assert_eq!(key.subject_public_key_info(), key.spki());
+        let alg = &aws_lc_rs::signature::ECDSA_P256K1_SHA256_ASN1;
+        let public = aws_lc_rs::signature::UnparsedPublicKey::new(alg, key.der_bytes());
+        assert!(public.verify(b"tbs", &sig).is_ok());
+        assert!(public.verify(b"other", &sig).is_err());
+    }
+
+    #[test]
+    fn a_pss_signature_verifies_with_the_salt_it_was_made_with_only() {
+        use rsa::pkcs1::EncodeRsaPublicKey;
+        let (pkcs8, spki) = generate_rsa1024().expect("key");
+        let pkcs1 = RsaPublicKey::from_public_key_der(&spki).expect("spki").to_pkcs1_der().expect("pkcs1");
+        let sha256 = crate::pki::x509::oid::SHA256;
+        let sig = sign_rsa_pss(&pkcs8, 20, b"tbs").expect("signs");
+        assert_eq!(verify_rsa_pss(pkcs1.as_bytes(), sha256, 20, b"tbs", &sig), Ok(()));
+        assert!(verify_rsa_pss(pkcs1.as_bytes(), sha256, 32, b"tbs", &sig).is_err(), "another salt length");
+        assert!(verify_rsa_pss(pkcs1.as_bytes(), sha256, 20, b"other", &sig).is_err(), "another message");
     }
 }

@@ -16,6 +16,7 @@ pub mod oid {
     pub const MD5_RSA: &str = "1.2.840.113549.1.1.4";
     pub const SHA1_RSA: &str = "1.2.840.113549.1.1.5";
     pub const RSA_PSS: &str = "1.2.840.113549.1.1.10";
+    pub const MGF1: &str = "1.2.840.113549.1.1.8";
     pub const SHA256_RSA: &str = "1.2.840.113549.1.1.11";
     pub const SHA384_RSA: &str = "1.2.840.113549.1.1.12";
     pub const SHA512_RSA: &str = "1.2.840.113549.1.1.13";
@@ -77,6 +78,7 @@ pub fn key_of(spki: &SubjectPublicKeyInfo<'_>) -> Key {
             Some(oid::P256) => Key::Ec("P-256"),
             Some(oid::P384) => Key::Ec("P-384"),
             Some(oid::P521) => Key::Ec("P-521"),
+            Some(oid::SECP256K1) => Key::Other("EC secp256k1".into()),
             Some(other) => Key::Other(format!("EC curve {other}")),
             None => Key::Other("EC (no named curve)".into()),
         },
@@ -202,20 +204,12 @@ pub fn verify_signed(
                 oid::SHA256_RSA => &s::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
                 oid::SHA512_RSA => &s::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
                 oid::SHA384_RSA if bits >= 2048 => &s::RSA_PKCS1_2048_8192_SHA384,
-                oid::RSA_PSS if bits >= 2048 => match pss_hash(alg).as_deref() {
-                    Some(oid::SHA256) => &s::RSA_PSS_2048_8192_SHA256,
-                    Some(oid::SHA384) => &s::RSA_PSS_2048_8192_SHA384,
-                    Some(oid::SHA512) => &s::RSA_PSS_2048_8192_SHA512,
-                    other => {
-                        return Sig::Unsupported(format!(
-                            "RSASSA-PSS with hash {}",
-                            other.map(hash_name).unwrap_or_else(|| "SHA-1 (default)".into())
-                        ));
-                    }
-                },
+                oid::RSA_PSS => return verify_pss(spki, alg, bits, message, signature),
                 _ => return Sig::Unsupported(format!("{} with an RSA-{bits} key", alg_name(alg))),
             }
         }
+        // secp256k1 is off the allow-list (key.algorithm), not unverifiable: aws-lc-rs checks it.
+        oid::ECDSA_SHA256 if ec_curve_oid(spki).as_deref() == Some(oid::SECP256K1) => &s::ECDSA_P256K1_SHA256_ASN1,
         oid::ECDSA_SHA1 | oid::ECDSA_SHA256 | oid::ECDSA_SHA384 | oid::ECDSA_SHA512 => {
             let Key::Ec(curve) = key else { return mismatch("ECDSA") };
             match (curve, sig_oid.as_str()) {
@@ -245,6 +239,41 @@ pub fn verify_signed(
         Ok(()) => Sig::Valid,
         Err(_) => Sig::Invalid(format!("the {} signature does not verify", alg_name(alg))),
     }
+}
+
+/// An RSASSA-PSS signature checked with the parameters its AlgorithmIdentifier states: the BR's
+/// encodings (one hash throughout, the salt as long as it) by aws-lc-rs, any other salt length by
+/// the `rsa` crate, so that odd parameters fail `signature.rsa-pss-params` and not this check.
+fn verify_pss(
+    spki: &SubjectPublicKeyInfo<'_>,
+    alg: &AlgorithmIdentifier<'_>,
+    bits: usize,
+    message: &[u8],
+    signature: &[u8],
+) -> Sig {
+    use aws_lc_rs::signature as s;
+    let Some(params) = alg.parameters.as_ref().and_then(|p| RsaSsaPssParams::try_from(p).ok()) else {
+        return Sig::Unsupported("RSASSA-PSS without parameters (SHA-1 by default)".into());
+    };
+    let hash = params.hash_algorithm_oid().to_id_string();
+    let mgf_same =
+        params.mask_gen_algorithm().is_ok_and(|m| m.mgf.to_id_string() == oid::MGF1 && m.hash.to_id_string() == hash);
+    let (standard, hash_len): (&'static dyn s::VerificationAlgorithm, usize) = match hash.as_str() {
+        oid::SHA256 => (&s::RSA_PSS_2048_8192_SHA256, 32),
+        oid::SHA384 => (&s::RSA_PSS_2048_8192_SHA384, 48),
+        oid::SHA512 => (&s::RSA_PSS_2048_8192_SHA512, 64),
+        other => return Sig::Unsupported(format!("RSASSA-PSS with hash {}", hash_name(other))),
+    };
+    if !mgf_same || params.trailer_field() != 1 {
+        return Sig::Unsupported("RSASSA-PSS with a mask generation other than MGF1 over the message hash".into());
+    }
+    let salt = params.salt_length() as usize;
+    let valid = if salt == hash_len && bits >= 2048 {
+        s::UnparsedPublicKey::new(standard, &spki.subject_public_key.data).verify(message, signature).is_ok()
+    } else {
+        crate::pki::legacy::verify_rsa_pss(&spki.subject_public_key.data, &hash, salt, message, signature).is_ok()
+    };
+    if valid { Sig::Valid } else { Sig::Invalid(format!("the {} signature does not verify", alg_name(alg))) }
 }
 
 const DAY: u64 = 86_400;

@@ -17,6 +17,9 @@ pub struct Entry {
     pub lesson: Option<String>,
     /// What Chromium did with it, measured (`templates/clients.json`).
     pub chromium: Option<crate::clients::ClientOutcome>,
+    /// The scenario's own root (`files.anchor`, relative to the lab): a browser trusting only
+    /// the lab root refuses it whatever it breaks.
+    pub own_root: Option<String>,
 }
 
 impl Entry {
@@ -87,6 +90,14 @@ pub fn browser_shows(rule: Option<RuleId>) -> String {
     }
 }
 
+/// `text`, and which root to trust first when the scenario has its own.
+fn own_root_note(text: &str, own_root: Option<&str>) -> String {
+    match own_root {
+        Some(root) => format!("{text} (under a root of its own: trust {root} to see it)"),
+        None => text.to_string(),
+    }
+}
+
 /// What Chromium did, from the manifest's measured column.
 fn chromium_did(e: &Entry) -> String {
     match &e.chromium {
@@ -143,7 +154,7 @@ fn index(entries: &[Entry], port: u16) -> String {
             n = escape(&e.name),
             step = escape(step_text(e.rule)),
             rule = escape(&e.rule_text()),
-            summary = escape(&e.summary),
+            summary = escape(&own_root_note(&e.summary, e.own_root.as_deref())),
             shows = escape(&e.browser_shows()),
             chromium = escape(&chromium_did(e)),
         ));
@@ -164,11 +175,17 @@ fn dashboard(entries: &[Entry], port: u16) -> String {
     let mut scripts = String::new();
     for e in entries {
         let strict = if e.rule.is_none() { "accepted" } else { "refused" };
+        // A scenario under a root of its own: a refusal may only say that this browser does not
+        // trust that root, so it cannot be read as a refusal for the rule.
+        let own = e.own_root.as_deref().map_or(String::new(), |r| format!(" data-own-root=\"{}\"", escape(r)));
         rows.push_str(&format!(
-            "<tr id=\"row-{n}\" data-scenario=\"{n}\" data-strict=\"{strict}\" data-outcome=\"pending\"><td><a href=\"{u}\">{n}</a></td><td>{rule}</td><td>{strict}</td><td class=\"seen\">loading…</td></tr>\n",
+            "<tr id=\"row-{n}\" data-scenario=\"{n}\" data-strict=\"{strict}\"{own} data-outcome=\"pending\"><td><a href=\"{u}\">{n}</a></td><td>{rule}</td><td>{strict}</td><td class=\"seen\">loading…</td></tr>\n",
             n = escape(&e.name),
             u = escape(&url(&e.name, port)),
-            rule = escape(&e.rule.map_or_else(|| "(control)".to_string(), |r| r.to_string())),
+            rule = escape(&own_root_note(
+                &e.rule.map_or_else(|| "(control)".to_string(), |r| r.to_string()),
+                e.own_root.as_deref()
+            )),
         ));
         // Parser-inserted async scripts: each load or error is known before the page's load
         // event, which therefore marks the end of the run.
@@ -184,10 +201,11 @@ fn dashboard(entries: &[Entry], port: u16) -> String {
         "pki-lab dashboard",
         &format!(
             "<h1>pki-lab dashboard</h1>\n<p>This browser loads a script from every scenario. A load means it accepted the connection, an error that it refused; \
-when it also refuses the <code>{reference}</code> control, no refusal can be read (could not tell).</p>\n\
+when it also refuses the <code>{reference}</code> control, no refusal can be read (could not tell). \
+A scenario under a root of its own is refused by a browser that trusts only the lab root, so its refusal cannot be read either, unless you trust that root too.</p>\n\
 <p id=\"summary\" data-done=\"false\">running…</p>\n\
 <table><thead><tr><th>scenario</th><th>rule</th><th>a strict client</th><th>this browser</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n\
-<script>\nvar pkiLab = {{\n  seen: function (name, ok) {{\n    var row = document.getElementById('row-' + name);\n    if (!row || row.dataset.outcome !== 'pending') return;\n    row.dataset.outcome = ok ? 'accepted' : 'refused';\n    row.className = row.dataset.outcome;\n    row.querySelector('.seen').textContent = row.dataset.outcome;\n  }},\n  finish: function () {{\n    var rows = Array.prototype.slice.call(document.querySelectorAll('tr[data-scenario]'));\n    var ref = document.getElementById('row-{reference}');\n    var readable = ref && ref.dataset.outcome === 'accepted';\n    var differ = 0;\n    rows.forEach(function (row) {{\n      var o = row.dataset.outcome;\n      if (o === 'pending' || (o === 'refused' && !readable)) {{ o = 'could-not-tell'; }}\n      row.dataset.outcome = o;\n      row.className = o;\n      row.querySelector('.seen').textContent = o.replace(/-/g, ' ');\n      if (o !== row.dataset.strict) {{ differ++; row.className += ' mismatch'; }}\n    }});\n    var s = document.getElementById('summary');\n    s.textContent = rows.length + ' scenarios: ' + differ + ' differ from a strict client';\n    s.dataset.done = 'true';\n  }}\n}};\nwindow.addEventListener('load', pkiLab.finish);\n</script>\n{scripts}<p><a href=\"/\">all scenarios</a></p>\n"
+<script>\nvar pkiLab = {{\n  seen: function (name, ok) {{\n    var row = document.getElementById('row-' + name);\n    if (!row || row.dataset.outcome !== 'pending') return;\n    row.dataset.outcome = ok ? 'accepted' : 'refused';\n    row.className = row.dataset.outcome;\n    row.querySelector('.seen').textContent = row.dataset.outcome;\n  }},\n  finish: function () {{\n    var rows = Array.prototype.slice.call(document.querySelectorAll('tr[data-scenario]'));\n    var ref = document.getElementById('row-{reference}');\n    var readable = ref && ref.dataset.outcome === 'accepted';\n    var differ = 0;\n    rows.forEach(function (row) {{\n      var o = row.dataset.outcome;\n      if (o === 'pending' || (o === 'refused' && (!readable || row.dataset.ownRoot))) {{ o = 'could-not-tell'; }}\n      row.dataset.outcome = o;\n      row.className = o;\n      row.querySelector('.seen').textContent = o.replace(/-/g, ' ');\n      if (o !== row.dataset.strict) {{ differ++; row.className += ' mismatch'; }}\n    }});\n    var s = document.getElementById('summary');\n    s.textContent = rows.length + ' scenarios: ' + differ + ' differ from a strict client';\n    s.dataset.done = 'true';\n  }}\n}};\nwindow.addEventListener('load', pkiLab.finish);\n</script>\n{scripts}<p><a href=\"/\">all scenarios</a></p>\n"
         ),
     )
 }
@@ -234,7 +252,14 @@ mod tests {
 
     fn entries() -> Vec<Entry> {
         vec![
-            Entry { name: "valid".into(), rule: None, summary: "a control".into(), lesson: None, chromium: None },
+            Entry {
+                name: "valid".into(),
+                rule: None,
+                summary: "a control".into(),
+                lesson: None,
+                chromium: None,
+                own_root: None,
+            },
             Entry {
                 name: "expired".into(),
                 rule: Some(RuleId::ValidityExpired),
@@ -245,6 +270,15 @@ mod tests {
                     code: "net::ERR_CERT_DATE_INVALID".into(),
                     text: String::new(),
                 }),
+                own_root: None,
+            },
+            Entry {
+                name: "anchor-expired".into(),
+                rule: Some(RuleId::TrustAnchorExpired),
+                summary: "its root has expired".into(),
+                lesson: None,
+                chromium: None,
+                own_root: Some("scenarios/anchor-expired/anchor.pem".into()),
             },
         ]
     }
@@ -285,6 +319,9 @@ mod tests {
         assert!(d.contains("data-scenario=\"expired\" data-strict=\"refused\""), "{d}");
         assert!(d.contains("data-scenario=\"valid\" data-strict=\"accepted\""), "{d}");
         assert!(d.contains("onload=\"pkiLab.seen(&quot;expired&quot;,true)\""), "{d}");
+        // A root of its own: marked, so a refusal there reads as could not tell.
+        assert!(d.contains("data-scenario=\"anchor-expired\" data-strict=\"refused\" data-own-root=\"scenarios/anchor-expired/anchor.pem\""), "{d}");
+        assert!(!d.contains("data-scenario=\"expired\" data-strict=\"refused\" data-own-root"), "{d}");
     }
 
     #[test]

@@ -104,6 +104,8 @@ struct Scenario {
     lesson: Option<String>,
     /// What Chromium did with it, measured (the manifest's `chromium` column), for the index.
     chromium: Option<crate::clients::ClientOutcome>,
+    /// Its own root (`files.anchor`), for the pages.
+    own_root: Option<String>,
     config: Arc<ServerConfig>,
 }
 
@@ -235,6 +237,7 @@ pub async fn start(lab: &Path, manifest: &Manifest, opts: &ServeOptions) -> Resu
             summary: entry.summary.clone(),
             lesson: entry.lesson.clone(),
             chromium: entry.clients.get(&crate::clients::ClientId::Chromium).cloned(),
+            own_root: entry.files.anchor.clone(),
             config: server_config(lab, entry, &opts.session)?,
         });
         let port = if opts.port_base == 0 { 0 } else { port_for(opts.port_base, *i, &entry.name)? };
@@ -308,6 +311,7 @@ impl Scenario {
             summary: self.summary.clone(),
             lesson: self.lesson.clone(),
             chromium: self.chromium.clone(),
+            own_root: self.own_root.clone(),
         }
     }
 }
@@ -695,6 +699,7 @@ pub async fn start_config(
         summary: summary.to_string(),
         lesson: None,
         chromium: None,
+        own_root: None,
         config,
     });
     let listener = bind(addr.ip(), addr.port(), &format!("scenario {name}")).await?;

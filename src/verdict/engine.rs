@@ -98,8 +98,11 @@ impl Trust {
 /// Evidence of the rules only a live handshake can show.
 pub(super) const LIVE_ONLY: &str = "observed only in a live handshake (pki-lab probe)";
 
-/// Path building gives up after this many certificates (webpki allows 6 intermediates).
-pub(super) const MAX_DEPTH: usize = 8;
+/// Path building gives up after this many certificates (unless the policy allows more
+/// intermediates, [`depth_limit`]): well beyond webpki's 6 intermediates, so that a chain deeper
+/// than a client allows is still found and judged by `chain.max-depth`; the signature-check
+/// budget bounds the search anyway.
+pub(super) const MAX_DEPTH: usize = 16;
 
 /// Intermediates a path may hold when the policy sets no maximum (webpki's `MAX_SUB_CA_COUNT`).
 pub(super) const DEFAULT_MAX_INTERMEDIATES: usize = 6;
@@ -176,7 +179,7 @@ pub fn evaluate_with(
     let mut paths = Vec::new();
     // (rank, results, index into paths) of the best path so far.
     let mut best: Option<((bool, usize), Vec<RuleResult>, usize)> = None;
-    let (candidates, exhausted) = Chain::candidates(&pool);
+    let (candidates, exhausted) = Chain::candidates(&pool, depth_limit(policy));
     let budget_note = exhausted.then(|| format!("path building stopped at its budget ({})", Chain::budget()));
     for chain in candidates {
         let results = decide(&chain, presented, host, &pool, &crls, now, policy);

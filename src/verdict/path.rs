@@ -86,8 +86,8 @@ pub(super) enum End {
     SelfSigned(Sig),
     /// The last certificate's issuer was not sent, is not trusted and is not known.
     IssuerMissing,
-    /// No end within [`MAX_DEPTH`] certificates.
-    TooLong,
+    /// No end within this many certificates (see [`depth_limit`]).
+    TooLong(usize),
 }
 
 /// The path from the leaf as far up as it goes.
@@ -106,7 +106,7 @@ impl End {
             End::Trusted => "trusted",
             End::SelfSigned(_) => "self-signed",
             End::IssuerMissing => "issuer-missing",
-            End::TooLong => "too-long",
+            End::TooLong(_) => "too-long",
         }
     }
 }
@@ -119,6 +119,8 @@ const MAX_SIGNATURE_CHECKS: usize = 100;
 /// A depth-first search over the pool's issuer graph (RFC 4158 §2–3).
 struct Search<'p, 'a> {
     pool: &'p Pool<'a>,
+    /// Certificates a path may have before the search gives up on it.
+    depth: usize,
     sigs: std::collections::HashMap<(usize, usize), Sig>,
     out: Vec<Chain<'p, 'a>>,
     /// The budget ran out: some candidates were never tried.
@@ -160,8 +162,8 @@ impl<'p, 'a> Search<'p, 'a> {
         {
             return self.finish(nodes, links, End::SelfSigned(sig.clone()));
         }
-        if nodes.len() >= MAX_DEPTH {
-            return self.finish(nodes, links, End::TooLong);
+        if nodes.len() >= self.depth {
+            return self.finish(nodes, links, End::TooLong(self.depth));
         }
         // Issuers by name, trusted ones first; a key already on the path would make a cycle.
         let on_path = |j: usize| {
@@ -218,9 +220,11 @@ impl<'p, 'a> Chain<'p, 'a> {
     /// (backtracking), within a budget of paths and signature checks. A path stops at a trusted
     /// or self-signed certificate. When no candidate's key verifies, the best name match is
     /// taken anyway so that a bad signature shows as `signature.invalid`, not as a broken path.
-    /// Never empty; the flag says the search stopped at its budget.
-    pub(super) fn candidates(pool: &'p Pool<'a>) -> (Vec<Chain<'p, 'a>>, bool) {
-        let mut search = Search { pool, sigs: std::collections::HashMap::new(), out: Vec::new(), exhausted: false };
+    /// A path ends after `depth` certificates ([`depth_limit`]). Never empty; the flag says the
+    /// search stopped at its budget.
+    pub(super) fn candidates(pool: &'p Pool<'a>, depth: usize) -> (Vec<Chain<'p, 'a>>, bool) {
+        let mut search =
+            Search { pool, depth, sigs: std::collections::HashMap::new(), out: Vec::new(), exhausted: false };
         search.walk(&mut vec![0], &mut Vec::new());
         if search.out.is_empty() {
             search.finish(&[0], &[], End::IssuerMissing);
@@ -287,6 +291,14 @@ impl<'p, 'a> Chain<'p, 'a> {
             .filter(|&i| !(i + 1 == self.len() && matches!(self.end, End::SelfSigned(_))))
             .collect()
     }
+}
+
+/// How many certificates path building follows: [`MAX_DEPTH`], or more when the policy allows
+/// more intermediates, always room for one CA beyond the policy's maximum (and the leaf and the
+/// root), so that a path too deep is still found, trusted and then failed by `chain.max-depth`
+/// alone rather than by `trust.unknown-root`.
+pub(super) fn depth_limit(policy: &Policy) -> usize {
+    MAX_DEPTH.max(policy.max_depth.unwrap_or(DEFAULT_MAX_INTERMEDIATES).saturating_add(3))
 }
 
 pub(super) fn self_issued(x: &X509Certificate<'_>) -> bool {

@@ -29,7 +29,7 @@ pub(super) fn signature_invalid(chain: &Chain<'_, '_>) -> (Status, String) {
             Sig::Unsupported(alg) => notes.push(format!("{} not checked: {alg} is not supported", chain.label(i))),
         }
     }
-    if matches!(chain.end, End::IssuerMissing | End::TooLong) {
+    if matches!(chain.end, End::IssuerMissing | End::TooLong(_)) {
         let last = chain.len() - 1;
         notes.push(format!("{} not checked: its issuer was not found", chain.label(last)));
     }

@@ -26,7 +26,7 @@ pub(super) fn trust_unknown_root(chain: &Chain<'_, '_>) -> (Status, String) {
         End::IssuerMissing => {
             (Status::Fail, format!("no certificate for issuer `{}` was sent or is trusted", chain.x(last).issuer()))
         }
-        End::TooLong => (Status::Fail, format!("no trusted root within {MAX_DEPTH} certificates")),
+        End::TooLong(n) => (Status::Fail, format!("no trusted root within {n} certificates")),
     }
 }
 
@@ -96,7 +96,7 @@ pub(super) fn chain_incomplete(chain: &Chain<'_, '_>) -> (Status, String) {
         (End::SelfSigned(_), true) => {
             (Status::Pass, format!("the server sent every certificate below {}", chain.label(last)))
         }
-        (End::SelfSigned(_) | End::TooLong | End::IssuerMissing, false) => (
+        (End::SelfSigned(_) | End::TooLong(_) | End::IssuerMissing, false) => (
             Status::NotApplicable,
             format!(
                 "the server did not send {} (pki-lab knows it), but the path does not reach a trusted root anyway (see trust.unknown-root)",
@@ -110,7 +110,9 @@ pub(super) fn chain_incomplete(chain: &Chain<'_, '_>) -> (Status, String) {
                 chain.x(last).issuer()
             ),
         ),
-        (End::TooLong, true) => (Status::NotApplicable, "the path does not end (see trust.unknown-root)".to_string()),
+        (End::TooLong(_), true) => {
+            (Status::NotApplicable, "the path does not end (see trust.unknown-root)".to_string())
+        }
     }
 }
 
@@ -194,8 +196,8 @@ pub(super) fn max_depth(chain: &Chain<'_, '_>, policy: &Policy) -> (Status, Stri
         Some(n) => (n, "the client's maximum"),
         None => (DEFAULT_MAX_INTERMEDIATES, "webpki's limit"),
     };
-    if matches!(chain.end, End::TooLong) {
-        return (Status::Fail, format!("the path does not end within {MAX_DEPTH} certificates"));
+    if let End::TooLong(n) = chain.end {
+        return (Status::Fail, format!("the path does not end within {n} certificates"));
     }
     let top = chain.anchor().unwrap_or(chain.len());
     let all: Vec<usize> = (1..top).collect();

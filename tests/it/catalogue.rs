@@ -141,6 +141,7 @@ fn served_chains_are_what_the_profiles_say() {
     assert_eq!(count("untrusted-root"), 2);
     assert_eq!(count("duplicate-certificate"), 3);
     assert_eq!(count("cross-signed-expired"), 3);
+    assert_eq!(count("chain-too-deep"), 8);
 }
 
 /// `openssl x509 -text` of a scenario's leaf, or of its `n`th served certificate.
@@ -182,6 +183,7 @@ fn defects_are_in_the_certificates_as_openssl_reads_them() {
         ("san-underscore", "DNS:under_score.localhost"),
         ("wildcard-partial", "DNS:f*.localhost"),
         ("name-constraints-uri", "URI:https://app.example/"),
+        ("rsa-pss-salt-20", "Salt Length: 0x14"),
     ];
     for (scenario, shows) in leaf {
         let text = x509_text(&dir, scenario, 0);
@@ -204,6 +206,7 @@ fn defects_are_in_the_certificates_as_openssl_reads_them() {
         ("critical-extension-ca", "1.3.6.1.4.1.55738.1.2: critical"),
         ("ca-eku-client-only", "TLS Web Client Authentication"),
         ("name-constraints-excluded", "Excluded:"),
+        ("ca-key-secp256k1", "ASN1 OID: secp256k1"),
     ];
     for (scenario, shows) in ca {
         let text = x509_text(&dir, scenario, 1);

@@ -604,6 +604,52 @@ mod built {
         assert_eq!(e, "the server sent the same certificate twice: CN=Depth CA as #2 and again as #3");
     }
 
+    /// A leaf under `n` intermediates, each issued by the one above, under a trusted root.
+    fn deep_chain(n: usize, now: OffsetDateTime) -> (Vec<CertificateDer<'static>>, Trust) {
+        let (root_der, mut issuer) = root("Deep Root", now);
+        let mut sent = Vec::new();
+        for i in 1..=n {
+            let key = KeyPair::generate().expect("key");
+            let p = ca(&format!("Deep CA {i}"), now);
+            sent.insert(0, p.signed_by(&key, &issuer).expect("sign").der().clone());
+            issuer = Issuer::new(p, key);
+        }
+        let leaf_key = KeyPair::generate().expect("key");
+        sent.insert(0, leaf(vec!["deep.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone());
+        (sent, Trust { roots: vec![root_der], ..Default::default() })
+    }
+
+    #[test]
+    fn a_path_deeper_than_the_maximum_is_found_trusted_and_fails_max_depth_alone() {
+        let now = OffsetDateTime::now_utc();
+        let at_most = |n| Policy { max_depth: Some(n), ..Policy::default() };
+        // Seven intermediates: one more than webpki's six, yet the path reaches the root.
+        let (chain, trust) = deep_chain(7, now);
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &Policy::default());
+        assert_eq!(engine::failed(&e.results), [RuleId::ChainMaxDepth], "{}", engine::render_text(&e.results));
+        assert_eq!(e.paths.iter().find(|p| p.chosen).map(|p| (p.end, p.certs.len())), Some(("trusted", 9)));
+        let max = &e.results.iter().find(|r| r.rule == RuleId::ChainMaxDepth).expect("rule").evidence;
+        assert!(max.starts_with("7 intermediates (CN=Deep CA 7, "), "{max}");
+        assert!(max.ends_with("): more than 6, webpki's limit"), "{max}");
+        // The control: a client that allows seven.
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &at_most(7));
+        assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
+        // A policy above the default depth still finds the whole path: 18 intermediates.
+        let (chain, trust) = deep_chain(18, now);
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &at_most(17));
+        assert_eq!(engine::failed(&e.results), [RuleId::ChainMaxDepth], "{}", engine::render_text(&e.results));
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &at_most(18));
+        assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
+        // Beyond what path building follows, the path does not end: both rules fail.
+        let e = engine::evaluate_with(&chain, "deep.test", &trust, now, &Policy::default());
+        assert_eq!(
+            engine::failed(&e.results),
+            [RuleId::TrustUnknownRoot, RuleId::ChainMaxDepth],
+            "{}",
+            engine::render_text(&e.results)
+        );
+    }
+
     #[test]
     fn a_trusted_root_that_cannot_sign_certificates_fails_the_anchor_rule_alone() {
         let now = OffsetDateTime::now_utc();
