@@ -29,7 +29,7 @@
 //! ```no_run
 //! use pki_lab::{labdir, catalogue::template::Catalogue};
 //! let catalogue = Catalogue::builtin()?;
-//! let opts = labdir::InitOptions { ca: Default::default(), force: false, renew: false };
+//! let opts = labdir::InitOptions { ca: Default::default(), force: false, renew: false, complete: true };
 //! let report = labdir::init("/tmp/my-lab".as_ref(), &catalogue, &opts, time::OffsetDateTime::now_utc())?;
 //! println!("{} scenarios", report.manifest.scenarios.len());
 //! # Ok::<(), pki_lab::Error>(())

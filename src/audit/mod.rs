@@ -401,7 +401,7 @@ mod tests {
     fn manifest() -> Manifest {
         let dir = tempfile::tempdir().expect("tempdir");
         let catalogue = crate::catalogue::template::Catalogue::builtin().expect("catalogue");
-        let opts = crate::labdir::InitOptions { ca: Default::default(), force: false, renew: false };
+        let opts = crate::labdir::InitOptions { ca: Default::default(), force: false, renew: false, complete: true };
         let lab = dir.path().join("lab");
         crate::labdir::init(&lab, &catalogue, &opts, time::OffsetDateTime::now_utc()).expect("init").manifest
     }

@@ -643,6 +643,8 @@ mod embedded {
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     templates: Vec<Template>,
+    /// Exactly the templates shipped with this binary (no `--templates` directory).
+    builtin: bool,
 }
 
 impl Catalogue {
@@ -652,7 +654,7 @@ impl Catalogue {
         for (file, text) in embedded::TEMPLATES {
             templates.push(Template::from_yaml(text, &format!("templates/{file}"))?);
         }
-        Ok(Catalogue::sorted(templates))
+        Ok(Catalogue { builtin: true, ..Catalogue::sorted(templates) })
     }
 
     /// The built-in templates plus every `*.yaml` in `dir`; a file with a built-in name replaces it.
@@ -677,7 +679,12 @@ impl Catalogue {
             let pos = p.breaks.map_or(0, |rule| rule as usize + 1);
             (pos, p.name != "valid", p.name.clone())
         });
-        Catalogue { templates }
+        Catalogue { templates, builtin: false }
+    }
+
+    /// Whether these are exactly the built-in templates, which a later run can find again.
+    pub fn is_builtin(&self) -> bool {
+        self.builtin
     }
 
     pub fn templates(&self) -> &[Template] {

@@ -488,6 +488,11 @@ pub struct InitArgs {
     #[arg(long)]
     pub renew: bool,
 
+    /// Issue the scenarios with RSA keys now too; otherwise the first command that opens the lab
+    /// does (`serve`, `probe`, `scenarios`, …), as their keys take most of init's time
+    #[arg(long)]
+    pub complete: bool,
+
     /// Key type of the CAs and of scenarios that do not pin one
     #[arg(long, value_enum, default_value_t = KeyType::P256)]
     pub key_type: KeyType,

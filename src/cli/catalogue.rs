@@ -25,9 +25,9 @@ struct Entry<'a> {
     expect: &'a crate::catalogue::template::Expect,
 }
 
-pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
+pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs, now: OffsetDateTime) -> Result<i32> {
     // An existing lab is the truth (it may hold custom templates); otherwise the built-in catalogue.
-    let manifest: Option<Manifest> = labdir::is_lab(dir).then(|| labdir::load_manifest(dir)).transpose()?;
+    let manifest: Option<Manifest> = labdir::is_lab(dir).then(|| super::open_lab(dir, now)).transpose()?;
     let catalogue = Catalogue::builtin()?;
     // Without a lab, the measured columns fill in what a lab's manifest would say.
     let measured = crate::clients::measured::Measured::builtin()?;
@@ -57,7 +57,7 @@ pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs) -> Result<i32> {
 }
 
 pub(crate) fn inspect(dir: &Path, args: InspectArgs, now: OffsetDateTime) -> Result<i32> {
-    let path = resolve_cert_target(dir, &args.target)?;
+    let path = resolve_cert_target(dir, &args.target, now)?;
     let text = crate::labdir::fsutil::read_to_string(&path)?;
     let chain = describe::describe_pem_bundle(&text, now)
         .map_err(|message| Error::Parse { context: path.display().to_string(), message })?;
@@ -72,7 +72,7 @@ pub(crate) fn inspect(dir: &Path, args: InspectArgs, now: OffsetDateTime) -> Res
 }
 
 /// A path to a PEM file, or a scenario name resolved to the chain its server sends.
-fn resolve_cert_target(dir: &Path, target: &str) -> Result<PathBuf> {
+fn resolve_cert_target(dir: &Path, target: &str, now: OffsetDateTime) -> Result<PathBuf> {
     let as_path = PathBuf::from(target);
     // What exists is read as a file (the reader refuses directories and devices by name), but a
     // bare word that is also a directory here is still a scenario name.
@@ -86,7 +86,7 @@ fn resolve_cert_target(dir: &Path, target: &str) -> Result<PathBuf> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
-    let m = labdir::load_manifest(dir)?;
+    let m = super::open_lab(dir, now)?;
     match m.scenarios.iter().find(|s| s.name == target) {
         Some(s) => Ok(dir.join(&s.files.chain)),
         None => Err(Error::UnknownScenario {

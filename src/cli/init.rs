@@ -27,8 +27,12 @@ pub(crate) fn init(dir: &Path, args: InitArgs, now: OffsetDateTime) -> Result<i3
         Some(d) => Catalogue::with_dir(d)?,
         None => Catalogue::builtin()?,
     };
-    let opts =
-        InitOptions { ca: CaOptions { key_type: args.key_type, permitted }, force: args.force, renew: args.renew };
+    let opts = InitOptions {
+        ca: CaOptions { key_type: args.key_type, permitted },
+        force: args.force,
+        renew: args.renew,
+        complete: args.complete,
+    };
     let report = labdir::init(dir, &catalogue, &opts, now)?;
     print_receipt(&report);
     Ok(0)
@@ -49,7 +53,7 @@ pub(crate) fn auto_init(dir: &Path, now: OffsetDateTime) -> Result<()> {
 pub(crate) fn auto_init_locked(lock: &labdir::LabLock, catalogue: &Catalogue, now: OffsetDateTime) -> Result<()> {
     if !labdir::is_lab(lock.dir()) {
         eprintln!("no lab in {}: creating one first", lock.dir().display());
-        let opts = InitOptions { ca: CaOptions::default(), force: false, renew: false };
+        let opts = InitOptions { ca: CaOptions::default(), force: false, renew: false, complete: true };
         print_receipt(&labdir::init_locked(lock, catalogue, &opts, now)?);
     }
     Ok(())
@@ -85,6 +89,13 @@ pub(crate) fn print_receipt(r: &labdir::InitReport) {
         m.scenarios.iter().filter(|s| s.rule.is_some()).count(),
         m.key_type
     );
+    if !m.deferred.is_empty() {
+        eprintln!(
+            "  later     {} scenarios with RSA keys ({}): issued by the first command that opens the lab, or now with `pki-lab init --complete`",
+            m.deferred.len(),
+            m.deferred.join(", ")
+        );
+    }
     if let Some(v) = m.scenarios.iter().find(|s| s.name == "valid") {
         eprintln!("  valid     until {} (renew with `pki-lab init --renew`)", v.not_after);
     }

@@ -176,7 +176,7 @@ fn pinned(now: OffsetDateTime) -> Option<OffsetDateTime> {
 /// have aged out (every "valid" server would then fail for the wrong reason).
 fn ensure_lab(dir: &Path, now: OffsetDateTime) -> Result<()> {
     super::init::auto_init(dir, now)?;
-    let m = labdir::load_manifest(dir)?;
+    let m = super::open_lab(dir, now)?;
     if let Some(v) = m.scenarios.iter().find(|s| s.name == "valid")
         && OffsetDateTime::parse(&v.not_after, &time::format_description::well_known::Rfc3339).is_ok_and(|t| t < now)
     {

@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     let now = clock()?;
     match cli.command {
         Command::Init(args) => init::init(&dir, args, now),
-        Command::Scenarios(args) => catalogue::scenarios(&dir, args),
+        Command::Scenarios(args) => catalogue::scenarios(&dir, args, now),
         Command::Rules(args) => rules::rules(args),
         Command::Inspect(args) => catalogue::inspect(&dir, args, now),
         Command::Serve(args) => serve::serve(&dir, args, now),
@@ -54,6 +54,16 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Man(args) => completions::man(args),
         Command::Lab(args) => lab::lab(&dir, args, now),
     }
+}
+
+/// The lab's manifest once the scenarios `init` left for later are issued, saying so when it
+/// issues them (the first command to open a new lab pays for its RSA keys).
+pub(crate) fn open_lab(dir: &std::path::Path, now: OffsetDateTime) -> Result<labdir::manifest::Manifest> {
+    let issued = labdir::complete(dir, now)?;
+    if !issued.is_empty() {
+        eprintln!("note: issued the {} scenarios init left for later (RSA keys): {}", issued.len(), issued.join(", "));
+    }
+    labdir::load_manifest(dir)
 }
 
 /// The current time, or `PKI_LAB_NOW` (RFC 3339) so that tests and reproducible runs can pin it.

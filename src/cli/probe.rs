@@ -23,7 +23,7 @@ struct ProbeTarget {
 pub(crate) fn probe(dir: &Path, args: ProbeArgs, now: OffsetDateTime) -> Result<i32> {
     use crate::{probe, serve, verdict::engine};
     let lab = labdir::is_lab(dir);
-    let manifest = if lab { Some(labdir::load_manifest(dir)?) } else { None };
+    let manifest = if lab { Some(super::open_lab(dir, now)?) } else { None };
     let scenario_names: Vec<String> = if args.all {
         let m = manifest.as_ref().ok_or_else(|| Error::NoLab { dir: dir.to_path_buf() })?;
         let ports = serve::load_ports(&serve::ports_path(dir))?;

@@ -9,13 +9,12 @@ use super::row;
 use crate::cli::ServeArgs;
 use crate::cli::output::table;
 use crate::error::{Error, Result};
-use crate::labdir;
 use crate::labdir::manifest::Manifest;
 
 /// The lab's manifest, creating a lab first if there is none (servers need certificates).
 pub(crate) fn ensure_lab(dir: &Path, now: OffsetDateTime) -> Result<Manifest> {
     super::init::auto_init(dir, now)?;
-    let manifest = labdir::load_manifest(dir)?;
+    let manifest = super::open_lab(dir, now)?;
     warn_if_stale(&manifest, now);
     // Idle connections each hold a descriptor; the default soft limit (often 1024) is too low.
     let _ = rlimit::increase_nofile_limit(u64::MAX);

@@ -29,6 +29,11 @@ pub struct Manifest {
     pub key_type: KeyType,
     pub ca: CaInfo,
     pub scenarios: Vec<ScenarioEntry>,
+    /// Scenarios of the catalogue not issued yet: those with RSA keys, which take most of
+    /// `init`'s time. The first command that opens the lab (`serve`, `probe`, `scenarios`, `lab`,
+    /// `issue`, …) issues them, or `init --complete` at once; then they are in `scenarios`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deferred: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

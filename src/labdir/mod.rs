@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::catalogue::template::{Catalogue, IssuerRef};
+use crate::catalogue::template::{Catalogue, IssuerRef, Template};
 use crate::error::{Error, Result};
 use crate::pki::ca::{self, CaOptions, LabCa};
 use crate::pki::issue::{self, Anchor, Issued};
@@ -55,6 +55,8 @@ pub struct InitOptions {
     pub force: bool,
     /// Keep the existing CA and re-issue the scenarios under it.
     pub renew: bool,
+    /// Issue every scenario now, the RSA ones included (otherwise deferred: see [`complete`]).
+    pub complete: bool,
 }
 
 /// What `init` did, for the receipt.
@@ -127,19 +129,28 @@ pub fn init_locked(
     }
 
     let renewing = exists && opts.renew && !opts.force;
-    if !renewing {
-        // The RSA keys are init's critical path: start them before anything else.
-        crate::pki::keys::start_ahead(slow_keys(catalogue, opts.ca.key_type));
-    }
-    let (lab, key_type, permitted) = if renewing {
-        let old = load_manifest(dir)?;
-        (LabCa::load(&dir.join("ca"))?, old.key_type, old.ca.permitted)
-    } else {
-        (LabCa::create(&opts.ca, now)?, opts.ca.key_type, opts.ca.permitted.clone())
+    let old = if renewing { Some(load_manifest(dir)?) } else { None };
+    let key_type = old.as_ref().map_or(opts.ca.key_type, |m| m.key_type);
+    // RSA keys take most of init's time: scenarios that need them wait for the first command
+    // that opens the lab, unless asked for now, the lab is RSA throughout, or the catalogue is
+    // not the built-in one (only that one can be found again later).
+    let defer = !opts.complete && !key_type.is_slow() && catalogue.is_builtin();
+    let (now_templates, later): (Vec<&Template>, Vec<&Template>) =
+        catalogue.templates().iter().partition(|t| !(defer && deferrable(t, key_type)));
+    // The RSA keys still made now are the critical path: start them before anything else.
+    crate::pki::keys::start_ahead(now_templates.iter().flat_map(|t| slow_keys(t, key_type)));
+    let (lab, permitted) = match old {
+        Some(old) => (LabCa::load(&dir.join("ca"))?, old.ca.permitted),
+        None => (LabCa::create(&opts.ca, now)?, opts.ca.permitted.clone()),
     };
 
     let staging = Staging::new(dir)?;
-    let manifest = write_lab(staging.path(), &lab, catalogue, key_type, permitted, now, renewing.then_some(dir))?;
+    let mut manifest =
+        write_lab(staging.path(), &lab, &now_templates, key_type, permitted, now, renewing.then_some(dir))?;
+    if !later.is_empty() {
+        manifest.deferred = later.iter().map(|t| t.name.clone()).collect();
+        write_manifest(staging.path(), &manifest, true)?;
+    }
     staging.commit(dir, KEEP)?;
     Ok(InitReport { dir: given.to_path_buf(), manifest, renewed: renewing, replaced: exists && !renewing })
 }
@@ -149,7 +160,7 @@ pub fn init_locked(
 fn write_lab(
     out: &Path,
     lab: &LabCa,
-    catalogue: &Catalogue,
+    templates: &[&Template],
     key_type: KeyType,
     permitted: Option<Vec<String>>,
     now: OffsetDateTime,
@@ -176,15 +187,14 @@ fn write_lab(
     let root_pem = fsutil::read_to_string(&ca_dir.join(format!("{}.pem", ca::ROOT)))?;
     fsutil::write_new(&out.join("ca.pem"), root_pem.as_bytes(), PUBLIC)?;
 
-    let issued = issue_all(catalogue, lab, key_type, now)?;
+    let issued = issue_all(templates, lab, key_type, now)?;
 
     // CRLs: the root's lists nothing (it lets strict clients check the whole chain); the
     // intermediate's lists every revoked leaf it issued.
     let revoked_by = |who: IssuerRef| -> Vec<_> {
         issued.iter().filter(|i| i.revoked_by == Some(who)).map(|i| i.serial.clone()).collect()
     };
-    let root_crl = "root.crl.pem";
-    let inter_crl = "intermediate.crl.pem";
+    let (root_crl, inter_crl) = (ROOT_CRL, INTERMEDIATE_CRL);
     fsutil::write_new(
         &out.join(root_crl),
         issue::crl(&lab.root, &revoked_by(IssuerRef::Root), now)?.as_bytes(),
@@ -203,44 +213,10 @@ fn write_lab(
 
     let scen_dir = out.join("scenarios");
     fsutil::create_private_dir(&scen_dir)?;
-    let mut entries = Vec::new();
     let measured = crate::clients::measured::Measured::builtin()?;
-    for (template, item) in catalogue.templates().iter().zip(&issued) {
-        let clients = measured.columns(&item.name);
-        let files = write_scenario(&scen_dir.join(&item.name), lab, item)?;
-        let crl = item.revoked_by.map(|who| match who {
-            IssuerRef::Root => root_crl.to_string(),
-            _ => inter_crl.to_string(),
-        });
-        let crls = match (&files.crls, &crl) {
-            (Some(own), _) => Some(own.clone()),
-            (None, Some(_)) => Some("crls.pem".to_string()),
-            (None, None) => None,
-        };
-        let crl = files.crl.clone().or(crl);
-        entries.push(ScenarioEntry {
-            name: item.name.clone(),
-            summary: template.summary.clone(),
-            rule: template.breaks,
-            step: template.step(),
-            anchor: item.anchor,
-            key_type: template.leaf.key.unwrap_or(key_type),
-            serial: hex_colon(&item.serial.to_bytes()),
-            not_before: rfc3339(item.not_before),
-            not_after: rfc3339(item.not_after),
-            sans: template.leaf_sans(),
-            serve: ServeInfo {
-                chain_len: item.served.len(),
-                key: template.serve.key,
-                versions: template.serve.versions.clone(),
-                client_auth: template.serve.client_auth,
-                probe_client_cert: template.client_cert.as_ref().is_some_and(|c| c.present),
-            },
-            files: Files { crl, crls, ..files },
-            expect: measured.expect(&item.name, &template.expect),
-            lesson: template.lesson.clone(),
-            clients,
-        });
+    let mut entries = Vec::new();
+    for (template, item) in templates.iter().zip(&issued) {
+        entries.push(write_entry(out, &scen_dir.join(&item.name), lab, template, item, key_type, &measured)?);
     }
 
     let manifest = Manifest {
@@ -260,37 +236,164 @@ fn write_lab(
             permitted,
         },
         scenarios: entries,
+        deferred: Vec::new(),
     };
-    let json = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| Error::Parse { context: "manifest.json".into(), message: e.to_string() })?;
-    fsutil::write_new(&out.join("manifest.json"), format!("{json}\n").as_bytes(), PUBLIC)?;
+    write_manifest(out, &manifest, false)?;
     Ok(manifest)
 }
 
-/// The key types [`issue::issue`] will generate for the catalogue, slow (RSA) ones only:
-/// started ahead by [`crate::pki::keys::start_ahead`].
-fn slow_keys(catalogue: &Catalogue, default: KeyType) -> Vec<KeyType> {
-    let mut types = Vec::new();
-    for t in catalogue.templates() {
-        types.extend(t.cas.iter().map(|c| c.key.unwrap_or(default)));
-        let leaf = t.leaf.key.unwrap_or(default);
+const ROOT_CRL: &str = "root.crl.pem";
+const INTERMEDIATE_CRL: &str = "intermediate.crl.pem";
+
+/// Writes `<dir>/manifest.json`: a new file, or (`replace`) atomically in place of the old.
+fn write_manifest(dir: &Path, manifest: &Manifest, replace: bool) -> Result<()> {
+    let json = serde_json::to_string_pretty(manifest)
+        .map_err(|e| Error::Parse { context: "manifest.json".into(), message: e.to_string() })?;
+    let bytes = format!("{json}\n");
+    let path = dir.join("manifest.json");
+    if replace {
+        fsutil::write_atomic(&path, bytes.as_bytes(), PUBLIC)
+    } else {
+        fsutil::write_new(&path, bytes.as_bytes(), PUBLIC)
+    }
+}
+
+/// Writes one issued scenario into `scen` (its directory) and describes it for the manifest.
+/// `lab_dir` holds the lab's CRLs, already written.
+fn write_entry(
+    lab_dir: &Path,
+    scen: &Path,
+    lab: &LabCa,
+    template: &Template,
+    item: &Issued,
+    key_type: KeyType,
+    measured: &crate::clients::measured::Measured,
+) -> Result<ScenarioEntry> {
+    let files = write_scenario(lab_dir, scen, lab, item)?;
+    let crl = item.revoked_by.map(|who| match who {
+        IssuerRef::Root => ROOT_CRL.to_string(),
+        _ => INTERMEDIATE_CRL.to_string(),
+    });
+    let crls = match (&files.crls, &crl) {
+        (Some(own), _) => Some(own.clone()),
+        (None, Some(_)) => Some("crls.pem".to_string()),
+        (None, None) => None,
+    };
+    let crl = files.crl.clone().or(crl);
+    Ok(ScenarioEntry {
+        name: item.name.clone(),
+        summary: template.summary.clone(),
+        rule: template.breaks,
+        step: template.step(),
+        anchor: item.anchor,
+        key_type: template.leaf.key.unwrap_or(key_type),
+        serial: hex_colon(&item.serial.to_bytes()),
+        not_before: rfc3339(item.not_before),
+        not_after: rfc3339(item.not_after),
+        sans: template.leaf_sans(),
+        serve: ServeInfo {
+            chain_len: item.served.len(),
+            key: template.serve.key,
+            versions: template.serve.versions.clone(),
+            client_auth: template.serve.client_auth,
+            probe_client_cert: template.client_cert.as_ref().is_some_and(|c| c.present),
+        },
+        files: Files { crl, crls, ..files },
+        expect: measured.expect(&item.name, &template.expect),
+        lesson: template.lesson.clone(),
+        clients: measured.columns(&item.name),
+    })
+}
+
+/// Opens the lab in `dir`: issues the scenarios `init` deferred, if any, then reads the manifest.
+/// What every command that uses the scenarios calls instead of [`load_manifest`].
+pub fn open(dir: &Path, now: OffsetDateTime) -> Result<Manifest> {
+    complete(dir, now)?;
+    load_manifest(dir)
+}
+
+/// Issues the scenarios `init` deferred (those with RSA keys) under the lab's CA, holding its
+/// [`LabLock`]; returns their names, none when nothing was deferred or another process issued
+/// them first. Each is staged and renamed into `scenarios/`, then the manifest replaced, so an
+/// interrupted run leaves them deferred, never half-written.
+pub fn complete(dir: &Path, now: OffsetDateTime) -> Result<Vec<String>> {
+    if load_manifest(dir)?.deferred.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lock = LabLock::acquire(dir)?;
+    complete_locked(&lock, now)
+}
+
+/// [`complete`] for a caller that already holds the lock.
+pub fn complete_locked(lock: &LabLock, now: OffsetDateTime) -> Result<Vec<String>> {
+    let dir = lock.real();
+    let mut m = load_manifest(dir)?;
+    if m.deferred.is_empty() {
+        return Ok(Vec::new());
+    }
+    let catalogue = Catalogue::builtin()?;
+    let templates = m.deferred.iter().map(|n| catalogue.get(n)).collect::<Result<Vec<_>>>()?;
+    let lab = LabCa::load(&dir.join("ca"))?;
+    let issued = issue_all(&templates, &lab, m.key_type, now)?;
+
+    let scen_dir = dir.join("scenarios");
+    let staging = tempfile::Builder::new()
+        .prefix(".deferred-")
+        .tempdir_in(&scen_dir)
+        .map_err(Error::io("creating a staging directory in", &scen_dir))?;
+    let measured = crate::clients::measured::Measured::builtin()?;
+    let mut new = Vec::new();
+    for (template, item) in templates.iter().zip(&issued) {
+        new.push(write_entry(dir, &staging.path().join(&item.name), &lab, template, item, m.key_type, &measured)?);
+    }
+    for e in &new {
+        let target = scen_dir.join(&e.name);
+        // Left by a run interrupted after this rename and before the manifest: not in it, so
+        // not the lab's.
+        if target.exists() {
+            std::fs::remove_dir_all(&target).map_err(Error::io("removing the unfinished", &target))?;
+        }
+        let from = staging.path().join(&e.name);
+        std::fs::rename(&from, &target).map_err(Error::io("moving into place", &target))?;
+    }
+    let names: Vec<String> = new.iter().map(|e| e.name.clone()).collect();
+    // The manifest lists every scenario in catalogue order.
+    let mut by_name: std::collections::BTreeMap<String, ScenarioEntry> =
+        m.scenarios.drain(..).chain(new).map(|e| (e.name.clone(), e)).collect();
+    m.scenarios = catalogue.templates().iter().filter_map(|t| by_name.remove(&t.name)).collect();
+    m.scenarios.extend(by_name.into_values());
+    m.deferred.clear();
+    write_manifest(dir, &m, true)?;
+    Ok(names)
+}
+
+/// Whether `init` may leave `t` for later: it needs an RSA key, and nothing the lab writes at
+/// init (its CRLs list revoked leaves) depends on it.
+fn deferrable(t: &Template, default: KeyType) -> bool {
+    !t.leaf.revoked && !slow_keys(t, default).is_empty()
+}
+
+/// The slow (RSA) key types [`issue::issue`] will generate for `t`: started ahead by
+/// [`crate::pki::keys::start_ahead`].
+fn slow_keys(t: &Template, default: KeyType) -> Vec<KeyType> {
+    let mut types: Vec<KeyType> = t.cas.iter().map(|c| c.key.unwrap_or(default)).collect();
+    let leaf = t.leaf.key.unwrap_or(default);
+    types.push(leaf);
+    if t.serve.key == crate::catalogue::template::KeyPolicy::Mismatched {
         types.push(leaf);
-        if t.serve.key == crate::catalogue::template::KeyPolicy::Mismatched {
-            types.push(leaf);
-        }
-        if t.client_cert.is_some() {
-            types.push(default);
-        }
+    }
+    if t.client_cert.is_some() {
+        types.push(default);
     }
     types.retain(|k| k.is_slow());
     types
 }
 
 /// Issues every template; each runs on its own thread so that slow (RSA) keys overlap.
-fn issue_all(catalogue: &Catalogue, lab: &LabCa, key_type: KeyType, now: OffsetDateTime) -> Result<Vec<Issued>> {
+fn issue_all(templates: &[&Template], lab: &LabCa, key_type: KeyType, now: OffsetDateTime) -> Result<Vec<Issued>> {
     std::thread::scope(|s| {
         let handles: Vec<_> =
-            catalogue.templates().iter().map(|p| (p, s.spawn(move || issue::issue(p, lab, key_type, now)))).collect();
+            templates.iter().map(|&p| (p, s.spawn(move || issue::issue(p, lab, key_type, now)))).collect();
         handles
             .into_iter()
             .map(|(p, h)| {
@@ -300,7 +403,7 @@ fn issue_all(catalogue: &Catalogue, lab: &LabCa, key_type: KeyType, now: OffsetD
     })
 }
 
-fn write_scenario(dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
+fn write_scenario(lab_dir: &Path, dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
     fsutil::create_dir(dir)?;
     let rel = |f: &str| format!("scenarios/{}/{f}", item.name);
     let pems =
@@ -346,7 +449,7 @@ fn write_scenario(dir: &Path, lab: &LabCa, item: &Issued) -> Result<Files> {
         fsutil::write_new(&dir.join("crl.pem"), crl.as_bytes(), PUBLIC)?;
         fsutil::write_new(&dir.join("crl-issuer.pem"), ca::pem_cert(issuer).as_bytes(), PUBLIC)?;
         // Its own CRL first, then the lab's (written before the scenarios).
-        let lab_crls = fsutil::read_to_string(&dir.join("../../crls.pem"))?;
+        let lab_crls = fsutil::read_to_string(&lab_dir.join("crls.pem"))?;
         fsutil::write_new(&dir.join("crls.pem"), format!("{crl}{lab_crls}").as_bytes(), PUBLIC)?;
         files.crl = Some(rel("crl.pem"));
         files.crls = Some(rel("crls.pem"));

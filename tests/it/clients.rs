@@ -27,7 +27,7 @@ fn shared() -> &'static Shared {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("lab");
         let catalogue = Catalogue::builtin().expect("catalogue");
-        let opts = pki_lab::labdir::InitOptions { ca: Default::default(), force: false, renew: false };
+        let opts = pki_lab::labdir::InitOptions { ca: Default::default(), force: false, renew: false, complete: true };
         let now = time::OffsetDateTime::now_utc();
         let manifest = pki_lab::labdir::init(&dir, &catalogue, &opts, now).expect("init").manifest;
         let runtime = tokio::runtime::Runtime::new().expect("runtime");

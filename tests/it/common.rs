@@ -29,7 +29,8 @@ pub fn stderr(o: &Output) -> String {
 pub fn new_lab(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("lab");
-    let mut args = vec!["init"];
+    // Every scenario at once, RSA ones included (tests read their files straight away).
+    let mut args = vec!["init", "--complete"];
     args.extend_from_slice(extra);
     let o = run(&dir, &args);
     assert!(o.status.success(), "init failed: {}", stderr(&o));

@@ -28,7 +28,8 @@ fn new_lab_with(now: OffsetDateTime, key_type: KeyType) -> (tempfile::TempDir, P
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("lab");
     let catalogue = Catalogue::builtin().expect("built-in catalogue");
-    let opts = InitOptions { ca: CaOptions { key_type, ..Default::default() }, force: false, renew: false };
+    let opts =
+        InitOptions { ca: CaOptions { key_type, ..Default::default() }, force: false, renew: false, complete: true };
     labdir::init(&dir, &catalogue, &opts, now).expect("init");
     (tmp, dir)
 }

@@ -783,7 +783,8 @@ fn the_readme_first_session_is_what_pki_lab_prints() {
             std::fs::read_to_string(&serve_out).expect("serve output")
         } else {
             let o = cmd().args(&args).output().expect("run");
-            format!("{}{}", stdout(&o), stderr(&o))
+            // As a terminal shows them: pki-lab's notes come before what the command prints.
+            format!("{}{}", stderr(&o), stdout(&o))
         };
         let printed = printed.replace(home.to_str().expect("utf-8"), readme_home);
         let have: Vec<Vec<String>> = printed.lines().map(shape).collect();

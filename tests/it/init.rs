@@ -463,3 +463,155 @@ fn two_serves_at_once_on_a_new_directory_share_one_lab() {
     let leftovers: Vec<_> = beside(&dir).into_iter().filter(|n| n.starts_with(".lab.") && n != ".lab.lock").collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Names in the manifest's `scenarios`, and its `deferred` list.
+fn listed(dir: &Path) -> (Vec<String>, Vec<String>) {
+    let m = manifest(dir);
+    let names = |v: &serde_json::Value, key: Option<&str>| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().map(|s| key.map_or(s, |k| &s[k]).as_str().expect("name").to_string()).collect())
+            .unwrap_or_default()
+    };
+    (names(&m["scenarios"], Some("name")), names(&m["deferred"], None))
+}
+
+const RSA_SCENARIOS: [&str; 5] = ["valid-rsa2048", "sha1-signature", "rsa-pss-salt-20", "weak-key", "rsa-2049"];
+
+#[test]
+fn init_leaves_the_rsa_scenarios_to_the_first_command_that_opens_the_lab() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    let o = run(&dir, &["init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "  later     5 scenarios with RSA keys (valid-rsa2048, sha1-signature, rsa-pss-salt-20, weak-key, rsa-2049): issued by the first command that opens the lab, or now with `pki-lab init --complete`\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let (issued, deferred) = listed(&dir);
+    assert_eq!(deferred, RSA_SCENARIOS);
+    for name in RSA_SCENARIOS {
+        assert!(!issued.contains(&name.to_string()) && !dir.join("scenarios").join(name).exists(), "{name}");
+    }
+    // The control beside them is there, and verifies.
+    assert!(issued.contains(&"valid".to_string()));
+    assert!(dir.join("scenarios/valid/key.pem").is_file());
+
+    // The first command that opens the lab issues them, says so, and lists them in catalogue order.
+    let o = run(&dir, &["scenarios"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("note: issued the 5 scenarios init left for later (RSA keys): valid-rsa2048, sha1-signature, rsa-pss-salt-20, weak-key, rsa-2049\n"),
+        "{}",
+        stderr(&o)
+    );
+    let (after, deferred) = listed(&dir);
+    assert!(deferred.is_empty());
+    let o = run(&dir, &["scenarios", "--json"]);
+    let catalogue: Vec<String> = serde_json::from_slice::<serde_json::Value>(&o.stdout)
+        .expect("json")
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s["name"].as_str().expect("name").to_string())
+        .collect();
+    assert_eq!(after, catalogue);
+    assert_eq!(after.len(), issued.len() + 5);
+    // Under the lab's own CA, with their keys 0600, and nothing left of the staging.
+    let (ok, text) = openssl_ok(
+        &dir,
+        &[
+            "verify",
+            "-CAfile",
+            "ca.pem",
+            "-untrusted",
+            "scenarios/valid-rsa2048/chain.pem",
+            "scenarios/valid-rsa2048/cert.pem",
+        ],
+    );
+    assert!(ok, "{text}");
+    assert!(text.contains("OK"), "{text}");
+    let (ok, text) = openssl_ok(&dir, &["x509", "-noout", "-text", "-in", "scenarios/rsa-2049/cert.pem"]);
+    assert!(ok && text.contains("Public-Key: (2049 bit)"), "{text}");
+    for name in RSA_SCENARIOS {
+        assert_eq!(mode(&dir.join("scenarios").join(name).join("key.pem")), 0o600, "{name}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.join("scenarios"))
+        .expect("scenarios")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.file_name())
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // A second command has nothing left to issue and says nothing about it.
+    let o = run(&dir, &["scenarios"]);
+    assert!(!stderr(&o).contains("note: issued"), "{}", stderr(&o));
+}
+
+#[test]
+fn init_complete_issues_every_scenario_at_once() {
+    let (_tmp, dir) = new_lab(&[]); // new_lab passes --complete
+    let (issued, deferred) = listed(&dir);
+    assert!(deferred.is_empty());
+    assert!(manifest(&dir).get("deferred").is_none(), "no empty list is written");
+    for name in RSA_SCENARIOS {
+        assert!(issued.contains(&name.to_string()), "{name}");
+    }
+    // An RSA lab defers nothing either: every scenario needs an RSA key there.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let rsa = tmp.path().join("lab");
+    let o = run(&rsa, &["init", "--key-type", "rsa2048"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(listed(&rsa).1.is_empty());
+    assert!(!stderr(&o).contains("later"), "{}", stderr(&o));
+}
+
+#[test]
+fn two_commands_opening_a_new_lab_at_once_issue_its_rsa_scenarios_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    assert!(run(&dir, &["init"]).status.success());
+    let start = || {
+        pki_lab()
+            .arg("--dir")
+            .arg(&dir)
+            .args(["scenarios", "--json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (start(), start());
+    let outs = [a.wait_with_output().expect("wait"), b.wait_with_output().expect("wait")];
+    assert!(outs.iter().all(|o| o.status.success()), "{}\n---\n{}", stderr(&outs[0]), stderr(&outs[1]));
+    // One of them issued them, the other waited for its lock and found nothing left to do.
+    let notes = outs.iter().filter(|o| stderr(o).contains("note: issued the 5 scenarios")).count();
+    assert_eq!(notes, 1, "{}\n---\n{}", stderr(&outs[0]), stderr(&outs[1]));
+    let (issued, deferred) = listed(&dir);
+    assert!(deferred.is_empty());
+    let serials: std::collections::BTreeSet<_> =
+        issued.iter().map(|n| scenario(&manifest(&dir), n)["serial"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(serials.len(), issued.len(), "each scenario once");
+}
+
+#[test]
+fn a_deferred_scenario_left_half_written_by_a_killed_run_is_issued_again() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lab");
+    assert!(run(&dir, &["init"]).status.success());
+    // What a run killed after moving a scenario in, before replacing the manifest, leaves.
+    let half = dir.join("scenarios/weak-key");
+    std::fs::create_dir(&half).expect("mkdir");
+    std::fs::write(half.join("cert.pem"), "not a certificate").expect("write");
+    let o = run(&dir, &["inspect", "weak-key"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("RSA 1024"), "{}", stdout(&o));
+    let (ok, text) = openssl_ok(&dir, &["x509", "-noout", "-in", "scenarios/weak-key/cert.pem"]);
+    assert!(ok, "{text}");
+    // Control: a scenario init issued is not touched.
+    let before = std::fs::read(dir.join("scenarios/valid/cert.pem")).expect("valid");
+    assert!(run(&dir, &["scenarios"]).status.success());
+    assert_eq!(before, std::fs::read(dir.join("scenarios/valid/cert.pem")).expect("valid"));
+}
