@@ -623,6 +623,48 @@ mod built {
         assert_eq!(engine::failed(&sub), [RuleId::ChainPathLength], "{}", engine::render_text(&sub));
     }
 
+    #[test]
+    fn a_root_name_constraint_governs_an_intermediate_s_own_names_too() {
+        // RFC 5280 §6.1.3 (b): every certificate below a constrained CA, not only the leaf.
+        let now = OffsetDateTime::now_utc();
+        let key = KeyPair::generate().expect("key");
+        let mut params = ca("Constrained Root", now);
+        params.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![GeneralSubtree::DnsName("test".into())],
+            excluded_subtrees: Vec::new(),
+        });
+        let root = params.self_signed(&key).expect("self-sign").der().clone();
+        let root_issuer = Issuer::new(params, key);
+        let trust = Trust { roots: vec![root], ..Default::default() };
+        let verify_as = |subject: &str, ca_name: &str| {
+            let key = KeyPair::generate().expect("key");
+            let mut p = named(subject, now, vec![ca_name.into()]);
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            let inter = p.signed_by(&key, &root_issuer).expect("sign").der().clone();
+            let issuer = Issuer::new(p, key);
+            let leaf_key = KeyPair::generate().expect("key");
+            let leaf = leaf(vec!["a.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+            engine::evaluate(&[leaf, inter], "a.test", &trust, now)
+        };
+        let verify = |ca_name: &str| verify_as("Named CA", ca_name);
+        let outside = verify("ca.example.com");
+        assert_eq!(engine::failed(&outside), [RuleId::ChainNameConstraints], "{}", engine::render_text(&outside));
+        let e = &outside.iter().find(|r| r.rule == RuleId::ChainNameConstraints).expect("rule").evidence;
+        assert_eq!(
+            e,
+            "in intermediate CN=Named CA: DNS:ca.example.com is outside the permitted subtrees of root CN=Constrained Root (test)"
+        );
+        // The control: the same intermediate named inside the root's subtree.
+        let inside = verify("ca.test");
+        assert_eq!(engine::failed(&inside), Vec::<RuleId>::new(), "{}", engine::render_text(&inside));
+        // A self-issued intermediate (the root's own name under a new key) is exempt (§6.1.3 (b)).
+        let rollover = verify_as("Constrained Root", "ca.example.com");
+        assert_eq!(engine::failed(&rollover), Vec::<RuleId>::new(), "{}", engine::render_text(&rollover));
+        let e = &rollover.iter().find(|r| r.rule == RuleId::ChainNameConstraints).expect("rule").evidence;
+        assert!(e.starts_with("2 names below root CN=Constrained Root lie within"), "{e}");
+    }
+
     /// A root constraining `n` DNS subtrees and a leaf it signs with `n` names, all inside them.
     fn constrained_chain(n: usize, now: OffsetDateTime) -> (Vec<CertificateDer<'static>>, Trust) {
         let key = KeyPair::generate().expect("key");
