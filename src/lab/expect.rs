@@ -300,7 +300,7 @@ pub fn shapes(program: Program) -> Vec<String> {
             for p in ["paths", "paths[]", "paths[].certs", "paths[].certs[]", "paths[].end", "paths[].failed"] {
                 out.push(p.to_string());
             }
-            for p in ["paths[].failed[]", "paths[].chosen", "path_budget"] {
+            for p in ["paths[].from", "paths[].from[]", "paths[].failed[]", "paths[].chosen", "path_budget"] {
                 out.push(p.to_string());
             }
             rules("verification", &mut out);

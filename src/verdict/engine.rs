@@ -34,6 +34,7 @@ pub use super::files::{
     lab_crls, lab_trust, read_certs, read_crls, read_roots, scenario_crls, scenario_of, scenario_trust, verify_files,
 };
 pub use super::names::{dns_in_subtree, dns_may_reach_subtree, dns_name_matches, ip_in_subtree};
+pub use super::path::Source;
 use super::{
     constraints::*, encoding::*, keyid::*, names::*, path::*, purpose::*, revocation::*, signature::*, subtrees::*,
     trust::*, usage::*, validity::*,
@@ -122,7 +123,9 @@ pub struct Policy {
 pub struct Evaluation {
     pub results: Vec<RuleResult>,
     /// Each candidate path in the order it was tried (RFC 4158): the chosen one is the first
-    /// that fails no rule, else the one that fails fewest (a trusted end first).
+    /// that fails no rule, else the one that fails fewest (a trusted end first). Every candidate
+    /// path building found is judged, also those after the chosen one, so that the report says
+    /// why each other path would fail.
     pub paths: Vec<PathTried>,
     /// Set when path building stopped at its budget with candidates left untried.
     pub budget_note: Option<String>,
@@ -131,8 +134,12 @@ pub struct Evaluation {
 /// One candidate path from the leaf up, and why it was kept or dropped.
 #[derive(Debug, Clone, Serialize)]
 pub struct PathTried {
-    /// Each certificate, leaf first (`leaf CN=…`, `intermediate CN=…`, `root CN=…`).
+    /// Each certificate, leaf first (`leaf CN=…`, `intermediate CN=…`, `root CN=…`); each is
+    /// issued by the next one.
     pub certs: Vec<String>,
+    /// Where each certificate of `certs` came from: sent by the server, the trust store (only
+    /// there does a trusted path end), or a CA pki-lab knows.
+    pub from: Vec<Source>,
     /// How the path ends: `trusted`, `self-signed`, `issuer-missing` or `too-long`.
     pub end: &'static str,
     /// The rules this path fails (empty: it validates).
@@ -181,19 +188,20 @@ pub fn evaluate_with(
     let mut best: Option<((bool, usize), Vec<RuleResult>, usize)> = None;
     let (candidates, exhausted) = Chain::candidates(&pool, depth_limit(policy));
     let budget_note = exhausted.then(|| format!("path building stopped at its budget ({})", Chain::budget()));
+    // Set once a path validates: it is chosen, and the rest are judged for the report only.
+    let mut settled = false;
     for chain in candidates {
         let results = decide(&chain, presented, host, &pool, &crls, now, policy);
         let failed = failed(&results);
         let rejecting = policy.profile.rejecting(&failed);
         let rank = (!matches!(chain.end, End::Trusted), rejecting.len());
         let certs = (0..chain.len()).map(|i| chain.label(i)).collect();
-        paths.push(PathTried { certs, end: chain.end.as_str(), failed: failed.clone(), chosen: false });
-        if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+        let from = chain.nodes.iter().map(|&n| pool.source(n)).collect();
+        paths.push(PathTried { certs, from, end: chain.end.as_str(), failed: failed.clone(), chosen: false });
+        if !settled && best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
             best = Some((rank, results, paths.len() - 1));
         }
-        if rejecting.is_empty() {
-            break;
-        }
+        settled |= rejecting.is_empty();
     }
     match best {
         Some((_, results, i)) => {

@@ -21,14 +21,17 @@ pub(super) struct Cert<'a> {
     pub(super) der: &'a [u8],
     pub(super) x: X509Certificate<'a>,
     pub(super) origin: Origin,
+    /// This very certificate (the same DER) is in the trust store: a root the server also sent
+    /// keeps `Origin::Sent` and is trusted all the same.
+    pub(super) stored: bool,
 }
 
 /// Every certificate the engine can use, parsed once: sent first, then roots, then known; each
 /// DER only once.
 pub(super) struct Pool<'a> {
     pub(super) certs: Vec<Cert<'a>>,
-    /// (subject, SPKI) of every trusted root: a sent copy of a root, or a re-issued root with the
-    /// same name and key, is trusted too (webpki's anchors are exactly subject + key).
+    /// (subject, SPKI) of every trusted root (webpki's anchors are exactly subject + key): a leaf
+    /// with an anchor's name and key is trusted directly.
     pub(super) anchors: Vec<(&'a [u8], &'a [u8])>,
     /// Sent certificates (after the leaf) that do not parse, and why: they cannot be on a path.
     pub(super) unparsed: Vec<String>,
@@ -60,22 +63,66 @@ impl<'a> Pool<'a> {
                 if origin == Origin::Root {
                     anchors.push((x.tbs_certificate.subject.as_raw(), x.tbs_certificate.subject_pki.raw));
                 }
-                if certs.iter().all(|c| c.der != der.as_ref()) {
-                    certs.push(Cert { der, x, origin });
+                let stored = origin == Origin::Root;
+                match certs.iter_mut().find(|c| c.der == der.as_ref()) {
+                    Some(seen) => seen.stored |= stored,
+                    None => certs.push(Cert { der, x, origin, stored }),
                 }
             }
         }
         Ok(Pool { certs, anchors, unparsed })
     }
 
+    /// Whether a path ends at `certs[i]` as its trust anchor: it is in the trust store. Above the
+    /// leaf, another certificate with an anchor's name and key (an expired cross-signed copy of
+    /// the root that a server sends, as in 2021) is not the anchor: it is a CA certificate like
+    /// any other, with its own dates and its own issuer, and the anchor itself is a rival
+    /// candidate by name (RFC 4158 §2.4), tried first.
     pub(super) fn trusted(&self, i: usize) -> bool {
         let c = &self.certs[i];
-        c.origin == Origin::Root
-            || self.anchors.iter().any(|(s, k)| *s == c.x.subject().as_raw() && *k == c.x.public_key().raw)
+        c.stored
+            || (i == 0 && self.anchors.iter().any(|(s, k)| *s == c.x.subject().as_raw() && *k == c.x.public_key().raw))
+    }
+
+    /// Where `certs[i]` came from, as the paths-tried report says it.
+    pub(super) fn source(&self, i: usize) -> Source {
+        let c = &self.certs[i];
+        match (c.origin, c.stored) {
+            (Origin::Sent, true) => Source::SentAndTrustStore,
+            (Origin::Sent, false) => Source::Sent,
+            (_, true) => Source::TrustStore,
+            (_, false) => Source::Known,
+        }
     }
 }
 
 pub(super) use crate::pki::x509::Sig;
+
+/// Where a certificate on a path came from (`PathTried::from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// Sent by the server.
+    Sent,
+    /// A root of the trust store.
+    TrustStore,
+    /// Sent by the server and also, the same DER, in the trust store.
+    SentAndTrustStore,
+    /// Neither sent nor trusted: a CA pki-lab knows, used to explain a gap.
+    Known,
+}
+
+impl Source {
+    /// `sent`, `trust store`, `sent; in the trust store` or `not sent; known to pki-lab`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::Sent => "sent",
+            Source::TrustStore => "trust store",
+            Source::SentAndTrustStore => "sent; in the trust store",
+            Source::Known => "not sent; known to pki-lab",
+        }
+    }
+}
 
 /// How path building ended.
 #[derive(Debug, Clone)]

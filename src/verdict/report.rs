@@ -58,7 +58,10 @@ impl VerifyReport {
         t.push_str(&engine::render_text(&self.verification));
         // One path is the usual case; several mean cross-signs or rival issuers.
         if self.paths.len() > 1 {
-            t.push_str(&format!("paths tried: {}\n", self.paths.len()));
+            t.push_str(&format!(
+                "paths tried: {} (A <- B: A is issued by B; [where each certificate came from]; trust store first)\n",
+                self.paths.len()
+            ));
             for (n, p) in self.paths.iter().enumerate() {
                 let why = if p.failed.is_empty() {
                     "validates".to_string()
@@ -66,7 +69,9 @@ impl VerifyReport {
                     format!("fails {}", RuleId::join(&p.failed, ", "))
                 };
                 let mark = if p.chosen { "chosen" } else { "dropped" };
-                t.push_str(&format!("  #{} {mark}: {} ({}); {why}\n", n + 1, p.certs.join(" <- "), p.end));
+                let certs: Vec<String> =
+                    p.certs.iter().zip(&p.from).map(|(c, from)| format!("{c} [{}]", from.describe())).collect();
+                t.push_str(&format!("  #{} {mark}: {} ({}); {why}\n", n + 1, certs.join(" <- "), p.end));
             }
         }
         if let Some(note) = &self.path_budget {

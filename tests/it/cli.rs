@@ -226,6 +226,58 @@ fn a_scenario_with_its_own_root_or_crl_is_verified_against_it_and_fails_without_
 }
 
 #[test]
+fn cross_signed_expired_reports_the_trust_store_path_chosen_and_the_sent_cross_sign_dropped() {
+    let (_tmp, dir) = new_lab(&[]);
+    let s = dir.join("scenarios/cross-signed-expired");
+    let (cert, chain) = (s.join("cert.pem"), s.join("chain.pem"));
+    let args = |json: bool| {
+        let mut a = vec!["verify", "--cert", cert.to_str().expect("utf-8"), "--chain", chain.to_str().expect("utf-8")];
+        a.extend(["--host", "cross-signed-expired.localhost"]);
+        if json {
+            a.push("--json");
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let argv = args(false);
+    let o = run(&dir, &argv.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    // Every CA name of the lab ends with its tag: read it off the root's line.
+    let tag = text.split("root CN=pki-lab Root CA ").nth(1).and_then(|t| t.get(..6)).expect("tag").to_string();
+    let leaf = "leaf CN=cross-signed-expired.localhost [sent]";
+    let inter = format!("intermediate CN=pki-lab Intermediate CA {tag} [sent]");
+    let chosen =
+        format!("  #1 chosen: {leaf} <- {inter} <- root CN=pki-lab Root CA {tag} [trust store] (trusted); validates\n");
+    let dropped = format!(
+        "  #2 dropped: {leaf} <- {inter} <- intermediate CN=pki-lab Root CA {tag} [sent] <- root CN=pki-lab Rogue Root CA {tag} (untrusted) [not sent; known to pki-lab] (self-signed); fails validity.expired, trust.unknown-root\n"
+    );
+    assert!(text.contains(&chosen), "{text}");
+    assert!(text.contains(&dropped), "{text}");
+    assert!(!text.contains("trust.anchor-expired              FAIL"), "{text}");
+    assert!(text.ends_with("verdict  PASS (rustls: ok)\n"), "{text}");
+
+    let argv = args(true);
+    let o = run(&dir, &argv.iter().map(String::as_str).collect::<Vec<_>>());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let paths = v["paths"].as_array().expect("paths");
+    assert_eq!(paths.len(), 2);
+    assert_eq!(paths[0]["from"], serde_json::json!(["sent", "sent", "trust-store"]));
+    assert_eq!(paths[0]["failed"], serde_json::json!([]));
+    assert_eq!(paths[0]["chosen"], true);
+    assert_eq!(paths[1]["from"], serde_json::json!(["sent", "sent", "sent", "known"]));
+    assert_eq!(paths[1]["end"], "self-signed");
+    assert_eq!(paths[1]["failed"], serde_json::json!(["validity.expired", "trust.unknown-root"]));
+    assert_eq!(paths[1]["chosen"], false);
+
+    // The control: `valid` sends no cross-sign, and one path is all there is.
+    let valid = dir.join("scenarios/valid/chain.pem");
+    let o = run(&dir, &["verify", "--cert", valid.to_str().expect("utf-8"), "--host", "localhost", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["paths"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["paths"][0]["from"], serde_json::json!(["sent", "sent", "trust-store"]));
+}
+
+#[test]
 fn output_into_a_closed_pipe_ends_quietly() {
     // `pki-lab inspect big.pem --json | head -c 8`: far more than a pipe buffer, and the reader
     // goes away after a few bytes. The command must end without a panic message.

@@ -475,18 +475,195 @@ mod built {
         let r = report::verify_ders("leaf.pem", &[leaf, via_a, via_b], &trust, "cross.test", &Policy::default(), now)
             .expect("verify");
         let text = r.text();
-        assert!(text.contains("paths tried: 2\n"), "{text}");
         assert!(
-            text.contains("  #1 dropped: leaf CN=cross.test <- intermediate CN=Cross-signed CA <- root CN=Old Root (trusted); fails validity.expired\n"),
+            text.contains(
+                "paths tried: 2 (A <- B: A is issued by B; [where each certificate came from]; trust store first)\n"
+            ),
             "{text}"
         );
         assert!(
-            text.contains("  #2 chosen: leaf CN=cross.test <- intermediate CN=Cross-signed CA <- root CN=New Root (trusted); validates\n"),
+            text.contains("  #1 dropped: leaf CN=cross.test [sent] <- intermediate CN=Cross-signed CA [sent] <- root CN=Old Root [trust store] (trusted); fails validity.expired\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  #2 chosen: leaf CN=cross.test [sent] <- intermediate CN=Cross-signed CA [sent] <- root CN=New Root [trust store] (trusted); validates\n"),
             "{text}"
         );
         let json = serde_json::to_value(&r).expect("json");
         assert_eq!(json["paths"][0]["failed"][0], "validity.expired");
+        assert_eq!(json["paths"][0]["from"], serde_json::json!(["sent", "sent", "trust-store"]));
         assert_eq!(json["paths"][1]["chosen"], true);
+    }
+
+    /// A path tried as (certificates, where each came from as `--json` says it, end, failed rules,
+    /// chosen).
+    type Tried = (Vec<String>, Vec<String>, &'static str, Vec<RuleId>, bool);
+
+    fn tried(e: &engine::Evaluation) -> Vec<Tried> {
+        let from = |s: &engine::Source| serde_json::to_value(s).expect("json").as_str().expect("a string").to_string();
+        e.paths
+            .iter()
+            .map(|p| (p.certs.clone(), p.from.iter().map(from).collect(), p.end, p.failed.clone(), p.chosen))
+            .collect()
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_expired_cross_signed_copy_of_the_trusted_root_is_a_ca_of_its_own_not_the_trust_anchor() {
+        // As in 2021: the server sends the root's name and key cross-signed by another root, and
+        // that cross-certificate has expired. It is not the anchor (only the trust store's copy
+        // is), so its dates are not the anchor's: it is a second candidate issuer by name.
+        let now = OffsetDateTime::now_utc();
+        let (lab_root, root_issuer) = root("Lab Root", now);
+        let (other, other_issuer) = root("Other Root", now);
+        let mut cross = ca("Lab Root", now);
+        cross.not_after = now - Duration::days(1);
+        let cross = cross.signed_by(root_issuer.key(), &other_issuer).expect("cross-sign").der().clone();
+        let key = KeyPair::generate().expect("key");
+        let inter_params = ca("Lab Intermediate", now);
+        let inter = inter_params.signed_by(&key, &root_issuer).expect("sign").der().clone();
+        let inter_issuer = Issuer::new(inter_params, key);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf =
+            leaf(vec!["cross.test".into()], now).signed_by(&leaf_key, &inter_issuer).expect("sign").der().clone();
+        let trust = Trust { roots: vec![lab_root], known: vec![other.clone()], ..Default::default() };
+        let sent = [leaf.clone(), inter.clone(), cross.clone()];
+
+        let e = engine::evaluate_with(&sent, "cross.test", &trust, now, &Policy::default());
+        assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
+        let (l, i) = ("leaf CN=cross.test", "intermediate CN=Lab Intermediate");
+        assert_eq!(
+            tried(&e),
+            [
+                (
+                    strings(&[l, i, "root CN=Lab Root"]),
+                    strings(&["sent", "sent", "trust-store"]),
+                    "trusted",
+                    vec![],
+                    true
+                ),
+                (
+                    strings(&[l, i, "intermediate CN=Lab Root", "root CN=Other Root"]),
+                    strings(&["sent", "sent", "sent", "known"]),
+                    "self-signed",
+                    vec![RuleId::ValidityExpired, RuleId::TrustUnknownRoot],
+                    false
+                ),
+            ]
+        );
+        // No path judges the cross-certificate's dates as an anchor's.
+        assert!(e.paths.iter().all(|p| !p.failed.contains(&RuleId::TrustAnchorExpired)), "{:?}", e.paths);
+
+        // The control: a client that trusts only the other root (an old client in 2021) has the
+        // cross-signed path alone, and there the cross-certificate has expired.
+        let old = Trust { roots: vec![other], ..Default::default() };
+        let e = engine::evaluate_with(&sent, "cross.test", &old, now, &Policy::default());
+        assert_eq!(engine::failed(&e.results), [RuleId::ValidityExpired], "{}", engine::render_text(&e.results));
+        assert_eq!(
+            tried(&e),
+            [(
+                strings(&[l, i, "intermediate CN=Lab Root", "root CN=Other Root"]),
+                strings(&["sent", "sent", "sent", "trust-store"]),
+                "trusted",
+                vec![RuleId::ValidityExpired],
+                true
+            )]
+        );
+        // And without the cross-certificate there is one path, through the trust store.
+        let e = engine::evaluate_with(&[leaf, inter], "cross.test", &trust, now, &Policy::default());
+        assert_eq!(tried(&e).len(), 1);
+        assert_eq!(tried(&e)[0].1, ["sent", "sent", "trust-store"]);
+    }
+
+    #[test]
+    fn a_root_the_server_also_sends_is_from_the_trust_store_and_ends_the_path() {
+        let now = OffsetDateTime::now_utc();
+        let (lab_root, root_issuer) = root("Lab Root", now);
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = leaf(vec!["sent.test".into()], now).signed_by(&leaf_key, &root_issuer).expect("sign").der().clone();
+        let trust = Trust { roots: vec![lab_root.clone()], ..Default::default() };
+        let e = engine::evaluate_with(&[leaf.clone(), lab_root], "sent.test", &trust, now, &Policy::default());
+        assert_eq!(engine::failed(&e.results), Vec::<RuleId>::new(), "{}", engine::render_text(&e.results));
+        assert_eq!(tried(&e)[0].1, ["sent", "sent-and-trust-store"]);
+        assert_eq!(tried(&e)[0].2, "trusted");
+        // The control: not sent, the root comes from the trust store alone.
+        let e = engine::evaluate_with(&[leaf], "sent.test", &trust, now, &Policy::default());
+        assert_eq!(tried(&e)[0].1, ["sent", "trust-store"]);
+    }
+
+    #[test]
+    fn a_self_issued_ca_does_not_count_towards_path_length_but_another_ca_does() {
+        // RFC 5280 §6.1.4 (l): a CA with pathLenConstraint 0 rolls its key over by issuing a
+        // certificate to itself (same name, new key); that certificate is not counted.
+        let now = OffsetDateTime::now_utc();
+        let (lab_root, root_issuer) = root("Lab Root", now);
+        let old_key = KeyPair::generate().expect("key");
+        let mut zero = ca("Pathlen Zero CA", now);
+        zero.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        let zero_der = zero.signed_by(&old_key, &root_issuer).expect("sign").der().clone();
+        let zero_issuer = Issuer::new(zero, old_key);
+        let trust = Trust { roots: vec![lab_root], ..Default::default() };
+        let below = |cn: &str| {
+            let key = KeyPair::generate().expect("key");
+            let p = ca(cn, now);
+            let der = p.signed_by(&key, &zero_issuer).expect("sign").der().clone();
+            let leaf_key = KeyPair::generate().expect("key");
+            let issuer = Issuer::new(p, key);
+            let leaf = leaf(vec!["len.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+            vec![leaf, der, zero_der.clone()]
+        };
+        let rollover = engine::evaluate(&below("Pathlen Zero CA"), "len.test", &trust, now);
+        assert_eq!(engine::failed(&rollover), Vec::<RuleId>::new(), "{}", engine::render_text(&rollover));
+        let e = &rollover.iter().find(|r| r.rule == RuleId::ChainPathLength).expect("rule").evidence;
+        assert_eq!(e, "intermediate CN=Pathlen Zero CA pathlen:0 with 0 below");
+        // The control: a CA of another name below it is counted, and breaks the constraint.
+        let sub = engine::evaluate(&below("Sub CA"), "len.test", &trust, now);
+        assert_eq!(engine::failed(&sub), [RuleId::ChainPathLength], "{}", engine::render_text(&sub));
+    }
+
+    #[test]
+    fn a_root_name_constraint_governs_an_intermediate_s_own_names_too() {
+        // RFC 5280 §6.1.3 (b): every certificate below a constrained CA, not only the leaf.
+        let now = OffsetDateTime::now_utc();
+        let key = KeyPair::generate().expect("key");
+        let mut params = ca("Constrained Root", now);
+        params.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![GeneralSubtree::DnsName("test".into())],
+            excluded_subtrees: Vec::new(),
+        });
+        let root = params.self_signed(&key).expect("self-sign").der().clone();
+        let root_issuer = Issuer::new(params, key);
+        let trust = Trust { roots: vec![root], ..Default::default() };
+        let verify_as = |subject: &str, ca_name: &str| {
+            let key = KeyPair::generate().expect("key");
+            let mut p = named(subject, now, vec![ca_name.into()]);
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            let inter = p.signed_by(&key, &root_issuer).expect("sign").der().clone();
+            let issuer = Issuer::new(p, key);
+            let leaf_key = KeyPair::generate().expect("key");
+            let leaf = leaf(vec!["a.test".into()], now).signed_by(&leaf_key, &issuer).expect("sign").der().clone();
+            engine::evaluate(&[leaf, inter], "a.test", &trust, now)
+        };
+        let verify = |ca_name: &str| verify_as("Named CA", ca_name);
+        let outside = verify("ca.example.com");
+        assert_eq!(engine::failed(&outside), [RuleId::ChainNameConstraints], "{}", engine::render_text(&outside));
+        let e = &outside.iter().find(|r| r.rule == RuleId::ChainNameConstraints).expect("rule").evidence;
+        assert_eq!(
+            e,
+            "in intermediate CN=Named CA: DNS:ca.example.com is outside the permitted subtrees of root CN=Constrained Root (test)"
+        );
+        // The control: the same intermediate named inside the root's subtree.
+        let inside = verify("ca.test");
+        assert_eq!(engine::failed(&inside), Vec::<RuleId>::new(), "{}", engine::render_text(&inside));
+        // A self-issued intermediate (the root's own name under a new key) is exempt (§6.1.3 (b)).
+        let rollover = verify_as("Constrained Root", "ca.example.com");
+        assert_eq!(engine::failed(&rollover), Vec::<RuleId>::new(), "{}", engine::render_text(&rollover));
+        let e = &rollover.iter().find(|r| r.rule == RuleId::ChainNameConstraints).expect("rule").evidence;
+        assert!(e.starts_with("2 names below root CN=Constrained Root lie within"), "{e}");
     }
 
     /// A root constraining `n` DNS subtrees and a leaf it signs with `n` names, all inside them.

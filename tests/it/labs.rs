@@ -556,3 +556,41 @@ fn an_answer_is_data_and_never_adds_a_flag_to_the_graders_command() {
         assert!(!keylog.exists(), "{lab}/{step}: the answer made the grader write {}", keylog.display());
     }
 }
+
+#[test]
+fn path_building_questions_accept_the_ways_people_write_each_answer_and_refuse_the_wrong_ones() {
+    let labs = lab::builtin(pki_lab::cli::parse_step).expect("built-in labs");
+    let l = labs.iter().find(|l| l.id == "path-building").expect("the path-building lab");
+    let question = |id: &str| match &l.steps.iter().find(|s| s.id == id).expect("step").action {
+        Action::Question(q) => q.clone(),
+        _ => panic!("{id} is a question"),
+    };
+    for (id, right, wrong) in [
+        (
+            "which-chosen",
+            &["Trust store.", "the trust store", "from the trust store", "trust-store"][..],
+            &["the server", "sent", "the rogue root"][..],
+        ),
+        (
+            "why-dropped",
+            &["a", "1", "The cross-certificate has expired and its issuer, the rogue root, is not trusted."],
+            &["b", "the trust anchor has expired"],
+        ),
+        (
+            "what-broke-in-2021",
+            &["DST Root CA X3", "dst root ca x3", "the DST root", "DST Root X3"],
+            &["ISRG Root X1", "R3"],
+        ),
+        ("what-max-depth-changes", &["a", "1"], &["b", "rustls's own limit"]),
+        ("smallest-max-depth", &["7", "seven", "--max-depth 7"], &["6", "8"]),
+        ("self-issued", &["no", "No.", "it does not", "not counted"], &["yes", "only when it is also self-signed"]),
+    ] {
+        let q = question(id);
+        for r in right {
+            assert!(q.is_correct(r), "{id}: `{r}` is right");
+        }
+        for w in wrong {
+            assert!(!q.is_correct(w), "{id}: `{w}` is wrong");
+        }
+    }
+}
