@@ -33,7 +33,10 @@ pub(crate) fn init(dir: &Path, args: InitArgs, now: OffsetDateTime) -> Result<i3
         renew: args.renew,
         complete: args.complete,
     };
-    let report = labdir::init(dir, &catalogue, &opts, now)?;
+    // The lock is taken here rather than in `labdir::init` so that what it recovered is told
+    // even when init then refuses (a restored lab is one that already exists).
+    let lock = lock(dir)?;
+    let report = labdir::init_locked(&lock, &catalogue, &opts, now)?;
     print_receipt(&report);
     Ok(0)
 }
@@ -45,7 +48,7 @@ pub(crate) fn auto_init(dir: &Path, now: OffsetDateTime) -> Result<()> {
     if labdir::is_lab(dir) {
         return Ok(());
     }
-    let lock = labdir::LabLock::acquire(dir)?;
+    let lock = lock(dir)?;
     auto_init_locked(&lock, &Catalogue::builtin()?, now)
 }
 
@@ -57,6 +60,22 @@ pub(crate) fn auto_init_locked(lock: &labdir::LabLock, catalogue: &Catalogue, no
         print_receipt(&labdir::init_locked(lock, catalogue, &opts, now)?);
     }
     Ok(())
+}
+
+/// Takes the lab's lock, saying on stderr if it has to wait, and what it found left by an
+/// interrupted run and repaired (`note: …`) or left alone (`warning: …`).
+pub(crate) fn lock(dir: &Path) -> Result<labdir::LabLock> {
+    let lock = labdir::LabLock::acquire_or_wait(dir, |wait| {
+        eprintln!(
+            "waiting for another pki-lab process to finish with the lab in {} (up to {} s)",
+            dir.display(),
+            wait.as_secs()
+        );
+    })?;
+    for r in lock.recovered() {
+        eprintln!("{}: {r}", if r.is_warning() { "warning" } else { "note" });
+    }
+    Ok(lock)
 }
 
 pub(crate) fn print_receipt(r: &labdir::InitReport) {

@@ -67,7 +67,7 @@ pub(crate) fn issue(dir: &Path, args: IssueArgs, now: OffsetDateTime) -> Result<
     }
     // Held to the end: the lab is not made twice, nor its CA replaced (`init --force`) while
     // certificates are signed with it and written into it.
-    let lock = labdir::LabLock::acquire(dir)?;
+    let lock = super::init::lock(dir)?;
     let permitted = if labdir::is_lab(dir) {
         labdir::load_manifest(dir)?.ca.permitted
     } else {

@@ -2,6 +2,9 @@
 //! auto-init of `serve`/`gateway`/`lab` hold while they change a lab, and the clean-up of what an
 //! interrupted run left behind.
 //!
+//! Nothing here prints: what the clean-up found and did comes back as [`Recovered`] notes on the
+//! lock, and the wait is reported through a callback, for the caller to show as it likes.
+//!
 //! The lock is an advisory `flock` on a file BESIDE the lab, `<parent>/.<name>.lock`, because the
 //! lab directory itself may not exist yet (and is renamed away and back by `init`). The file is
 //! never deleted: deleting a lock file lets two processes lock two different files. The kernel
@@ -11,6 +14,7 @@
 //! than a crate such as `fs4` or `fd-lock`: it is the same `flock(2)` call, and needs no new
 //! dependency.
 
+use std::fmt;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -31,6 +35,58 @@ pub struct LabLock {
     dir: PathBuf,
     /// The directory it really is: see [`resolve`].
     real: PathBuf,
+    /// What [`recover`] found and did once the lock was held.
+    recovered: Vec<Recovered>,
+}
+
+/// One thing the clean-up under the lock found, left by an interrupted run, and what it did.
+/// `Display` is the sentence, without a `note:`/`warning:` prefix (see [`Recovered::is_warning`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    /// A staging directory (a lab being built) was removed.
+    RemovedStaging { path: PathBuf },
+    /// The lab moved aside by `--force`/`--renew` was put back in place.
+    Restored { aside: PathBuf, dir: PathBuf },
+    /// The old lab was removed, the new one being in place; `carried` lists what was moved over.
+    RemovedOld { aside: PathBuf, carried: Vec<&'static str> },
+    /// An old lab was found but there is no lab to restore it into or replace: left alone.
+    LeftAlone { aside: PathBuf, dir: PathBuf },
+}
+
+impl Recovered {
+    /// True when the user should look (nothing was repaired), false for a plain note.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, Recovered::LeftAlone { .. })
+    }
+}
+
+impl fmt::Display for Recovered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Recovered::RemovedStaging { path } => {
+                write!(f, "removed {}, an unfinished lab left by an interrupted pki-lab run", path.display())
+            }
+            Recovered::Restored { aside, dir } => write!(
+                f,
+                "restored the lab moved aside by an interrupted run: {} -> {}",
+                aside.display(),
+                dir.display()
+            ),
+            Recovered::RemovedOld { aside, carried } => {
+                write!(f, "removed {}, the old lab an interrupted run had already replaced", aside.display())?;
+                if !carried.is_empty() {
+                    write!(f, ", after carrying over {}", carried.join(", "))?;
+                }
+                Ok(())
+            }
+            Recovered::LeftAlone { aside, dir } => write!(
+                f,
+                "found {}, left by an interrupted pki-lab run, but {} is not a lab to restore it into or replace; left both as they are",
+                aside.display(),
+                dir.display()
+            ),
+        }
+    }
 }
 
 /// Where the lock of the lab in `dir` (a path from [`resolve`]) lives.
@@ -79,12 +135,19 @@ fn resolve_within(dir: &Path, hops: u32) -> Result<PathBuf> {
 
 impl LabLock {
     /// Takes the lock of the lab in `dir`, waiting up to [`LOCK_WAIT`] for another process that
-    /// holds it, then repairs what an interrupted run left (see [`recover`]).
+    /// holds it, then repairs what an interrupted run left (see [`recover`] and
+    /// [`LabLock::recovered`]).
     pub fn acquire(dir: &Path) -> Result<LabLock> {
-        Self::acquire_within(dir, LOCK_WAIT)
+        Self::acquire_within(dir, LOCK_WAIT, |_| {})
     }
 
-    pub(crate) fn acquire_within(given: &Path, wait: Duration) -> Result<LabLock> {
+    /// [`LabLock::acquire`], calling `waiting` once, with the longest wait, if another process
+    /// holds the lock (so a command line can say why it does not go on).
+    pub fn acquire_or_wait(dir: &Path, waiting: impl FnOnce(Duration)) -> Result<LabLock> {
+        Self::acquire_within(dir, LOCK_WAIT, waiting)
+    }
+
+    pub(crate) fn acquire_within(given: &Path, wait: Duration, waiting: impl FnOnce(Duration)) -> Result<LabLock> {
         let real = resolve(given)?;
         let dir = real.as_path();
         fsutil::create_dir(&parent_of(dir))?;
@@ -98,7 +161,7 @@ impl LabLock {
             .open(&path)
             .map_err(Error::io("opening the lock file", &path))?;
         let start = Instant::now();
-        let mut told = false;
+        let mut waiting = Some(waiting);
         loop {
             match file.try_lock() {
                 Ok(()) => break,
@@ -106,13 +169,8 @@ impl LabLock {
                     if start.elapsed() >= wait {
                         return Err(Error::LabBusy { dir: given.to_path_buf(), lock: path, waited: wait.as_secs() });
                     }
-                    if !told {
-                        eprintln!(
-                            "waiting for another pki-lab process to finish with the lab in {} (up to {} s)",
-                            given.display(),
-                            wait.as_secs()
-                        );
-                        told = true;
+                    if let Some(tell) = waiting.take() {
+                        tell(wait);
                     }
                     std::thread::sleep(Duration::from_millis(100));
                 }
@@ -121,8 +179,8 @@ impl LabLock {
                 }
             }
         }
-        recover(dir)?;
-        Ok(LabLock { _file: file, dir: given.to_path_buf(), real })
+        let recovered = recover(dir)?;
+        Ok(LabLock { _file: file, dir: given.to_path_buf(), real, recovered })
     }
 
     /// The lab directory this lock is for, as the user named it.
@@ -134,6 +192,12 @@ impl LabLock {
     pub fn real(&self) -> &Path {
         &self.real
     }
+
+    /// What was found beside the lab, left by an interrupted run, and repaired (or left alone)
+    /// once the lock was held; empty on a clean directory.
+    pub fn recovered(&self) -> &[Recovered] {
+        &self.recovered
+    }
 }
 
 /// A random suffix as `tempfile` makes them (`.lab.staging-Ab3xYz`): letters and digits only,
@@ -142,8 +206,8 @@ fn is_suffix(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// Repairs, under the lock, what a run killed half-way left beside the lab in `dir`, and says on
-/// stderr what it found and did:
+/// Repairs, under the lock, what a run killed half-way left beside the lab in `dir`, and returns
+/// what it found and did:
 ///
 /// - `.<name>.staging-*`: a lab being built. Whoever built it is gone (we hold the lock), so it is
 ///   removed — it holds private keys.
@@ -152,16 +216,17 @@ fn is_suffix(s: &str) -> bool {
 ///   renames: the old lab is put back. If the new lab is in place, the run died after: what it
 ///   had still to carry over (lab progress, issued certificates) is carried over, then the old lab
 ///   is removed.
-pub(crate) fn recover(dir: &Path) -> Result<()> {
+pub(crate) fn recover(dir: &Path) -> Result<Vec<Recovered>> {
     let parent = parent_of(dir);
     let name = lab_name(dir);
     let staging_prefix = format!(".{name}.staging-");
     let aside_prefix = format!(".{name}.old");
     let entries = match std::fs::read_dir(&parent) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(Error::Io { action: "reading", path: parent, source: e }),
     };
+    let mut done = Vec::new();
     let mut stagings = Vec::new();
     let mut asides = Vec::new();
     for entry in entries.flatten() {
@@ -183,7 +248,7 @@ pub(crate) fn recover(dir: &Path) -> Result<()> {
 
     for s in stagings {
         std::fs::remove_dir_all(&s).map_err(Error::io("removing the stale staging directory", &s))?;
-        eprintln!("note: removed {}, an unfinished lab left by an interrupted pki-lab run", s.display());
+        done.push(Recovered::RemovedStaging { path: s });
     }
 
     // Newest first: if several wait, the last lab moved aside is the one to restore.
@@ -195,11 +260,7 @@ pub(crate) fn recover(dir: &Path) -> Result<()> {
                 std::fs::remove_dir(dir).map_err(Error::io("removing the empty directory", dir))?;
             }
             std::fs::rename(&aside, dir).map_err(Error::io("restoring the lab from", &aside))?;
-            eprintln!(
-                "note: restored the lab moved aside by an interrupted run: {} -> {}",
-                aside.display(),
-                dir.display()
-            );
+            done.push(Recovered::Restored { aside, dir: dir.to_path_buf() });
         } else if is_lab(dir) {
             let mut carried = Vec::new();
             for item in KEEP {
@@ -210,24 +271,12 @@ pub(crate) fn recover(dir: &Path) -> Result<()> {
                 }
             }
             std::fs::remove_dir_all(&aside).map_err(Error::io("removing the old lab at", &aside))?;
-            let carried = if carried.is_empty() {
-                String::new()
-            } else {
-                format!(", after carrying over {}", carried.join(", "))
-            };
-            eprintln!(
-                "note: removed {}, the old lab an interrupted run had already replaced{carried}",
-                aside.display()
-            );
+            done.push(Recovered::RemovedOld { aside, carried });
         } else {
-            eprintln!(
-                "warning: found {}, left by an interrupted pki-lab run, but {} is not a lab to restore it into or replace; left both as they are",
-                aside.display(),
-                dir.display()
-            );
+            done.push(Recovered::LeftAlone { aside, dir: dir.to_path_buf() });
         }
     }
-    Ok(())
+    Ok(done)
 }
 
 #[cfg(test)]
@@ -238,15 +287,18 @@ mod tests {
     fn a_second_lock_waits_then_gives_up_with_exit_2() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("lab");
-        let first = LabLock::acquire_within(&dir, Duration::ZERO).expect("first lock");
+        let first = LabLock::acquire_within(&dir, Duration::ZERO, |_| {}).expect("first lock");
         assert_eq!(lock_path(first.real()), tmp.path().canonicalize().expect("real").join(".lab.lock"));
-        let e = LabLock::acquire_within(&dir, Duration::from_millis(300)).expect_err("held");
+        let mut told = Vec::new();
+        let e = LabLock::acquire_within(&dir, Duration::from_millis(300), |w| told.push(w)).expect_err("held");
+        assert_eq!(told, [Duration::from_millis(300)], "told once that it waits, with how long");
         assert!(matches!(e, Error::LabBusy { .. }), "{e}");
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().starts_with("another pki-lab process is still changing the lab in "), "{e}");
         drop(first);
         // Control: once released, the lock is free again.
-        LabLock::acquire_within(&dir, Duration::ZERO).expect("free again");
+        let again = LabLock::acquire_within(&dir, Duration::ZERO, |_| panic!("no wait")).expect("free again");
+        assert_eq!(again.recovered(), [], "nothing to recover in a clean directory");
     }
 
     #[test]
@@ -256,10 +308,29 @@ mod tests {
         for d in [".lab.staging-Ab3xYz", ".lab.staging-x.staging-y", ".lab.older", ".lab2.staging-abc"] {
             std::fs::create_dir(tmp.path().join(d)).expect("mkdir");
         }
-        recover(&dir).expect("recover");
+        let done = recover(&dir).expect("recover");
+        assert_eq!(done, [Recovered::RemovedStaging { path: tmp.path().join(".lab.staging-Ab3xYz") }]);
+        assert!(!done[0].is_warning());
         assert!(!tmp.path().join(".lab.staging-Ab3xYz").exists());
         for d in [".lab.staging-x.staging-y", ".lab.older", ".lab2.staging-abc"] {
             assert!(tmp.path().join(d).exists(), "{d}");
         }
+        // Control: run again, nothing is left to report.
+        assert_eq!(recover(&dir).expect("recover"), []);
+    }
+
+    #[test]
+    fn an_old_lab_with_no_lab_to_go_into_is_a_warning_and_left_alone() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("lab");
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::fs::write(dir.join("unrelated"), "x").expect("write");
+        let aside = tmp.path().join(".lab.old-Ab12Cd");
+        std::fs::create_dir(&aside).expect("mkdir");
+        let done = recover(&dir).expect("recover");
+        assert_eq!(done, [Recovered::LeftAlone { aside: aside.clone(), dir: dir.clone() }]);
+        assert!(done[0].is_warning());
+        assert!(done[0].to_string().starts_with(&format!("found {}, left by an interrupted", aside.display())));
+        assert!(aside.exists() && dir.join("unrelated").exists());
     }
 }

@@ -33,7 +33,7 @@ use crate::pki::issue::{self, Anchor, Issued};
 use crate::pki::keys::KeyType;
 use crate::pki::x509::{hex_colon, sha256_fingerprint};
 use fsutil::{PUBLIC, SECRET};
-pub use lock::LabLock;
+pub use lock::{LabLock, Recovered};
 use manifest::{CaInfo, Files, Manifest, ScenarioEntry, ServeInfo};
 
 /// The host name every scenario is issued for and verified against.
@@ -66,6 +66,9 @@ pub struct InitReport {
     pub manifest: Manifest,
     pub renewed: bool,
     pub replaced: bool,
+    /// What an interrupted run had left beside the lab, and what was done about it before
+    /// starting (the same as the lock's [`LabLock::recovered`]).
+    pub recovered: Vec<Recovered>,
 }
 
 /// True when `dir` holds a lab.
@@ -152,7 +155,13 @@ pub fn init_locked(
         write_manifest(staging.path(), &manifest, true)?;
     }
     staging.commit(dir, KEEP)?;
-    Ok(InitReport { dir: given.to_path_buf(), manifest, renewed: renewing, replaced: exists && !renewing })
+    Ok(InitReport {
+        dir: given.to_path_buf(),
+        manifest,
+        renewed: renewing,
+        replaced: exists && !renewing,
+        recovered: lock.recovered().to_vec(),
+    })
 }
 
 /// Writes a complete lab into the empty directory `out`. When `keep_ca_from` is set, the CA

@@ -425,3 +425,36 @@ fn bad_input_is_refused_with_what_was_expected() {
     assert_eq!(stdout(&x).trim(), "subject=CN = app.test");
     assert!(stderr(&x).contains("No extensions in certificate"), "no subjectAltName: {}", stderr(&x));
 }
+
+#[test]
+fn issue_restores_a_lab_left_aside_by_a_killed_init_and_says_so_before_issuing() {
+    let (_tmp, lab) = new_lab(&[]);
+    let ca_before = std::fs::read(lab.join("ca.pem")).expect("ca.pem");
+    let parent = lab.parent().expect("parent").to_path_buf();
+    // What a kill between the two renames of `init --force` leaves: the lab aside, a staging.
+    let aside = parent.join(".lab.old-Ab12Cd");
+    let staging = parent.join(".lab.staging-Xy34Zw");
+    std::fs::rename(&lab, &aside).expect("move aside");
+    std::fs::create_dir_all(staging.join("ca")).expect("staging");
+    std::fs::write(staging.join("ca/root.key"), "not a real key").expect("write");
+
+    let o = issue(&lab, &["app.test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let notes = format!(
+        "note: removed {}, an unfinished lab left by an interrupted pki-lab run\nnote: restored the lab moved aside by an interrupted run: {} -> {}\nissued a certificate for app.test\n",
+        staging.display(),
+        aside.display(),
+        lab.display()
+    );
+    assert!(err.starts_with(&notes), "{err}");
+    assert!(!err.contains("creating one first"), "the old lab is used, not a new one: {err}");
+    assert_eq!(std::fs::read(lab.join("ca.pem")).expect("ca.pem"), ca_before, "the same CA");
+    assert!(!aside.exists() && !staging.exists());
+
+    // Control: with nothing left behind, issue has nothing to note.
+    let o = issue(&lab, &["other.test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("issued a certificate for other.test\n"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("note:"), "{}", stderr(&o));
+}
