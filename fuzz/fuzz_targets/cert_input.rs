@@ -19,6 +19,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
     let _ = pki_lab::inspect::describe(data, now);
+    let _ = pki_lab::inspect::describe_crl(data, now);
+    if let Ok(found) = pki_lab::inspect::describe_input(data, now) {
+        let _ = pki_lab::inspect::render_inspected(&found);
+    }
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = pki_lab::inspect::describe_pem_bundle(text, now);
     }

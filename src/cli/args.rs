@@ -32,7 +32,7 @@ pub enum Command {
     Scenarios(ScenariosArgs),
     /// List the rules a verdict decides: step, class, where each is written, the check
     Rules(RulesArgs),
-    /// Describe a certificate or chain (a PEM file or a scenario name) for a human
+    /// Describe a certificate, chain or CRL (PEM or DER, or a scenario name) for a human
     Inspect(InspectArgs),
     /// Start a TLS test server for each scenario (initialising a lab if there is none)
     Serve(ServeArgs),
@@ -531,7 +531,8 @@ pub struct RulesArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A PEM file (one certificate or a chain) or the name of a scenario of the lab
+    /// A certificate file (one certificate or a chain) or a CRL, PEM or DER, or the name of a
+    /// scenario of the lab
     pub target: String,
 
     /// Print JSON instead of text

@@ -58,20 +58,21 @@ pub(crate) fn scenarios(dir: &Path, args: ScenariosArgs, now: OffsetDateTime) ->
 
 pub(crate) fn inspect(dir: &Path, args: InspectArgs, now: OffsetDateTime) -> Result<i32> {
     let path = resolve_cert_target(dir, &args.target, now)?;
-    let text = crate::labdir::fsutil::read_to_string(&path)?;
-    let chain = describe::describe_pem_bundle(&text, now)
+    let bytes = crate::labdir::fsutil::read(&path)?;
+    let found = describe::describe_input(&bytes, now)
         .map_err(|message| Error::Parse { context: path.display().to_string(), message })?;
     if args.json {
-        let json = serde_json::to_string_pretty(&chain)?;
+        let json = serde_json::to_string_pretty(&found)?;
         outln!("{json}")?;
     } else {
         outln!("{}", path.display())?;
-        out!("{}", describe::render_text(&chain))?;
+        out!("{}", describe::render_inspected(&found))?;
     }
     Ok(0)
 }
 
-/// A path to a PEM file, or a scenario name resolved to the chain its server sends.
+/// A path to a file (certificates or CRLs, PEM or DER), or a scenario name resolved to the chain
+/// its server sends.
 fn resolve_cert_target(dir: &Path, target: &str, now: OffsetDateTime) -> Result<PathBuf> {
     let as_path = PathBuf::from(target);
     // What exists is read as a file (the reader refuses directories and devices by name), but a
@@ -79,7 +80,7 @@ fn resolve_cert_target(dir: &Path, target: &str, now: OffsetDateTime) -> Result<
     if as_path.exists() && (!as_path.is_dir() || target.contains('/')) {
         return Ok(as_path);
     }
-    if target.contains('/') || target.ends_with(".pem") || target.ends_with(".crt") {
+    if target.contains('/') || [".pem", ".crt", ".der", ".crl", ".cer"].iter().any(|e| target.ends_with(e)) {
         return Err(Error::Io {
             action: "reading",
             path: as_path,

@@ -4,6 +4,9 @@
 //! (the JSON form of `pki-lab inspect --json`); [`describe_pem_bundle`] does the same for every
 //! `CERTIFICATE` block of a PEM file, in order; [`render_text`] lays a chain out for a terminal,
 //! like `openssl x509 -text` but showing only what a person checking a TLS setup needs.
+//! [`describe_input`] takes a whole file as `inspect` reads it: certificates or CRLs, PEM or DER,
+//! told apart by their content (never by the file name); [`describe_crl`] and
+//! [`render_crls_text`] do for a CRL what the others do for a certificate.
 //!
 //! Nothing here panics on hostile input: every failure is an `Err(String)` that says what was
 //! expected and what was found.
@@ -23,6 +26,7 @@ use x509_parser::oid_registry::Oid;
 use x509_parser::pem::Pem;
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::{PublicKey, RSAPublicKey};
+use x509_parser::revocation_list::CertificateRevocationList;
 use x509_parser::x509::{AttributeTypeAndValue, SubjectPublicKeyInfo, X509Name};
 
 use crate::pki::x509::{
@@ -355,6 +359,281 @@ pub fn describe_pem_bundle(pem_text: &str, now: OffsetDateTime) -> Result<Vec<De
         ));
     }
     Ok(described)
+}
+
+/// Whether a CRL is current at the time it was described.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrlStatus {
+    /// `this_update <= now`, and `now <= next_update` (or no next update). JSON: `"current"`.
+    Current,
+    /// `now > next_update`: a client should fetch a newer one. JSON: `"stale"`.
+    Stale,
+    /// `now < this_update`. JSON: `"not-yet-valid"`.
+    NotYetValid,
+}
+
+/// One entry of a CRL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevokedDescribed {
+    /// Serial number of the revoked certificate, in the form of [`Described::serial`].
+    pub serial: String,
+    /// When it was revoked, RFC 3339 in UTC.
+    pub revoked_at: String,
+    /// The reason code's RFC 5280 name (`"keyCompromise"`, `"superseded"`, ...), if given.
+    pub reason: Option<String>,
+}
+
+/// A person-readable summary of one CRL. Serializes to JSON with exactly these snake_case keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DescribedCrl {
+    /// Issuer distinguished name, in the form of [`Described::subject`].
+    pub issuer: String,
+    /// When it was issued (`thisUpdate`), RFC 3339 in UTC.
+    pub this_update: String,
+    /// When the next one is due (`nextUpdate`), if given.
+    pub next_update: Option<String>,
+    /// `"current"`, `"stale"` or `"not-yet-valid"`, relative to the `now` given to
+    /// [`describe_crl`].
+    pub status: CrlStatus,
+    /// The status in words: `"next update in 7 days"`, `"stale: next update was due 2 days ago"`,
+    /// `"not yet valid: issued 1 hour from now"`, `"no next update given"`.
+    pub status_note: String,
+    /// The CRL number extension, in decimal.
+    pub crl_number: Option<String>,
+    /// Authority key identifier (key id part), uppercase hex with colons: the issuer's SKI.
+    pub authority_key_id: Option<String>,
+    /// Signature algorithm, in the form of [`Described::signature_algorithm`].
+    pub signature_algorithm: String,
+    /// Every revoked certificate, in CRL order.
+    pub revoked: Vec<RevokedDescribed>,
+    /// SHA-256 of the DER CRL, uppercase hex with colons.
+    pub sha256_fingerprint: String,
+}
+
+/// What a file handed to `inspect` holds. JSON: the array of its certificates or of its CRLs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Inspected {
+    /// A chain (or one certificate), in file order.
+    Certificates(Vec<Described>),
+    /// One CRL or several, in file order.
+    Crls(Vec<DescribedCrl>),
+}
+
+const EXPECTED_INPUT: &str = "expected certificates or CRLs, as PEM text (\"-----BEGIN CERTIFICATE-----\", \
+                              \"-----BEGIN X509 CRL-----\") or DER (one certificate or CRL, first byte 0x30)";
+
+/// Describes a whole input file, told apart by its content: PEM (certificates if it has any
+/// `CERTIFICATE` block, else its `X509 CRL` blocks) or DER (one certificate, else one CRL).
+pub fn describe_input(bytes: &[u8], now: OffsetDateTime) -> Result<Inspected, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        let found = if bytes.is_empty() { "an empty file" } else { "only white space" };
+        return Err(format!("{EXPECTED_INPUT}, found {found}"));
+    }
+    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        return describe_pem_input(bytes, now);
+    }
+    if bytes[0] == 0x30 {
+        let as_cert = match describe(bytes, now) {
+            Ok(d) => return Ok(Inspected::Certificates(vec![d])),
+            Err(e) => e,
+        };
+        let as_crl = match describe_crl(bytes, now) {
+            Ok(d) => return Ok(Inspected::Crls(vec![d])),
+            Err(e) => e,
+        };
+        return Err(format!(
+            "{EXPECTED_INPUT}, found {} bytes of DER that are neither: as a certificate, {as_cert}; as a CRL, {as_crl}",
+            bytes.len()
+        ));
+    }
+    Err(format!("{EXPECTED_INPUT}, found {}", sample(bytes)))
+}
+
+/// The start of bytes that are neither PEM nor DER, in words.
+fn sample(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(24)];
+    match std::str::from_utf8(head) {
+        Ok(text) if text.chars().all(|c| !c.is_control() || c.is_ascii_whitespace()) => {
+            let more = if bytes.len() > head.len() { "…" } else { "" };
+            format!("text that is not PEM: \"{}{more}\"", text.trim_end().escape_default())
+        }
+        _ => {
+            let hex: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            format!("{} bytes of binary data beginning {}", bytes.len(), hex.join(" "))
+        }
+    }
+}
+
+/// [`describe_input`] for PEM text.
+fn describe_pem_input(bytes: &[u8], now: OffsetDateTime) -> Result<Inspected, String> {
+    let mut certs = Vec::new();
+    let mut crls = Vec::new();
+    let mut other_labels: Vec<String> = Vec::new();
+    for (block, pem) in Pem::iter_from_buffer(bytes).enumerate() {
+        let pem = pem.map_err(|e| {
+            format!(
+                "PEM block {} is malformed ({e}): expected \"-----BEGIN <label>-----\", base64 \
+                 lines and \"-----END <label>-----\"",
+                block + 1
+            )
+        })?;
+        match pem.label.as_str() {
+            "CERTIFICATE" => certs.push(
+                describe(&pem.contents, now)
+                    .map_err(|e| format!("certificate [{}] (PEM block {}): {e}", certs.len(), block + 1))?,
+            ),
+            "X509 CRL" => crls.push(
+                describe_crl(&pem.contents, now)
+                    .map_err(|e| format!("CRL [{}] (PEM block {}): {e}", crls.len(), block + 1))?,
+            ),
+            _ if !other_labels.contains(&pem.label) => other_labels.push(pem.label),
+            _ => {}
+        }
+    }
+    if !certs.is_empty() {
+        return Ok(Inspected::Certificates(certs));
+    }
+    if !crls.is_empty() {
+        return Ok(Inspected::Crls(crls));
+    }
+    let found = if other_labels.is_empty() {
+        "no PEM block at all".to_string()
+    } else {
+        format!("only {}", other_labels.join(", "))
+    };
+    Err(format!(
+        "no CERTIFICATE or X509 CRL block found in the PEM text: expected \"-----BEGIN CERTIFICATE-----\" \
+         or \"-----BEGIN X509 CRL-----\", found {found}"
+    ))
+}
+
+/// Describes one DER-encoded CRL, judging whether it is current at `now`.
+pub fn describe_crl(der: &[u8], now: OffsetDateTime) -> Result<DescribedCrl, String> {
+    const EXPECTED: &str = "expected a DER-encoded X.509 CRL";
+    let crl = match CertificateRevocationList::from_der(der) {
+        Ok(([], crl)) => crl,
+        Ok((rest, _)) => {
+            return Err(format!(
+                "{EXPECTED} and nothing else, found {} trailing byte(s) after a {}-byte CRL",
+                rest.len(),
+                der.len() - rest.len()
+            ));
+        }
+        Err(nom::Err::Incomplete(_)) => {
+            return Err(format!("{EXPECTED}, found {} bytes of a truncated one", der.len()));
+        }
+        Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => {
+            return Err(format!("{EXPECTED}, found a malformed one: {e}"));
+        }
+    };
+    let this_update = crl.last_update().to_datetime();
+    let next_update = crl.next_update().map(|t| t.to_datetime());
+    let (status, status_note) = if now < this_update {
+        let wait = (this_update - now).whole_seconds();
+        (CrlStatus::NotYetValid, format!("not yet valid: issued {} from now", humanize_span(wait)))
+    } else {
+        match next_update {
+            Some(next) if now > next => {
+                let ago = (now - next).whole_seconds();
+                (CrlStatus::Stale, format!("stale: next update was due {} ago", humanize_span(ago)))
+            }
+            Some(next) => {
+                let left = (next - now).whole_seconds();
+                (CrlStatus::Current, format!("next update in {}", humanize_span(left)))
+            }
+            None => (CrlStatus::Current, "no next update given".to_string()),
+        }
+    };
+    let mut authority_key_id = None;
+    for ext in crl.extensions() {
+        if let ParsedExtension::AuthorityKeyIdentifier(aki) = ext.parsed_extension() {
+            authority_key_id = aki.key_identifier.as_ref().map(|k| hex_colon_upper(k.0));
+        }
+    }
+    let revoked = crl
+        .iter_revoked_certificates()
+        .map(|r| RevokedDescribed {
+            serial: serial_string(r.raw_serial()),
+            revoked_at: rfc3339(r.revocation_date.to_datetime()),
+            reason: r.reason_code().map(|(_, code)| reason_name(code.0)),
+        })
+        .collect();
+    Ok(DescribedCrl {
+        issuer: name_string(crl.issuer()),
+        this_update: rfc3339(this_update),
+        next_update: next_update.map(rfc3339),
+        status,
+        status_note,
+        crl_number: crl.crl_number().map(|n| n.to_string()),
+        authority_key_id,
+        signature_algorithm: signature_algorithm_name(&crl.signature_algorithm.algorithm),
+        revoked,
+        sha256_fingerprint: sha256_fingerprint(der),
+    })
+}
+
+/// RFC 5280 5.3.1's name of a CRL reason code.
+fn reason_name(code: u8) -> String {
+    let name = match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        other => return format!("unknown reason {other}"),
+    };
+    name.to_string()
+}
+
+/// Renders what [`describe_input`] found as text.
+pub fn render_inspected(inspected: &Inspected) -> String {
+    match inspected {
+        Inspected::Certificates(chain) => render_text(chain),
+        Inspected::Crls(crls) => render_crls_text(crls),
+    }
+}
+
+/// Renders CRLs as aligned human text, one block per CRL. Only the first 10 entries are listed.
+pub fn render_crls_text(crls: &[DescribedCrl]) -> String {
+    let mut out = String::new();
+    for (index, c) in crls.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        let issuer = if c.issuer.is_empty() { "(empty issuer)" } else { &c.issuer };
+        let _ = writeln!(out, "[{index}] CRL issued by {issuer}");
+        let next = c.next_update.as_deref().map(short_time).unwrap_or_else(|| "(none)".to_string());
+        line(&mut out, "updated", &format!("{} .. {next} ({})", short_time(&c.this_update), c.status_note));
+        if let Some(n) = &c.crl_number {
+            line(&mut out, "number", n);
+        }
+        line(&mut out, "signature", &c.signature_algorithm);
+        if let Some(aki) = &c.authority_key_id {
+            line(&mut out, "AKI", aki);
+        }
+        let count = match c.revoked.len() {
+            0 => "none".to_string(),
+            1 => "1 certificate".to_string(),
+            n => format!("{n} certificates"),
+        };
+        line(&mut out, "revoked", &count);
+        for r in c.revoked.iter().take(TEXT_SAN_LIMIT) {
+            let reason = r.reason.as_deref().map(|r| format!(", {r}")).unwrap_or_default();
+            line(&mut out, "", &format!("serial {} at {}{reason}", r.serial, short_time(&r.revoked_at)));
+        }
+        if c.revoked.len() > TEXT_SAN_LIMIT {
+            line(&mut out, "", &format!("… and {} more", c.revoked.len() - TEXT_SAN_LIMIT));
+        }
+        line(&mut out, "sha256", &c.sha256_fingerprint);
+    }
+    out
 }
 
 /// Renders a chain (leaf first) as aligned human text, one block per certificate, blocks
@@ -1233,5 +1512,35 @@ JwIhAN7++3Aqd6Jl2MYWVS2+BZIQb0LOeJnwFNGed7aD+e40\n\
         assert_eq!(bit_length(&[]), 0);
         assert_eq!(short_time("2026-11-26T09:12:59Z"), "2026-11-26 09:12 UTC");
         assert_eq!(short_time("not a time"), "not a time");
+    }
+    #[test]
+    fn input_is_told_apart_by_its_content() {
+        let now = datetime!(2026-12-01 00:00 UTC);
+        let pem = ROOT_P384.as_bytes();
+        let der = Pem::iter_from_buffer(pem).next().unwrap().unwrap().contents;
+        for input in [pem, der.as_slice()] {
+            match describe_input(input, now) {
+                Ok(Inspected::Certificates(c)) => assert_eq!(c[0].subject, "CN=pki-lab Root CA, OU=test, O=pki-lab"),
+                other => panic!("{other:?}"),
+            }
+        }
+        let refused = |input: &[u8]| describe_input(input, now).expect_err("refused");
+        for (input, found) in [
+            (&b""[..], "found an empty file"),
+            (b" \n\t", "found only white space"),
+            (b"hello world\n", "found text that is not PEM: \"hello world\""),
+            (b"\x00\x01\x02", "found 3 bytes of binary data beginning 00 01 02"),
+            (b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "found only PRIVATE KEY"),
+        ] {
+            let e = refused(input);
+            assert!(e.contains(found), "{e}");
+        }
+        assert!(refused(b"hello").starts_with(EXPECTED_INPUT));
+        // DER that is neither says what both readers found.
+        let e = refused(&[0x30, 0x00]);
+        assert!(e.contains("as a certificate, expected a DER-encoded X.509 certificate"), "{e}");
+        assert!(e.contains("as a CRL, expected a DER-encoded X.509 CRL"), "{e}");
+        assert_eq!(reason_name(1), "keyCompromise");
+        assert_eq!(reason_name(7), "unknown reason 7");
     }
 }

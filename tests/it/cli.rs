@@ -64,11 +64,94 @@ fn inspect_errors_exit_2_with_a_hint() {
     std::fs::write(&junk, "not a certificate\n").expect("write");
     let o = run(&dir, &["inspect", junk.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("junk.pem") && stderr(&o).contains("no CERTIFICATE block"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("junk.pem") && stderr(&o).contains("found text that is not PEM: \"not a certificate\""),
+        "{}",
+        stderr(&o)
+    );
+    let key = tmp.path().join("key.pem");
+    std::fs::copy(dir.join("scenarios/valid/key.pem"), &key).expect("copy");
+    let o = run(&dir, &["inspect", key.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no CERTIFICATE or X509 CRL block found"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("found only PRIVATE KEY"), "{}", stderr(&o));
 
     let o = run(&dir, &["inspect", "/nonexistent/cert.pem"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/nonexistent/cert.pem"), "{}", stderr(&o));
+}
+
+/// `openssl ARGS`, asserting it succeeds.
+fn openssl(args: &[&str]) {
+    let o = tool("openssl").args(args).output().expect("openssl");
+    assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
+}
+
+/// `pki-lab inspect FILE` (text, without the first line, which names the file) and `--json`.
+fn inspect(dir: &std::path::Path, file: &std::path::Path) -> (String, serde_json::Value) {
+    let f = file.to_str().expect("utf-8");
+    let o = run(dir, &["inspect", f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.lines().next(), Some(f), "{text}");
+    let o = run(dir, &["inspect", f, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    (text.split_once('\n').expect("more than one line").1.to_string(), serde_json::from_slice(&o.stdout).expect("json"))
+}
+
+#[test]
+#[cfg_attr(missing_openssl, ignore = "needs openssl (Debian: openssl); .ci/run installs it")]
+fn inspect_reads_der_certificates_and_crls_by_their_content_not_their_name() {
+    let (tmp, dir) = new_lab(&[]);
+    let t = |name: &str| tmp.path().join(name);
+    let s = |p: std::path::PathBuf| p.to_str().expect("utf-8").to_string();
+
+    // A certificate: the DER openssl writes is described as its PEM is, even named `.pem`.
+    let pem = dir.join("scenarios/expired/cert.pem");
+    openssl(&["x509", "-in", &s(pem.clone()), "-outform", "DER", "-out", &s(t("expired.pem"))]);
+    assert_eq!(std::fs::read(t("expired.pem")).expect("der")[0], 0x30, "DER, not PEM");
+    let (want_text, want_json) = inspect(&dir, &pem);
+    assert!(want_text.starts_with("[0] CN=expired.localhost (leaf)\n"), "{want_text}");
+    assert_eq!(inspect(&dir, &t("expired.pem")), (want_text, want_json));
+
+    // A CRL, PEM and the DER openssl makes of it, even named `.crt`.
+    let crl_pem = dir.join("intermediate.crl.pem");
+    openssl(&["crl", "-in", &s(crl_pem.clone()), "-outform", "DER", "-out", &s(t("crl.crt"))]);
+    let (text, json) = inspect(&dir, &crl_pem);
+    assert_eq!(inspect(&dir, &t("crl.crt")), (text.clone(), json.clone()));
+    // What it says is what openssl says: the issuer, and the revoked scenario's serial.
+    let m = manifest(&dir);
+    let serial = scenario(&m, "revoked")["serial"].as_str().expect("serial").to_string();
+    assert!(text.starts_with("[0] CRL issued by CN=pki-lab Intermediate CA "), "{text}");
+    assert!(text.contains("    revoked     1 certificate\n"), "{text}");
+    assert!(text.contains(&format!("serial {serial} at ")), "{text}");
+    assert_eq!(json[0]["revoked"][0]["serial"], serial.as_str());
+    assert_eq!(json[0]["revoked"][0]["reason"], "keyCompromise");
+    assert_eq!(json[0]["status"], "current");
+    let o = tool("openssl").args(["crl", "-in", &s(crl_pem), "-noout", "-text"]).output().expect("openssl");
+    let theirs = stdout(&o);
+    assert!(theirs.contains(&format!("Serial Number: {}", serial.replace(':', "").to_uppercase())), "{theirs}");
+    assert!(theirs.contains("Key Compromise"), "{theirs}");
+    let aki = json[0]["authority_key_id"].as_str().expect("aki");
+    assert!(theirs.contains(aki), "{theirs}");
+
+    // Bad input: what was expected and what was found, exit 2.
+    std::fs::write(t("empty.der"), b"").expect("write");
+    std::fs::write(t("random.der"), [0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0xff, 0x00, 0x9c]).expect("write");
+    std::fs::write(t("seq.der"), [0x30, 0x03, 0x02, 0x01, 0x05]).expect("write");
+    let expected = "expected certificates or CRLs, as PEM text";
+    for (file, found) in [
+        ("empty.der", "found an empty file".to_string()),
+        ("random.der", "found 9 bytes of binary data beginning 7f 45 4c 46 02 01 ff 00".to_string()),
+        ("seq.der", "found 5 bytes of DER that are neither: as a certificate, ".to_string()),
+    ] {
+        let o = run(&dir, &["inspect", &s(t(file))]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{file}: {e}");
+        assert!(e.starts_with(&format!("error: {}: {expected}", t(file).display())), "{file}: {e}");
+        assert!(e.contains(&found), "{file}: {e}");
+        assert!(!e.contains("panicked"), "{file}: {e}");
+    }
 }
 
 #[test]

@@ -593,6 +593,9 @@ fn parsers_survive_seeded_mutations_of_real_inputs_for_a_bounded_time() {
             }
         }
         let _ = pki_lab::inspect::describe(&cert_in, now);
+        if let Ok(found) = pki_lab::inspect::describe_input(&cert_in, now) {
+            let _ = pki_lab::inspect::render_inspected(&found);
+        }
         if let Ok(text) = std::str::from_utf8(&cert_in) {
             let _ = pki_lab::inspect::describe_pem_bundle(text, now);
         }
