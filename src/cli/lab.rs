@@ -228,6 +228,11 @@ fn check(dir: &Path, args: LabCheckArgs, now: OffsetDateTime) -> Result<i32> {
         for line in text.lines() {
             outln!("{}", paint.grades(line))?;
         }
+        for r in &results {
+            if let Some(why) = &r.why {
+                outln!("{}: why not: {why}", r.step)?;
+            }
+        }
         if args.verbose {
             for r in &results {
                 if let Some(o) = &r.outcome {
@@ -443,9 +448,15 @@ fn question<R: BufRead, W: Write>(
                 explanation(step, session, c);
                 return Ok(Ended::Done(hints));
             }
-            _ => {
+            g => {
                 let more = if hints < step.hints.len() { " h shows a hint." } else { "" };
-                c.say(&format!("{} try again.{more}", c.paint.red("✗ not quite:")));
+                match q.why_wrong(g) {
+                    Some(why) => {
+                        c.say(&format!("{} {why}", c.paint.red("✗ not quite:")));
+                        c.say(&format!("  try again.{more}"));
+                    }
+                    None => c.say(&format!("{} try again.{more}", c.paint.red("✗ not quite:"))),
+                }
             }
         }
     }

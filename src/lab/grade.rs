@@ -69,6 +69,9 @@ pub struct StepResult {
     pub grade: Grade,
     /// One line: what was checked, or what went wrong.
     pub detail: String,
+    /// For a wrong choice the lab explains: why it is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
 }
@@ -80,8 +83,14 @@ pub fn grade(lab: &Lab, answers: &Answers, session: &Session, allow_shell: bool)
         .iter()
         .map(|step| {
             let kind = step.action.kind();
-            let result =
-                |grade, detail: String, outcome| StepResult { step: step.id.clone(), kind, grade, detail, outcome };
+            let result = |grade, detail: String, outcome| StepResult {
+                step: step.id.clone(),
+                kind,
+                grade,
+                detail,
+                why: None,
+                outcome,
+            };
             match &step.action {
                 Action::Explain => result(Grade::Read, "read only".into(), None),
                 Action::Run(check) => {
@@ -93,9 +102,10 @@ pub fn grade(lab: &Lab, answers: &Answers, session: &Session, allow_shell: bool)
                     Some(Answer::Text(given)) if q.is_correct(given) => {
                         result(Grade::Pass, format!("answered `{}`", one_line(given)), None)
                     }
-                    Some(Answer::Text(given)) => {
-                        result(Grade::Fail, format!("answered `{}`: not the expected answer", one_line(given)), None)
-                    }
+                    Some(Answer::Text(given)) => StepResult {
+                        why: q.why_wrong(given).map(String::from),
+                        ..result(Grade::Fail, format!("answered `{}`: not the expected answer", one_line(given)), None)
+                    },
                     _ => result(Grade::Fail, "no answer given".into(), None),
                 },
                 Action::Task(task) => {

@@ -240,6 +240,9 @@ pub struct Question {
     pub answer: String,
     /// Other spellings accepted for a short answer.
     pub accept: Vec<String>,
+    /// For some wrong choices of a multiple-choice question, why that choice is wrong:
+    /// `(choice, why)`, the choice as listed. YAML: `why: { TLSv1_2: "…" }`.
+    pub why: Vec<(String, String)>,
 }
 
 impl Question {
@@ -258,6 +261,21 @@ impl Question {
             }
         }
         std::iter::once(&self.answer).chain(&self.accept).any(|a| normalize(a) == given)
+    }
+
+    /// Why `given` is wrong, when it picks a choice (by its text, letter or number) that the lab
+    /// says something about; `None` for a right answer, an answer that is no choice, or a
+    /// choice without a `why`.
+    pub fn why_wrong(&self, given: &str) -> Option<&str> {
+        if self.is_correct(given) {
+            return None;
+        }
+        let given = normalize(given);
+        let picked = self.choices.iter().enumerate().find(|(i, c)| {
+            let letter = char::from(b'a' + u8::try_from(i % 26).unwrap_or(0)).to_string();
+            normalize(c) == given || given == letter || given == (i + 1).to_string()
+        })?;
+        self.why.iter().find(|(c, _)| normalize(c) == normalize(picked.1)).map(|(_, why)| why.as_str())
     }
 
     /// The right answer as the learner saw it: its labelled choice (`b) 2`), or the answer.
@@ -471,6 +489,20 @@ mod tests {
             choices: choices.iter().map(|s| s.to_string()).collect(),
             answer: answer.into(),
             accept: accept.iter().map(|s| s.to_string()).collect(),
+            why: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_wrong_choice_says_why_by_its_text_letter_or_number() {
+        let mut question = q(&["TLSv1_2", "TLSv1_3", "SSLv3"], "TLSv1_3", &[]);
+        question.why = vec![("TLSv1_2".into(), "the server offers 1.3".into())];
+        for given in ["TLSv1_2", "TLS 1.2", "a", "1", " A. "] {
+            assert_eq!(question.why_wrong(given), Some("the server offers 1.3"), "{given}");
+        }
+        // Controls: the right answer, a wrong choice without a `why`, no choice at all.
+        for given in ["TLSv1_3", "b", "2", "SSLv3", "c", "TLSv1_0", "", "z"] {
+            assert_eq!(question.why_wrong(given), None, "{given}");
         }
     }
 

@@ -101,6 +101,8 @@ struct RawStep {
     answer: Option<S<String>>,
     #[serde(default)]
     accept: Option<S<Vec<S<String>>>>,
+    #[serde(default)]
+    why: Option<S<SpannedMap<String>>>,
     // task
     #[serde(default)]
     inputs: Option<S<Vec<S<RawInput>>>>,
@@ -147,7 +149,7 @@ struct RawInput {
 const FIELDS: &[(&str, &[&str])] = &[
     ("explain", &[]),
     ("run", &["command", "expect"]),
-    ("question", &["choices", "answer", "accept"]),
+    ("question", &["choices", "answer", "accept", "why"]),
     ("task", &["inputs", "check"]),
 ];
 
@@ -425,12 +427,13 @@ fn check_step(s: S<RawStep>, declared: &Declared, d: &mut Diags) -> Option<Step>
         return None;
     };
     // Fields that belong to another kind.
-    let present: [(&str, Option<&serde_saphyr::Location>); 7] = [
+    let present: [(&str, Option<&serde_saphyr::Location>); 8] = [
         ("command", r.command.as_ref().map(|x| &x.referenced)),
         ("expect", r.expect.as_ref().map(|x| &x.referenced)),
         ("choices", r.choices.as_ref().map(|x| &x.referenced)),
         ("answer", r.answer.as_ref().map(|x| &x.referenced)),
         ("accept", r.accept.as_ref().map(|x| &x.referenced)),
+        ("why", r.why.as_ref().map(|x| &x.referenced)),
         ("inputs", r.inputs.as_ref().map(|x| &x.referenced)),
         ("check", r.check.as_ref().map(|x| &x.referenced)),
     ];
@@ -577,7 +580,45 @@ fn check_question(r: &RawStep, step: &serde_saphyr::Location, d: &mut Diags) -> 
             );
         }
     }
-    Some(Question { choices, answer: answer.value.trim().to_string(), accept })
+    let mut why: Vec<(String, String)> = Vec::new();
+    if let Some(w) = &r.why {
+        if choices.is_empty() {
+            d.on(w, "`why` is for multiple choice: it says why a listed choice is wrong (add `choices`)");
+        }
+        if w.value.0.is_empty() {
+            d.on(w, "`why` is empty: leave it out or say why at least one wrong choice is wrong");
+        }
+        for (choice, reason) in &w.value.0 {
+            if !nonempty(d, "why", reason) || choices.is_empty() {
+                continue;
+            }
+            let Some(listed) = choices.iter().find(|c| normalize(c) == normalize(&choice.value)) else {
+                d.on(
+                    choice,
+                    format!(
+                        "`why` for `{}`, which is not among the choices{} (choices: {})",
+                        choice.value,
+                        did_you_mean(&choice.value, choices.iter().map(String::as_str)),
+                        choices.join(", ")
+                    ),
+                );
+                continue;
+            };
+            if normalize(listed) == normalize(&answer.value) {
+                d.on(
+                    choice,
+                    format!("`why` for `{}`, the right answer: say why it is right in `explanation`", choice.value),
+                );
+                continue;
+            }
+            if why.iter().any(|(c, _)| c == listed) {
+                d.on(choice, format!("`why` for `{}` is given twice", choice.value));
+                continue;
+            }
+            why.push((listed.clone(), reason.value.trim_end().to_string()));
+        }
+    }
+    Some(Question { choices, answer: answer.value.trim().to_string(), accept, why })
 }
 
 fn check_inputs(inputs: Option<&S<Vec<S<RawInput>>>>, d: &mut Diags) -> Vec<Input> {
@@ -828,4 +869,56 @@ fn check_expect(e: &S<RawExpect>, program: Program, d: &mut Diags) -> Option<Exp
         ok = false;
     }
     ok.then_some(out)
+}
+
+#[cfg(all(test, feature = "cli"))]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// A one-question lab; `extra` is appended to the question step.
+    fn lab_with(choices: &str, extra: &str) -> Result<Lab> {
+        let text = format!(
+            "id: q\ntitle: A lab\nlevel: beginner\ngoal: Learn.\nsteps:\n  - id: ask\n    kind: question\n    text: Which?\n{choices}    answer: TLSv1_3\n{extra}"
+        );
+        parse(&text, "q.yaml", &[], crate::cli::parse_step)
+    }
+
+    const CHOICES: &str = "    choices: [TLSv1_2, TLSv1_3, SSLv3]\n";
+
+    #[test]
+    fn why_is_read_for_wrong_choices_by_any_spelling_of_the_choice() {
+        let lab = lab_with(CHOICES, "    why:\n      TLS 1.2: not the newest.\n      sslv3: broken.\n").expect("valid");
+        let Action::Question(q) = &lab.steps[0].action else { panic!("a question") };
+        // Stored under the choice as listed.
+        assert_eq!(q.why, [("TLSv1_2".to_string(), "not the newest.".to_string()), ("SSLv3".into(), "broken.".into())]);
+        // Control: no `why`, none stored.
+        let lab = lab_with(CHOICES, "").expect("valid");
+        let Action::Question(q) = &lab.steps[0].action else { panic!("a question") };
+        assert!(q.why.is_empty());
+    }
+
+    #[test]
+    fn a_why_that_fits_no_wrong_choice_is_an_error_at_its_line_and_column() {
+        for (choices, extra, want) in [
+            (
+                CHOICES,
+                "    why:\n      TLSv1_1: no.\n",
+                "q.yaml:12:7: `why` for `TLSv1_1`, which is not among the choices",
+            ),
+            (CHOICES, "    why:\n      TLSv1_3: right.\n", "q.yaml:12:7: `why` for `TLSv1_3`, the right answer"),
+            (
+                CHOICES,
+                "    why:\n      TLSv1_2: a.\n      TLS 1.2: b.\n",
+                "q.yaml:13:7: `why` for `TLS 1.2` is given twice",
+            ),
+            (CHOICES, "    why:\n      TLSv1_2: \"\"\n", "q.yaml:12:16: `why` is empty"),
+            (CHOICES, "    why: {}\n", "q.yaml:11:10: `why` is empty: leave it out"),
+            ("", "    why:\n      TLSv1_2: no.\n", "q.yaml:11:7: `why` is for multiple choice"),
+        ] {
+            let e = lab_with(choices, extra).expect_err(want).to_string();
+            assert!(e.contains(want), "want {want}\n got {e}");
+            assert_eq!(crate::Error::Yaml { rendered: e }.exit_code(), 2);
+        }
+    }
 }

@@ -83,8 +83,9 @@ fn shipped_labs_cover_every_rule_with_a_scenario_and_all_five_steps() {
 }
 
 /// Answers with one question answered wrongly and one task given a wrong input; returns the
-/// YAML and the ids of the steps that must now fail.
-fn wrong_answers(l: &lab::Lab, right: &answers::Answers) -> (String, Vec<String>) {
+/// YAML, the ids of the steps that must now fail, and the question's id with the `why` the lab
+/// gives for the wrong choice, if it gives one.
+fn wrong_answers(l: &lab::Lab, right: &answers::Answers) -> (String, Vec<String>, (String, Option<String>)) {
     let mut yaml = format!("lab: {}\nanswers:\n", l.id);
     let mut wrong = Vec::new();
     let q = l.steps.iter().find_map(|s| match &s.action {
@@ -94,6 +95,7 @@ fn wrong_answers(l: &lab::Lab, right: &answers::Answers) -> (String, Vec<String>
     let (qid, question) = q.unwrap_or_else(|| panic!("lab {} has a question", l.id));
     let bad =
         question.choices.iter().find(|c| !question.is_correct(c)).cloned().unwrap_or_else(|| "not-the-answer".into());
+    let why = (qid.clone(), question.why_wrong(&bad).map(String::from));
     let t = l.steps.iter().find_map(|s| match &s.action {
         Action::Task(t) if !t.inputs.is_empty() => Some((s.id.clone(), t)),
         _ => None,
@@ -129,43 +131,79 @@ fn wrong_answers(l: &lab::Lab, right: &answers::Answers) -> (String, Vec<String>
     }
     // Report order is lab order.
     wrong.sort_by_key(|id| l.steps.iter().position(|s| s.id == *id));
-    (yaml, wrong)
+    (yaml, wrong, why)
+}
+
+/// `lab check` of one shipped lab passes with its reference answers and fails, naming the
+/// steps and saying why when the lab says why, with wrong ones; `redis` is the Redis its
+/// servers use, if they use one. Returns whether the lab said why the wrong choice was wrong.
+fn check_shipped_lab(l: &lab::Lab, dir: &Path, tmp: &Path, redis: Option<&str>) -> bool {
+    let check = |answers: &Path| {
+        let mut c = pki_lab();
+        c.arg("--dir").arg(dir).args(["lab", "check", &l.id, "--answers"]).arg(answers).arg("--allow-shell");
+        if let Some(url) = redis {
+            c.env("PKI_LAB_REDIS", url);
+        }
+        c.output().expect("lab check")
+    };
+    let reference = repo().join("labs/answers").join(format!("{}.yaml", l.id));
+    assert!(reference.is_file(), "labs/answers/{}.yaml is shipped", l.id);
+    let graded = l.steps.iter().filter(|s| !matches!(s.action, Action::Explain)).count();
+
+    let o = check(&reference);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{}: reference answers fail:\n{out}{}", l.id, stderr(&o));
+    assert_eq!(out.lines().last(), Some(format!("all {graded} graded steps pass").as_str()), "{out}");
+    assert!(!out.contains(": why not: "), "{out}");
+
+    let right = answers::load(&reference, l).expect("reference answers load");
+    let (yaml, wrong, (qid, why)) = wrong_answers(l, &right);
+    let file = tmp.join(format!("wrong-{}.yaml", l.id));
+    std::fs::write(&file, yaml).expect("write answers");
+    let o = check(&file);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{}: wrong answers must fail:\n{out}{}", l.id, stderr(&o));
+    let summary = format!("{} of {graded} graded steps pass; failed: {}", graded - wrong.len(), wrong.join(", "));
+    assert_eq!(out.lines().last(), Some(summary.as_str()), "{out}");
+    for id in &wrong {
+        let row = out.lines().find(|line| line.split_whitespace().next() == Some(id.as_str()));
+        let row = row.unwrap_or_else(|| panic!("a row for {id}:\n{out}"));
+        assert_eq!(row.split_whitespace().nth(2), Some("FAIL"), "{row}");
+    }
+    let why_lines: Vec<&str> = out.lines().filter(|line| line.contains(": why not: ")).collect();
+    match &why {
+        Some(w) => assert_eq!(why_lines, [format!("{qid}: why not: {w}")], "{out}"),
+        None => assert_eq!(why_lines, Vec::<&str>::new(), "{out}"),
+    }
+    why.is_some()
 }
 
 #[test]
 fn every_shipped_lab_passes_with_its_reference_answers_and_names_the_steps_answered_wrongly() {
     let (tmp, dir) = new_lab(&[]);
     let labs = lab::builtin(pki_lab::cli::parse_step).expect("built-in labs");
+    let mut said_why = Vec::new();
     for l in &labs {
         // Outside CI a lab whose servers keep sessions in Redis needs a Redis to run (in CI one
         // always runs, and redis_url fails the test without it).
-        if l.uses_redis() && redis_url().is_none() {
-            eprintln!("skipping lab {}: it needs redis", l.id);
-            continue;
+        let redis = if l.uses_redis() {
+            match redis_url() {
+                Some(url) => Some(url),
+                None => {
+                    eprintln!("skipping lab {}: it needs redis", l.id);
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        if check_shipped_lab(l, &dir, tmp.path(), redis.as_deref()) {
+            said_why.push(l.id.as_str());
         }
-        let reference = repo().join("labs/answers").join(format!("{}.yaml", l.id));
-        assert!(reference.is_file(), "labs/answers/{}.yaml is shipped", l.id);
-        let graded = l.steps.iter().filter(|s| !matches!(s.action, Action::Explain)).count();
-
-        let o = run(&dir, &["lab", "check", &l.id, "--answers", &reference.display().to_string(), "--allow-shell"]);
-        let out = stdout(&o);
-        assert_eq!(o.status.code(), Some(0), "{}: reference answers fail:\n{out}{}", l.id, stderr(&o));
-        assert_eq!(out.lines().last(), Some(format!("all {graded} graded steps pass").as_str()), "{out}");
-
-        let right = answers::load(&reference, l).expect("reference answers load");
-        let (yaml, wrong) = wrong_answers(l, &right);
-        let file = tmp.path().join(format!("wrong-{}.yaml", l.id));
-        std::fs::write(&file, yaml).expect("write answers");
-        let o = run(&dir, &["lab", "check", &l.id, "--answers", &file.display().to_string(), "--allow-shell"]);
-        let out = stdout(&o);
-        assert_eq!(o.status.code(), Some(1), "{}: wrong answers must fail:\n{out}{}", l.id, stderr(&o));
-        let summary = format!("{} of {graded} graded steps pass; failed: {}", graded - wrong.len(), wrong.join(", "));
-        assert_eq!(out.lines().last(), Some(summary.as_str()), "{out}");
-        for id in &wrong {
-            let row = out.lines().find(|line| line.split_whitespace().next() == Some(id.as_str()));
-            let row = row.unwrap_or_else(|| panic!("a row for {id}:\n{out}"));
-            assert_eq!(row.split_whitespace().nth(2), Some("FAIL"), "{row}");
-        }
+    }
+    // The wrong choice graded is each lab's first; these labs say why it is wrong, others do not.
+    for id in ["the-five-steps", "expired-and-not-yet-valid"] {
+        assert!(said_why.contains(&id), "{id} says why: {said_why:?}");
     }
 }
 
@@ -274,13 +312,24 @@ fn lab_run_through_a_pipe_takes_hints_skips_quits_and_resumes() {
         child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
         child.wait_with_output().expect("wait")
     };
-    // Read, run the probe, answer one question wrongly, ask for a hint, answer, then quit.
-    let o = lab_run("\n\nb\nh\nc\nq\n");
+    // Read, run the probe, answer one question wrongly (a choice the lab says why about, then
+    // no choice at all), ask for a hint, answer, then quit.
+    let o = lab_run("\n\nb\nTLS 1.1\nh\nc\nq\n");
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
     assert!(out.contains("── step 2/7 · run · probe-valid ──"), "{out}");
     assert!(out.contains("✓ hello.version = TLSv1_3"), "{out}");
-    assert!(out.contains("your choice (h hint, s skip, q quit)> b\n✗ not quite: try again. h shows a hint."), "{out}");
+    assert!(
+        out.contains(
+            "your choice (h hint, s skip, q quit)> b\n✗ not quite: both sides speak TLS 1.2 too, but they pick the newest version they share, and both offered 1.3.\n  try again. h shows a hint."
+        ),
+        "{out}"
+    );
+    // Control: a wrong answer with no `why` gets the plain line.
+    assert!(
+        out.contains("your choice (h hint, s skip, q quit)> TLS 1.1\n✗ not quite: try again. h shows a hint."),
+        "{out}"
+    );
     assert!(out.contains("hint 1/1: Look at the line that starts with `1 hello`"), "{out}");
     assert!(out.contains("your choice (h hint, s skip, q quit)> c\n✓ right."), "{out}");
     assert!(
