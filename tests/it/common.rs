@@ -156,21 +156,6 @@ impl Drop for Redis {
     }
 }
 
-/// Redis for the tests that share sessions through it: `PKI_LAB_TEST_REDIS` or the default port.
-/// Outside CI a missing server skips the test (with a message); in CI it fails it.
-pub fn redis_url() -> Option<String> {
-    let url = std::env::var("PKI_LAB_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let hostport = url.trim_start_matches("redis://").trim_end_matches('/').to_string();
-    match std::net::TcpStream::connect(&hostport) {
-        Ok(_) => Some(url),
-        Err(e) if std::env::var_os("CI").is_some() => panic!("redis is required in CI ({url}): {e}"),
-        Err(e) => {
-            eprintln!("skipping: no redis at {url} ({e}); .ci/run starts one");
-            None
-        }
-    }
-}
-
 /// Every file under `dir` with its bytes.
 pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
