@@ -28,7 +28,7 @@ hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/times.json" \
   --prepare "rm -rf $work/mkr" \
   "env CAROOT=$work/mkr mkcert -cert-file $work/rcert.pem -key-file $work/rkey.pem localhost" \
   -n 'the first command after init (scenarios: issues the 5 RSA scenarios)' \
-  --prepare "rm -rf $work/labd && target/release/pki-lab --dir $work/labd init 2>/dev/null" \
+  --prepare "bash -c 'rm -rf $work/labd && target/release/pki-lab --dir $work/labd init 2>/dev/null'" \
   "target/release/pki-lab --dir $work/labd scenarios" >&2
 python3 - "$work/times.json" "$work/lab" "$runs" <<'PY'
 import json, os, re, sys
