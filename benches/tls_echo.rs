@@ -32,32 +32,77 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
     config.send_tls13_tickets = 0;
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    // TLS_ECHO_PER_CORE=N: N threads, each a current-thread runtime accepting on its own
+    // SO_REUSEPORT listener (no work stealing, no cross-thread wake-ups); else one multi-thread
+    // runtime (TOKIO_WORKER_THREADS workers), as `pki-lab serve` runs.
+    let per_core: usize = std::env::var("TLS_ECHO_PER_CORE").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    if per_core > 0 {
+        // The first thread binds a free port; the others join it there.
+        let (tx, rx) = std::sync::mpsc::channel::<u16>();
+        let mut port = 0;
+        let mut threads = Vec::new();
+        for i in 0..per_core {
+            let acceptor = acceptor.clone();
+            let tx = tx.clone();
+            threads.push(std::thread::spawn(move || -> std::io::Result<()> {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&rt, async move {
+                    let listener = reuseport_listener(port)?;
+                    if i == 0 {
+                        let _ = tx.send(listener.local_addr()?.port());
+                    }
+                    loop {
+                        let (tcp, _) = listener.accept().await?;
+                        tokio::task::spawn_local(serve_one(acceptor.clone(), tcp));
+                    }
+                })
+            }));
+            if i == 0 {
+                port = rx.recv()?;
+            }
+        }
+        std::fs::write(port_file, port.to_string())?;
+        for t in threads {
+            t.join().map_err(|_| "a thread panicked")??;
+        }
+        return Ok(());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         std::fs::write(port_file, listener.local_addr()?.port().to_string())?;
         loop {
             let (tcp, _) = listener.accept().await?;
-            let _ = tcp.set_nodelay(true);
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                let mut buf = [0u8; 4096];
-                let mut seen = 0;
-                // Until the end of the request head.
-                while let Ok(n) = tls.read(&mut buf[seen..]).await {
-                    if n == 0 {
-                        return;
-                    }
-                    seen += n;
-                    if buf[..seen].windows(4).any(|w| w == b"\r\n\r\n") || seen == buf.len() {
-                        break;
-                    }
-                }
-                let _ =
-                    tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\nvalid\n").await;
-                let _ = tls.shutdown().await;
-            });
+            tokio::spawn(serve_one(acceptor.clone(), tcp));
         }
     })
+}
+
+/// A listener on 127.0.0.1:`port` that other sockets may share (SO_REUSEPORT).
+fn reuseport_listener(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let s = tokio::net::TcpSocket::new_v4()?;
+    s.set_reuseport(true)?;
+    s.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
+    s.listen(1024)
+}
+
+/// One connection: handshake, read the request head, answer, close.
+async fn serve_one(acceptor: tokio_rustls::TlsAcceptor, tcp: tokio::net::TcpStream) {
+    let _ = tcp.set_nodelay(true);
+    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+    let mut buf = [0u8; 4096];
+    let mut seen = 0;
+    // Until the end of the request head.
+    while let Ok(n) = tls.read(&mut buf[seen..]).await {
+        if n == 0 {
+            return;
+        }
+        seen += n;
+        if buf[..seen].windows(4).any(|w| w == b"\r\n\r\n") || seen == buf.len() {
+            break;
+        }
+    }
+    let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\nvalid\n").await;
+    let _ = tls.shutdown().await;
 }
