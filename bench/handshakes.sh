@@ -12,7 +12,8 @@
 # handshake) is a row of its own, and not a full handshake: wrk resumes the session of its
 # previous connection (serve's log says `handshake=resumed` for all but the first few), so that
 # row has no floor ratio.
-# CPU time is utime+stime of the server's processes from /proc (all threads), before and after.
+# CPU time is utime+stime of the server's processes from /proc (all threads), before and after,
+# also shown split into user and kernel time.
 # Needs: wrk, nginx, haproxy (apt-get install -y wrk nginx-light haproxy), openssl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,13 +39,14 @@ chain=$work/lab/scenarios/valid/chain.pem
 key=$work/lab/scenarios/valid/key.pem
 tck=$(getconf CLK_TCK)
 
-# CPU seconds (user+system) of a process and its children processes (nginx workers).
+# CPU ticks of a process and its children processes (nginx workers): user then system.
 cpu() {
-  local total=0 p
+  local user=0 sys=0 p
   for p in $1 $(pgrep -P "$1" || true); do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    read -r u s < <(awk '{print $14, $15}' "/proc/$p/stat")
+    user=$((user + u)) sys=$((sys + s))
   done
-  echo "$total"
+  echo "$user $sys"
 }
 port_of() { python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['scenarios']['valid'])" "$1"; }
 wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return; sleep 0.1; done; echo "timed out waiting for $1" >&2; exit 1; }
@@ -57,14 +59,14 @@ measure() {
   # The suite this server picks for an OpenSSL client (wrk's library) offering its defaults.
   local suite
   suite=$(openssl s_client -connect "127.0.0.1:$port" -tls1_3 </dev/null 2>/dev/null | awk '/^New, / {print $NF}')
-  local before after out n
-  before=$(cpu "$pid")
+  local u0 s0 u1 s1 out n
+  read -r u0 s0 < <(cpu "$pid")
   out=$(wrk -t2 -c"$conns" -d"${secs}s" -H 'Connection: close' "https://localhost:$port/")
-  after=$(cpu "$pid")
+  read -r u1 s1 < <(cpu "$pid")
   n=$(echo "$out" | awk '/requests in/ {print $1}')
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   errs=$(echo "$out" | awk '/Socket errors|Non-2xx/ {print}' | tr -s ' ' | paste -sd ';')
-  rows+=("$name|$suite|$n|$rps|$(( after - before ))|${errs:-none}|$kind")
+  rows+=("$name|$suite|$n|$rps|$(( u1 - u0 ))|$(( s1 - s0 ))|${errs:-none}|$kind")
 }
 
 TOKIO_WORKER_THREADS=$workers $bin --dir "$work/lab" serve valid --quiet --port-base 0 --ports-file "$work/pk.json" \
@@ -140,11 +142,12 @@ tck, floor, sign, x = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.a
 workers, conns, secs = sys.argv[5:8]
 print(f"workers={workers} wrk -t2 -c{conns} -d{secs}s 'Connection: close'; TLS 1.3, ECDSA P-256, X25519; full handshakes but where a row says resumed")
 print(f"crypto floor (openssl speed, this run): ECDSA P-256 sign {sign} us + 2 x X25519 {x} us = {floor:.0f} us")
-print("| server | handshake | suite | handshakes | handshakes/s | server CPU per handshake | / floor | errors |")
-print("|---|---|---|---:|---:|---:|---:|---|")
+print("| server | handshake | suite | handshakes | handshakes/s | server CPU per handshake | of it user / kernel | / floor | errors |")
+print("|---|---|---|---:|---:|---:|---:|---:|---|")
 for row in sys.argv[8:]:
-    name, suite, n, rps, ticks, errs, kind = row.split("|")
-    us = float(ticks) / tck / int(n) * 1e6
+    name, suite, n, rps, user, kernel, errs, kind = row.split("|")
+    per = lambda ticks: float(ticks) / tck / int(n) * 1e6
+    us = per(user) + per(kernel)
     ratio = f"{us / floor:.2f}" if kind == "full" else "- (resumed)"
-    print(f"| {name} | {kind} | {suite} | {int(n):,} | {float(rps):,.0f} | {us:.0f} us | {ratio} | {errs} |")
+    print(f"| {name} | {kind} | {suite} | {int(n):,} | {float(rps):,.0f} | {us:.0f} us | {per(user):.0f} / {per(kernel):.0f} us | {ratio} | {errs} |")
 PY
