@@ -59,17 +59,15 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// The lab's manifest once the scenarios `init` left for later are issued, saying so when it
 /// issues them (the first command to open a new lab pays for its RSA keys).
 pub(crate) fn open_lab(dir: &std::path::Path, now: OffsetDateTime) -> Result<labdir::manifest::Manifest> {
-    if !labdir::load_manifest(dir)?.deferred.is_empty() {
-        // Under the lock, taken as every command takes it: saying what it recovered.
-        let lock = init::lock(dir)?;
-        let issued = labdir::complete_locked(&lock, now)?;
-        if !issued.is_empty() {
-            eprintln!(
-                "note: issued the {} scenarios init left for later (RSA keys): {}",
-                issued.len(),
-                issued.join(", ")
-            );
-        }
+    let manifest = labdir::load_manifest(dir)?;
+    if manifest.deferred.is_empty() {
+        return Ok(manifest);
+    }
+    // Under the lock, taken as every command takes it: saying what it recovered.
+    let lock = init::lock(dir)?;
+    let issued = labdir::complete(&lock, now)?;
+    if !issued.is_empty() {
+        eprintln!("note: issued the {} scenarios init left for later (RSA keys): {}", issued.len(), issued.join(", "));
     }
     labdir::load_manifest(dir)
 }

@@ -331,31 +331,21 @@ pub fn describe(der: &[u8], now: OffsetDateTime) -> Result<Described, String> {
 pub fn describe_pem_bundle(pem_text: &str, now: OffsetDateTime) -> Result<Vec<Described>, String> {
     let mut described = Vec::new();
     let mut other_labels: Vec<String> = Vec::new();
-    for (block, pem) in Pem::iter_from_buffer(pem_text.as_bytes()).enumerate() {
-        let pem = pem.map_err(|e| {
-            format!(
-                "PEM block {} is malformed ({e}): expected \"-----BEGIN <label>-----\", base64 \
-                 lines and \"-----END <label>-----\"",
-                block + 1
-            )
-        })?;
+    for pem in pem_blocks(pem_text.as_bytes()) {
+        let (block, pem) = pem?;
         if pem.label == "CERTIFICATE" {
             let d = describe(&pem.contents, now)
-                .map_err(|e| format!("certificate [{}] (PEM block {}): {e}", described.len(), block + 1))?;
+                .map_err(|e| format!("certificate [{}] (PEM block {block}): {e}", described.len()))?;
             described.push(d);
         } else if !other_labels.contains(&pem.label) {
             other_labels.push(pem.label);
         }
     }
     if described.is_empty() {
-        let found = if other_labels.is_empty() {
-            "no PEM block at all".to_string()
-        } else {
-            format!("only {}", other_labels.join(", "))
-        };
         return Err(format!(
             "no CERTIFICATE block found in the PEM text: expected \"-----BEGIN CERTIFICATE-----\", \
-             found {found}"
+             found {}",
+            found_instead(&other_labels)
         ));
     }
     Ok(described)
@@ -471,22 +461,16 @@ fn describe_pem_input(bytes: &[u8], now: OffsetDateTime) -> Result<Inspected, St
     let mut certs = Vec::new();
     let mut crls = Vec::new();
     let mut other_labels: Vec<String> = Vec::new();
-    for (block, pem) in Pem::iter_from_buffer(bytes).enumerate() {
-        let pem = pem.map_err(|e| {
-            format!(
-                "PEM block {} is malformed ({e}): expected \"-----BEGIN <label>-----\", base64 \
-                 lines and \"-----END <label>-----\"",
-                block + 1
-            )
-        })?;
+    for pem in pem_blocks(bytes) {
+        let (block, pem) = pem?;
         match pem.label.as_str() {
             "CERTIFICATE" => certs.push(
                 describe(&pem.contents, now)
-                    .map_err(|e| format!("certificate [{}] (PEM block {}): {e}", certs.len(), block + 1))?,
+                    .map_err(|e| format!("certificate [{}] (PEM block {block}): {e}", certs.len()))?,
             ),
             "X509 CRL" => crls.push(
                 describe_crl(&pem.contents, now)
-                    .map_err(|e| format!("CRL [{}] (PEM block {}): {e}", crls.len(), block + 1))?,
+                    .map_err(|e| format!("CRL [{}] (PEM block {block}): {e}", crls.len()))?,
             ),
             _ if !other_labels.contains(&pem.label) => other_labels.push(pem.label),
             _ => {}
@@ -498,15 +482,34 @@ fn describe_pem_input(bytes: &[u8], now: OffsetDateTime) -> Result<Inspected, St
     if !crls.is_empty() {
         return Ok(Inspected::Crls(crls));
     }
-    let found = if other_labels.is_empty() {
+    Err(format!(
+        "no CERTIFICATE or X509 CRL block found in the PEM text: expected \"-----BEGIN CERTIFICATE-----\" \
+         or \"-----BEGIN X509 CRL-----\", found {}",
+        found_instead(&other_labels)
+    ))
+}
+
+/// Each PEM block of `bytes` with its number (from 1); a malformed block is an error saying
+/// what a block should look like.
+fn pem_blocks(bytes: &[u8]) -> impl Iterator<Item = Result<(usize, Pem), String>> + '_ {
+    Pem::iter_from_buffer(bytes).enumerate().map(|(i, pem)| {
+        pem.map(|p| (i + 1, p)).map_err(|e| {
+            format!(
+                "PEM block {} is malformed ({e}): expected \"-----BEGIN <label>-----\", base64 \
+                 lines and \"-----END <label>-----\"",
+                i + 1
+            )
+        })
+    })
+}
+
+/// What a PEM text held instead of the blocks wanted: the other labels seen, or nothing.
+fn found_instead(other_labels: &[String]) -> String {
+    if other_labels.is_empty() {
         "no PEM block at all".to_string()
     } else {
         format!("only {}", other_labels.join(", "))
-    };
-    Err(format!(
-        "no CERTIFICATE or X509 CRL block found in the PEM text: expected \"-----BEGIN CERTIFICATE-----\" \
-         or \"-----BEGIN X509 CRL-----\", found {found}"
-    ))
+    }
 }
 
 /// Describes one DER-encoded CRL, judging whether it is current at `now`.

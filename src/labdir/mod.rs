@@ -150,10 +150,8 @@ pub fn init_locked(
     let staging = Staging::new(dir)?;
     let mut manifest =
         write_lab(staging.path(), &lab, &now_templates, key_type, permitted, now, renewing.then_some(dir))?;
-    if !later.is_empty() {
-        manifest.deferred = later.iter().map(|t| t.name.clone()).collect();
-        write_manifest(staging.path(), &manifest, true)?;
-    }
+    manifest.deferred = later.iter().map(|t| t.name.clone()).collect();
+    write_manifest(staging.path(), &manifest, false)?;
     staging.commit(dir, KEEP)?;
     Ok(InitReport {
         dir: given.to_path_buf(),
@@ -164,7 +162,7 @@ pub fn init_locked(
     })
 }
 
-/// Writes a complete lab into the empty directory `out`. When `keep_ca_from` is set, the CA
+/// Writes a lab into the empty directory `out`, all but its manifest, which it returns. When `keep_ca_from` is set, the CA
 /// files are copied byte for byte from that lab instead of written from `lab`.
 fn write_lab(
     out: &Path,
@@ -247,7 +245,6 @@ fn write_lab(
         scenarios: entries,
         deferred: Vec::new(),
     };
-    write_manifest(out, &manifest, false)?;
     Ok(manifest)
 }
 
@@ -314,27 +311,11 @@ fn write_entry(
     })
 }
 
-/// Opens the lab in `dir`: issues the scenarios `init` deferred, if any, then reads the manifest.
-/// What every command that uses the scenarios calls instead of [`load_manifest`].
-pub fn open(dir: &Path, now: OffsetDateTime) -> Result<Manifest> {
-    complete(dir, now)?;
-    load_manifest(dir)
-}
-
-/// Issues the scenarios `init` deferred (those with RSA keys) under the lab's CA, holding its
-/// [`LabLock`]; returns their names, none when nothing was deferred or another process issued
-/// them first. Each is staged and renamed into `scenarios/`, then the manifest replaced, so an
-/// interrupted run leaves them deferred, never half-written.
-pub fn complete(dir: &Path, now: OffsetDateTime) -> Result<Vec<String>> {
-    if load_manifest(dir)?.deferred.is_empty() {
-        return Ok(Vec::new());
-    }
-    let lock = LabLock::acquire(dir)?;
-    complete_locked(&lock, now)
-}
-
-/// [`complete`] for a caller that already holds the lock.
-pub fn complete_locked(lock: &LabLock, now: OffsetDateTime) -> Result<Vec<String>> {
+/// Issues the scenarios `init` deferred (those with RSA keys) under the lab's CA; the caller
+/// holds the lab's [`LabLock`]. Returns their names, none when nothing was deferred or another
+/// process issued them first. Each is staged and renamed into `scenarios/`, then the manifest
+/// replaced, so an interrupted run leaves them deferred, never half-written.
+pub fn complete(lock: &LabLock, now: OffsetDateTime) -> Result<Vec<String>> {
     let dir = lock.real();
     let mut m = load_manifest(dir)?;
     if m.deferred.is_empty() {
